@@ -1,0 +1,3 @@
+from vessels.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,17 @@
+"""`vessels detect`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from vessels.errors import VesselsError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("detect", help="(not built yet)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise VesselsError("'vessels detect' is not built yet")

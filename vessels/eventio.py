@@ -1,0 +1,186 @@
+"""Read and write event tables in every output format, chosen by file extension.
+
+``.jsonl``, ``.csv``, ``.parquet``, ``.geojson`` and ``.kml``. All writes are atomic; text from
+AIS (which reaches events through reasons and evidence) is escaped for each format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from vessels.atomic import atomic_path, atomic_write
+from vessels.errors import InputError
+from vessels.schema import EVENTS_SCHEMA
+from vessels.textsafe import csv_cell, xml_text
+
+__all__ = ["EVENT_FORMATS", "read_events", "write_events"]
+
+EVENT_FORMATS = (".jsonl", ".csv", ".parquet", ".geojson", ".kml")
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _rows(table: pa.Table) -> list[dict[str, Any]]:
+    rows = table.to_pylist()
+    for r in rows:
+        r["start"] = _iso(r["start"])
+        r["end"] = _iso(r["end"])
+        r["evidence"] = json.loads(r["evidence"])
+    return rows
+
+
+def _suffix(path: Path) -> str:
+    suf = path.suffix.lower()
+    if suf not in EVENT_FORMATS:
+        raise InputError(
+            f"unknown events format {suf!r}; use one of {', '.join(EVENT_FORMATS)}", str(path)
+        )
+    return suf
+
+
+def write_events(table: pa.Table, path: str | os.PathLike[str]) -> Path:
+    """Write ``table`` (EVENTS_SCHEMA) to ``path`` in the format its extension names."""
+    path = Path(path)
+    suf = _suffix(path)
+    table = table.select(EVENTS_SCHEMA.names).cast(EVENTS_SCHEMA)
+    if suf == ".parquet":
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp, compression="zstd")
+        return path
+    rows = _rows(table)
+    with atomic_write(path) as fh:
+        if suf == ".jsonl":
+            for r in rows:
+                fh.write(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n")
+        elif suf == ".csv":
+            _write_csv(fh, rows)
+        elif suf == ".geojson":
+            json.dump(_geojson(rows), fh, ensure_ascii=False, sort_keys=True)
+            fh.write("\n")
+        else:
+            fh.write(_kml(rows))
+    return path
+
+
+def _write_csv(fh: io.TextIOBase | Any, rows: list[dict[str, Any]]) -> None:
+    w = csv.writer(fh, lineterminator="\n")
+    names = EVENTS_SCHEMA.names
+    w.writerow(names)
+    for r in rows:
+        out = []
+        for n in names:
+            v = r[n]
+            if n == "reasons":
+                v = " | ".join(v)
+            elif n == "evidence":
+                v = json.dumps(v, sort_keys=True, ensure_ascii=False)
+            out.append(csv_cell("" if v is None else v))
+        w.writerow(out)
+
+
+def _geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    feats = []
+    for r in rows:
+        geom = None
+        if r["lat"] is not None and r["lon"] is not None:
+            geom = {"type": "Point", "coordinates": [r["lon"], r["lat"]]}
+        props = {k: v for k, v in r.items() if k not in ("lat", "lon")}
+        feats.append(
+            {"type": "Feature", "id": r["event_id"], "geometry": geom, "properties": props}
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _kml(rows: list[dict[str, Any]]) -> str:
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>vessels events</name>\n',
+    ]
+    for r in rows:
+        if r["lat"] is None or r["lon"] is None:
+            continue
+        title = f"{r['type']} {r['mmsi'] or ''}" + (
+            f" / {r['other_mmsi']}" if r["other_mmsi"] else ""
+        )
+        desc = (
+            "\n".join(r["reasons"])
+            + f"\nscore {r['score']:.2f}\n"
+            + json.dumps(r["evidence"], sort_keys=True, ensure_ascii=False)
+        )
+        parts.append(
+            f'<Placemark id="{xml_text(r["event_id"])}"><name>{xml_text(title)}</name>'
+            f"<description>{xml_text(desc)}</description>"
+            f"<TimeSpan><begin>{r['start']}</begin><end>{r['end']}</end></TimeSpan>"
+            f"<Point><coordinates>{r['lon']:.6f},{r['lat']:.6f}</coordinates></Point></Placemark>\n"
+        )
+    parts.append("</Document></kml>\n")
+    return "".join(parts)
+
+
+def _parse_time(s: str) -> int:
+    return int(datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def read_events(path: str | os.PathLike[str]) -> pa.Table:
+    """Read an events file written by :func:`write_events` (``.jsonl``, ``.csv``, ``.parquet``,
+    ``.geojson``) back into EVENTS_SCHEMA. Raises InputError with the path when unreadable."""
+    path = Path(path)
+    suf = _suffix(path)
+    if not path.is_file():
+        raise InputError("no such file", str(path))
+    try:
+        if suf == ".parquet":
+            return pq.read_table(path).select(EVENTS_SCHEMA.names).cast(EVENTS_SCHEMA)
+        text = path.read_text(encoding="utf-8")
+        if suf == ".jsonl":
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        elif suf == ".geojson":
+            rows = []
+            for f in json.loads(text)["features"]:
+                r = dict(f["properties"])
+                coords = (f.get("geometry") or {}).get("coordinates") or [None, None]
+                r["lon"], r["lat"] = coords[0], coords[1]
+                rows.append(r)
+        elif suf == ".csv":
+            rows = []
+            for r in csv.DictReader(io.StringIO(text)):
+                row: dict[str, Any] = dict(r)
+                for k in ("mmsi", "other_mmsi"):
+                    row[k] = int(row[k]) if row[k] else None
+                for k in ("lat", "lon", "duration_h", "score"):
+                    row[k] = float(row[k]) if row[k] else None
+                row["reasons"] = [x for x in str(row["reasons"]).split(" | ") if x]
+                row["evidence"] = json.loads(row["evidence"] or "{}")
+                rows.append(row)
+        else:
+            raise InputError("KML is an export format and cannot be read back", str(path))
+        cols: dict[str, list[Any]] = {n: [] for n in EVENTS_SCHEMA.names}
+        for r in rows:
+            for n in EVENTS_SCHEMA.names:
+                v = r.get(n)
+                if n in ("start", "end"):
+                    v = _parse_time(v)
+                elif n == "evidence":
+                    v = json.dumps(v or {}, sort_keys=True)
+                elif n == "reasons":
+                    v = list(v or [])
+                elif n == "duration_h" and v is None:
+                    v = 0.0
+                cols[n].append(v)
+        arrays = [pa.array(cols[f.name], type=f.type) for f in EVENTS_SCHEMA]
+        return pa.Table.from_arrays(arrays, schema=EVENTS_SCHEMA)
+    except InputError:
+        raise
+    except (ValueError, KeyError, TypeError, OSError, pa.ArrowException) as exc:
+        raise InputError(f"not a readable events file ({exc})", str(path)) from exc
