@@ -1,17 +1,84 @@
-"""`vessels detect`."""
+"""`vessels detect`: positions in, events out (gap, loitering, encounter, identity)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
-from vessels.errors import VesselsError
+from vessels.cli._common import check_inputs
+from vessels.errors import ConfigError
+
+OUTPUT_EXTS = (".jsonl", ".csv", ".parquet", ".geojson", ".kml")
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("detect", help="(not built yet)")
+    p = sub.add_parser(
+        "detect",
+        help="find dark periods, loitering, encounters and identity conflicts in AIS positions",
+        description="Read AIS inputs (anything 'vessels ingest' reads), build tracks, run the "
+        "detectors and write one event per row with score, reasons and evidence.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="NMEA, CSV or Parquet inputs")
+    p.add_argument(
+        "-o", "--output", required=True, help="events file: .jsonl .csv .parquet .geojson .kml"
+    )
+    p.add_argument("--config", help="TOML parameter file: one [table] per detector")
+    p.add_argument(
+        "--types", help="comma-separated detector types (default: all): gap,loitering,..."
+    )
+    p.add_argument("--carriers", help="CSV of carrier (reefer) vessels with an mmsi/imo column")
+    p.add_argument("--anchorages", help="CSV of anchorages (latitude, longitude, label)")
+    p.add_argument("--min-score", type=float, default=0.0, help="write only events scoring >= this")
+    p.add_argument("--quiet", action="store_true", help="no progress and no summary")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise VesselsError("'vessels detect' is not built yet")
+    from detectors import run_detectors_full
+    from ingest import read_inputs
+    from vessels.eventio import write_events
+    from vessels.events import events_to_table
+
+    out = Path(args.output)
+    if out.suffix.lower() not in OUTPUT_EXTS:
+        raise ConfigError(
+            f"-o {args.output}: unknown output format; use one of {', '.join(OUTPUT_EXTS)}"
+        )
+    if not 0.0 <= args.min_score <= 1.0:
+        raise ConfigError(f"--min-score must be in [0, 1], got {args.min_score}")
+    paths = check_inputs(args.inputs)
+    for extra in (args.config, args.carriers, args.anchorages):
+        if extra:
+            check_inputs([extra])
+    types = [t for t in args.types.split(",") if t.strip()] if args.types else None
+    t0 = time.perf_counter()
+    data = read_inputs([str(p) for p in paths], quiet=args.quiet)
+    res = run_detectors_full(
+        data.positions,
+        data.static,
+        types=types,
+        config=args.config,
+        carriers=args.carriers,
+        anchorages=args.anchorages,
+    )
+    events = [e for e in res.events if e.score >= args.min_score]
+    write_events(events_to_table(events), out)
+    if not args.quiet:
+        counts = {t: 0 for t in res.types}
+        strong = {t: 0 for t in res.types}
+        for e in events:
+            counts[e.type] = counts.get(e.type, 0) + 1
+            strong[e.type] = strong.get(e.type, 0) + (e.score >= 0.5)
+        removed = ", ".join(f"{k} {v}" for k, v in res.removed.items() if v) or "none"
+        per = ", ".join(f"{t} {counts[t]} ({strong[t]} >= 0.5)" for t in counts)
+        print(
+            f"vessels detect: {data.positions.num_rows} positions -> {res.tracks.n} in "
+            f"{res.tracks.n_seg} tracks of {len(set(res.tracks.seg_mmsi.tolist()))} MMSIs "
+            f"(removed: {removed}); {len(events)} events: {per}; "
+            f"wrote {out} in {time.perf_counter() - t0:.1f} s",
+            file=sys.stderr,
+        )
+    return 0

@@ -1,17 +1,107 @@
-"""`vessels ingest`."""
+"""`vessels ingest`: decode AIS inputs to canonical Parquet tables and print what happened."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from vessels.errors import VesselsError
+import pyarrow.parquet as pq
+
+from vessels.atomic import atomic_path
+from vessels.cli._common import check_inputs
+from vessels.errors import ConfigError, InputError
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("ingest", help="(not built yet)")
+    p = sub.add_parser(
+        "ingest",
+        help="decode AIS NMEA / provider CSV / Parquet into canonical position and static tables",
+        description="Decode AIS inputs (NMEA with tag blocks, $PGHP or logger timestamps; "
+        "MarineCadastre, DMA, wide satellite-provider, NARI or mapped CSV; Parquet; plain or "
+        ".gz/.xz/.bz2/.zip) and print a summary of what was read, kept and rejected.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or folders")
+    p.add_argument("-o", "--output", required=True, help="positions Parquet file to write")
+    p.add_argument("--static", help="static/voyage reports Parquet file to write")
+    p.add_argument(
+        "--time",
+        metavar="ISO",
+        help="receive time (UTC) for sentences that carry none, e.g. 2024-05-01T12:00:00Z",
+    )
+    p.add_argument(
+        "--columns",
+        metavar="MAP",
+        help="CSV column mapping, e.g. mmsi=ID,t=time,lat=y,lon=x (for unknown layouts)",
+    )
+    p.add_argument(
+        "--keep-bad-checksum",
+        action="store_true",
+        help="keep sentences whose NMEA checksum is wrong (counted in the summary)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=run)
 
 
+def parse_time_ms(text: str) -> int:
+    """ISO 8601 (naive means UTC) or epoch seconds/ms to ms since the epoch."""
+    s = text.strip()
+    try:
+        if s.isdigit():
+            v = int(s)
+            return v if len(s) >= 13 else v * 1000
+        dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(
+            f"--time {text!r} is not an ISO 8601 time (e.g. 2024-05-01T12:00:00Z) "
+            "or an epoch in seconds"
+        ) from exc
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(round(dt.timestamp() * 1000))
+
+
+def _progress_factory(quiet: bool) -> Callable[[int | None, str], Callable[[int], None]] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    def factory(total: int | None, name: str) -> Callable[[int], None]:
+        bar = tqdm(total=total, desc=name[-40:], unit="B", unit_scale=True, leave=False)
+
+        def tick(n: int) -> None:
+            bar.update(n)
+            if total is not None and bar.n >= total:
+                bar.close()
+
+        return tick
+
+    return factory
+
+
 def run(args: argparse.Namespace) -> int:
-    raise VesselsError("'vessels ingest' is not built yet")
+    from ingest import read_inputs
+
+    paths = check_inputs(args.inputs)
+    fixed = parse_time_ms(args.time) if args.time else None
+    if args.static and args.static == args.output:
+        raise InputError("--static must name a different file than -o")
+    result = read_inputs(
+        paths,
+        fixed_time_ms=fixed,
+        columns=args.columns,
+        keep_bad_checksum=args.keep_bad_checksum,
+        quiet=args.quiet,
+        progress=_progress_factory(args.quiet),
+    )
+    with atomic_path(args.output) as tmp:
+        pq.write_table(result.positions, tmp, compression="zstd")
+    if args.static:
+        with atomic_path(args.static) as tmp:
+            pq.write_table(result.static, tmp, compression="zstd")
+    if not args.quiet:
+        print(result.summary())
+        print(f"wrote {args.output}" + (f" and {args.static}" if args.static else ""))
+    return 0

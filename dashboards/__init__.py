@@ -1,0 +1,1 @@
+"""Reports and dashboards: the self-contained HTML report of ``vessels investigate``."""

@@ -1,0 +1,317 @@
+"""The self-contained HTML report: one file, every script, style and map datum inline.
+
+Safety: AIS text (names, callsigns, destinations, reasons) only travels inside a JSON data block
+(``<script type="application/json">``, with ``<``, ``>``, ``&`` and line separators escaped so it
+can never close the block) and is put on the page by the script with ``textContent`` only. A
+strict Content-Security-Policy meta tag allows exactly the inline script and style by their
+SHA-256 hashes, no network at all, no eval.
+
+Size: tracks are decimated for display (:mod:`kernels.decimate`, never joined across AIS gaps)
+to at most ``max_points`` points and packed as base64 little-endian int32 arrays, so a report of
+1,000 vessels and a million raw points stays a few MB and opens in about a second.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from kernels.decimate import decimate_tracks
+from vessels.atomic import atomic_write
+from vessels.errors import ConfigError
+from vessels.textsafe import html_text
+from vessels.tracks import Tracks
+
+__all__ = ["ReportParams", "build_report_html", "land_mask", "write_report"]
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """What goes into report.html."""
+
+    max_vessels: int = 1000  # flagged vessels listed (highest scores first)
+    max_points: int = 300_000  # track points drawn over all vessels after decimation
+    max_gap_h: float = 2.0  # tracks are broken at silences longer than this (GFW map: 2 h)
+    land_max_px: int = 1600  # land raster size along its longer side
+    land_min_step_deg: float = 0.01  # finer than this adds nothing to a 0.1-degree coastline
+
+    def __post_init__(self) -> None:
+        if self.max_vessels < 1 or self.max_points < 100 or self.max_gap_h <= 0:
+            raise ConfigError(f"[report] values out of range: {self}")
+
+    @classmethod
+    def from_mapping(cls, table: dict[str, Any] | None) -> ReportParams:
+        if not table:
+            return cls()
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ConfigError(f"unknown key(s) in [report]: {', '.join(unknown)}")
+        return cls(**table)
+
+
+@dataclass
+class ReportVessel:
+    """One row of the flagged-vessel table, with what its detail panel shows."""
+
+    mmsi: int
+    score: float
+    name: str | None = None
+    callsign: str | None = None
+    imo: int | None = None
+    flag: str | None = None
+    ship_type: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    reasons: list[tuple[str, float]] = field(default_factory=list)  # (text, share)
+    history: list[dict[str, Any]] = field(default_factory=list)  # static data changes
+
+
+def _b64(a: npt.NDArray[Any]) -> str:
+    return base64.b64encode(
+        np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()
+    ).decode()
+
+
+def land_mask(
+    lat_min: float, lat_max: float, lon_min: float, lon_max: float, max_px: int, min_step: float
+) -> dict[str, Any]:
+    """Land raster for the box, from the GSHHG distance-to-shore grid (distance < 0 is land),
+    sampled bilinearly at up to ``max_px`` pixels a side; rows from north to south, 1 bit a
+    pixel, packed big-endian and base64-encoded."""
+    from vessels.geo import distance_to_shore_km
+
+    span = max(lat_max - lat_min, lon_max - lon_min)
+    step = max(span / max_px, min_step)
+    w = max(1, math.ceil((lon_max - lon_min) / step))
+    h = max(1, math.ceil((lat_max - lat_min) / step))
+    lats = lat_max - (np.arange(h) + 0.5) * step
+    lons = lon_min + (np.arange(w) + 0.5) * step
+    lons = (lons + 180.0) % 360.0 - 180.0
+    la, lo = np.meshgrid(lats, lons, indexing="ij")
+    d = distance_to_shore_km(la.ravel(), lo.ravel()).reshape(h, w)
+    bits = np.packbits(d < 0, axis=1)
+    return {
+        "w": w,
+        "h": h,
+        "lat_max": lat_max,
+        "lon_min": lon_min,
+        "step": step,
+        "row_bytes": int(bits.shape[1]),
+        "bits": base64.b64encode(bits.tobytes()).decode(),
+        "source": "GSHHG coastline via the landmetrics 0.1-degree distance-to-land grid",
+    }
+
+
+def _tracks_payload(
+    tracks: Tracks | None, mmsis: list[int], params: ReportParams
+) -> tuple[dict[str, Any], dict[int, tuple[int, int]], int]:
+    """Decimated points of ``mmsis``: packed arrays, {mmsi: (offset, count)}, raw point count."""
+    empty = {"t0": 0, "lat": "", "lon": "", "t": "", "piece": "", "n": 0, "tol_deg": 0.0}
+    if tracks is None or tracks.n == 0 or not mmsis:
+        return empty, {}, 0
+    want = np.asarray(sorted(set(mmsis)), dtype=np.uint32)
+    seg_ok = np.isin(tracks.seg_mmsi, want)
+    segs = np.flatnonzero(seg_ok)
+    if segs.size == 0:
+        return empty, {}, 0
+    # vessel by vessel (segments in time order within a vessel) so each vessel is one slice
+    order = np.lexsort((tracks.t[tracks.seg_start[segs]], tracks.seg_mmsi[segs]))
+    segs = segs[order]
+    lens = tracks.seg_start[segs + 1] - tracks.seg_start[segs]
+    idx = np.concatenate(
+        [np.arange(tracks.seg_start[s], tracks.seg_start[s + 1]) for s in segs]
+    ).astype(np.int64)
+    sub_start = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    t = tracks.t[idx]
+    lat = tracks.lat[idx]
+    lon = tracks.lon[idx]
+    span = max(float(np.ptp(lat)), float(np.ptp(lon)), 0.01)
+    tol = span / 4000.0  # about a pixel on a full view of a large screen
+    gap_ms = int(params.max_gap_h * 3_600_000)
+    while True:
+        keep, piece = decimate_tracks(t, lat, lon, sub_start, gap_ms, tol)
+        if int(keep.sum()) <= params.max_points or tol > span:
+            break
+        tol *= 2.0
+    kept = np.flatnonzero(keep)
+    seg_of_row = np.repeat(np.arange(segs.size), lens)
+    vessel_of_row = tracks.seg_mmsi[segs][seg_of_row[kept]]
+    spans: dict[int, tuple[int, int]] = {}
+    if kept.size:
+        change = np.flatnonzero(np.r_[True, vessel_of_row[1:] != vessel_of_row[:-1], True])
+        for a, b in itertools.pairwise(change.tolist()):
+            spans[int(vessel_of_row[a])] = (int(a), int(b - a))
+    t0 = int(t.min()) // 1000
+    payload = {
+        "t0": t0,
+        "lat": _b64(np.round(lat[kept] * 1e5).astype(np.int32)),
+        "lon": _b64(np.round(lon[kept] * 1e5).astype(np.int32)),
+        "t": _b64((t[kept] // 1000 - t0).astype(np.int32)),
+        "piece": _b64(piece[kept].astype(np.uint8)),
+        "n": int(kept.size),
+        "tol_deg": round(tol, 9),
+    }
+    return payload, spans, int(idx.size)
+
+
+def _events_payload(events: pa.Table | None, mmsis: set[int]) -> list[dict[str, Any]]:
+    if events is None or events.num_rows == 0:
+        return []
+    out = []
+    for r in events.to_pylist():
+        if r["mmsi"] is not None and r["mmsi"] not in mmsis and r["other_mmsi"] not in mmsis:
+            continue
+        if r["mmsi"] is None and r["type"] != "dark_detection":
+            continue
+        out.append(
+            {
+                "id": r["event_id"],
+                "type": r["type"],
+                "mmsi": r["mmsi"],
+                "other": r["other_mmsi"],
+                "start": int(r["start"].timestamp() * 1000),
+                "end": int(r["end"].timestamp() * 1000),
+                "lat": r["lat"],
+                "lon": r["lon"],
+                "score": r["score"],
+                "reasons": list(r["reasons"]),
+                "evidence": json.loads(r["evidence"] or "{}"),
+            }
+        )
+    return out
+
+
+def _json_for_html(obj: Any) -> str:
+    """JSON that cannot end a <script> block or be read as markup, whatever strings it holds."""
+    s = json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _asset(name: str) -> str:
+    return (resources.files("dashboards") / "static" / name).read_text(encoding="utf-8")
+
+
+def _sha256_b64(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+def _bbox(
+    tracks_payload: dict[str, Any], events: list[dict[str, Any]], tracks: Tracks | None
+) -> tuple[float, float, float, float]:
+    lats: list[float] = [e["lat"] for e in events if e["lat"] is not None]
+    lons: list[float] = [e["lon"] for e in events if e["lon"] is not None]
+    if tracks_payload["n"]:
+        la = np.frombuffer(base64.b64decode(tracks_payload["lat"]), dtype="<i4") / 1e5
+        lo = np.frombuffer(base64.b64decode(tracks_payload["lon"]), dtype="<i4") / 1e5
+        lats += [float(la.min()), float(la.max())]
+        lons += [float(lo.min()), float(lo.max())]
+    elif tracks is not None and tracks.n:
+        lats += [float(tracks.lat.min()), float(tracks.lat.max())]
+        lons += [float(tracks.lon.min()), float(tracks.lon.max())]
+    if not lats:
+        return (-60.0, 70.0, -180.0, 180.0)
+    la0, la1, lo0, lo1 = min(lats), max(lats), min(lons), max(lons)
+    pad = max(la1 - la0, lo1 - lo0, 0.5) * 0.15
+    return (
+        max(-85.0, la0 - pad),
+        min(85.0, la1 + pad),
+        max(-180.0, lo0 - pad),
+        min(180.0, lo1 + pad),
+    )
+
+
+def build_report_html(
+    vessels: list[ReportVessel],
+    events: pa.Table | None,
+    tracks: Tracks | None,
+    meta: dict[str, Any],
+    params: ReportParams = ReportParams(),
+) -> str:
+    """The report as one HTML string (deterministic: same inputs, same bytes)."""
+    listed = sorted(vessels, key=lambda v: (-v.score, v.mmsi))[: params.max_vessels]
+    mmsis = {v.mmsi for v in listed}
+    ev = _events_payload(events, mmsis)
+    partners = {e["other"] for e in ev if e["other"] is not None} | {
+        e["mmsi"] for e in ev if e["mmsi"] is not None
+    }
+    track_payload, spans, raw_points = _tracks_payload(tracks, sorted(mmsis | partners), params)
+    bbox = _bbox(track_payload, ev, tracks)
+    # land for a wider box than the data, so panning and wide screens still show coastline
+    grow = max(bbox[1] - bbox[0], bbox[3] - bbox[2]) * 0.75
+    land_box = (
+        max(-89.0, bbox[0] - grow),
+        min(89.0, bbox[1] + grow),
+        max(-180.0, bbox[2] - grow),
+        min(180.0, bbox[3] + grow),
+    )
+    data = {
+        "meta": {**meta, "raw_points": raw_points, "max_gap_h": params.max_gap_h},
+        "bbox": list(bbox),
+        "land": land_mask(*land_box, params.land_max_px, params.land_min_step_deg),
+        "vessels": [
+            {
+                "mmsi": v.mmsi,
+                "name": v.name,
+                "callsign": v.callsign,
+                "imo": v.imo,
+                "flag": v.flag,
+                "ship_type": v.ship_type,
+                "score": round(v.score, 4),
+                "counts": v.counts,
+                "reasons": [[t, round(s, 4)] for t, s in v.reasons],
+                "history": v.history,
+                "track": list(spans.get(v.mmsi, (0, 0))),
+            }
+            for v in listed
+        ],
+        "partners": {str(m): list(spans[m]) for m in sorted(partners - mmsis) if m in spans},
+        "events": ev,
+        "tracks": track_payload,
+    }
+    script = _asset("report.js")
+    style = _asset("report.css")
+    csp = (
+        "default-src 'none'; "
+        f"script-src 'sha256-{_sha256_b64(script)}'; "
+        f"style-src 'sha256-{_sha256_b64(style)}'; "
+        "img-src data: blob:; connect-src 'none'; font-src 'none'; object-src 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    title = str(meta.get("title") or "vessels report")
+    parts = {
+        "CSP": html_text(csp),
+        "TITLE": html_text(title),
+        "STYLE": style,
+        "DATA": _json_for_html(data),
+        "SCRIPT": script,
+    }
+    # one pass, so text inside the data can never be taken for a later placeholder
+    return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: parts[m.group(1)], _asset("report.html"))
+
+
+def write_report(
+    path: str | Path,
+    vessels: list[ReportVessel],
+    events: pa.Table | None,
+    tracks: Tracks | None,
+    meta: dict[str, Any],
+    params: ReportParams = ReportParams(),
+) -> Path:
+    """Write report.html atomically."""
+    path = Path(path)
+    html = build_report_html(vessels, events, tracks, meta, params)
+    with atomic_write(path) as fh:
+        fh.write(html)
+    return path

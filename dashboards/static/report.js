@@ -1,0 +1,429 @@
+/* vessels report: map, flagged-vessel table, vessel detail. No network, no eval, no HTML parsing:
+   every piece of text from the data (AIS names are attacker-controlled) goes through textContent. */
+"use strict";
+(function () {
+  var DATA = JSON.parse(document.getElementById("vessels-data").textContent);
+  var COLORS = {
+    gap: "#d35400", encounter: "#8e44ad", loitering: "#2980b9", identity: "#16a085",
+    dark_detection: "#c0392b", dark_rendezvous: "#e74c3c"
+  };
+  var TYPES = ["gap", "encounter", "loitering", "identity", "dark_rendezvous", "dark_detection"];
+  var LABELS = {
+    gap: "AIS gap", encounter: "encounter", loitering: "loitering", identity: "identity",
+    dark_detection: "unmatched SAR detection", dark_rendezvous: "dark rendezvous"
+  };
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function iso(ms) {
+    if (ms === null || ms === undefined) return "";
+    return new Date(ms).toISOString().replace("T", " ").slice(0, 16);
+  }
+  function b64(s, Type) {
+    if (!s) return new Type(0);
+    var bin = atob(s), n = bin.length, bytes = new Uint8Array(n);
+    for (var i = 0; i < n; i++) bytes[i] = bin.charCodeAt(i);
+    return new Type(bytes.buffer);
+  }
+
+  // ---- data ---------------------------------------------------------------------------------
+  var T = DATA.tracks;
+  var PLAT = b64(T.lat, Int32Array), PLON = b64(T.lon, Int32Array);
+  var PT = b64(T.t, Int32Array), PPIECE = b64(T.piece, Uint8Array);
+  var vessels = DATA.vessels;
+  var byMmsi = {};
+  vessels.forEach(function (v) { byMmsi[v.mmsi] = v; });
+  var eventsOf = {};
+  DATA.events.forEach(function (e, i) {
+    e.idx = i;
+    [e.mmsi, e.other].forEach(function (m) {
+      if (m === null || m === undefined) return;
+      (eventsOf[m] = eventsOf[m] || []).push(e);
+    });
+  });
+  var selected = null, activeEvent = null;
+
+  // ---- header and legend --------------------------------------------------------------------
+  var meta = DATA.meta || {};
+  document.getElementById("title").textContent = meta.title || "vessels report";
+  var c = meta.counts || {};
+  document.getElementById("summary").textContent =
+    (c.positions || 0).toLocaleString("en") + " positions of " + (c.vessels || 0).toLocaleString("en") +
+    " vessels, " + (c.events || 0).toLocaleString("en") + " events, " + vessels.length.toLocaleString("en") +
+    " flagged vessels listed" + (meta.period ? "; " + meta.period : "") + (meta.version ? " · vessels " + meta.version : "");
+  var legend = document.getElementById("legend");
+  TYPES.forEach(function (t) {
+    var li = el("li"), sw = el("span", null, "sw");
+    sw.style.background = COLORS[t];
+    li.appendChild(sw); li.appendChild(document.createTextNode(LABELS[t]));
+    legend.appendChild(li);
+  });
+  document.getElementById("map-note").textContent =
+    "Land: " + DATA.land.source + ". Tracks decimated for display to " + (T.n || 0).toLocaleString("en") +
+    " of " + (meta.raw_points || 0).toLocaleString("en") + " points and broken at silences over " +
+    meta.max_gap_h + " h (never joined across AIS gaps).";
+  document.getElementById("method-text").textContent = meta.method || "";
+
+  // ---- map ----------------------------------------------------------------------------------
+  var canvas = document.getElementById("map"), ctx = canvas.getContext("2d");
+  var bbox = DATA.bbox; // [lat_min, lat_max, lon_min, lon_max]
+  var kx = Math.cos(((bbox[0] + bbox[1]) / 2) * Math.PI / 180); // equirectangular scale
+  var view = { cx: 0, cy: 0, scale: 1 }; // map units (x = lon * kx, y = -lat) to CSS px
+  var land = buildLand(DATA.land);
+  var dpr = window.devicePixelRatio || 1;
+
+  function buildLand(L) {
+    var off = document.createElement("canvas");
+    off.width = L.w; off.height = L.h;
+    var g = off.getContext("2d"), img = g.createImageData(L.w, L.h), px = img.data;
+    var bits = b64(L.bits, Uint8Array);
+    for (var r = 0; r < L.h; r++) {
+      for (var col = 0; col < L.w; col++) {
+        if (bits[r * L.row_bytes + (col >> 3)] & (128 >> (col & 7))) {
+          var o = (r * L.w + col) * 4;
+          px[o] = 201; px[o + 1] = 194; px[o + 2] = 176; px[o + 3] = 255;
+        }
+      }
+    }
+    g.putImageData(img, 0, 0);
+    return off;
+  }
+  function resize() {
+    var r = canvas.getBoundingClientRect();
+    canvas.width = Math.max(1, Math.round(r.width * dpr));
+    canvas.height = Math.max(1, Math.round(r.height * dpr));
+  }
+  function fit(lat0, lat1, lon0, lon1) {
+    var r = canvas.getBoundingClientRect();
+    var w = Math.max((lon1 - lon0) * kx, 1e-3), h = Math.max(lat1 - lat0, 1e-3);
+    view.scale = Math.min(r.width / w, r.height / h) * 0.92;
+    view.cx = (lon0 + lon1) / 2 * kx;
+    view.cy = -(lat0 + lat1) / 2;
+  }
+  function px(lon, lat) {
+    var r = canvas.width / dpr, h = canvas.height / dpr;
+    return [(lon * kx - view.cx) * view.scale + r / 2, (-lat - view.cy) * view.scale + h / 2];
+  }
+  function drawTrack(off, n, style, width) {
+    if (!n) return;
+    ctx.strokeStyle = style; ctx.lineWidth = width;
+    ctx.beginPath();
+    var w = canvas.width / dpr, h = canvas.height / dpr, s = view.scale;
+    for (var i = off; i < off + n; i++) {
+      var x = (PLON[i] * 1e-5 * kx - view.cx) * s + w / 2, y = (-PLAT[i] * 1e-5 - view.cy) * s + h / 2;
+      if (PPIECE[i] || i === off) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+    }
+    ctx.stroke();
+  }
+  function drawEvent(e, big) {
+    if (e.lat === null || e.lon === null) return;
+    var p = px(e.lon, e.lat), r = big ? 6 : 3.5;
+    ctx.fillStyle = COLORS[e.type] || "#000";
+    ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
+    ctx.beginPath();
+    if (e.type === "dark_detection") ctx.rect(p[0] - r, p[1] - r, 2 * r, 2 * r);
+    else ctx.arc(p[0], p[1], r, 0, 2 * Math.PI);
+    ctx.fill(); ctx.stroke();
+  }
+  function draw() {
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    var w = canvas.width / dpr, h = canvas.height / dpr;
+    ctx.fillStyle = "#dfeaf2"; ctx.fillRect(0, 0, w, h);
+    var L = DATA.land, a = px(L.lon_min, L.lat_max);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(land, a[0], a[1], L.w * L.step * kx * view.scale, L.h * L.step * view.scale);
+    // all listed tracks in one faint layer, the selected one on top
+    ctx.globalAlpha = 0.55;
+    drawTrack(0, T.n || 0, "#5d6d7e", 0.8);
+    ctx.globalAlpha = 1;
+    DATA.events.forEach(function (e) { drawEvent(e, false); });
+    if (selected) {
+      var partners = {};
+      (eventsOf[selected.mmsi] || []).forEach(function (e) {
+        var o = e.mmsi === selected.mmsi ? e.other : e.mmsi;
+        if (o !== null && o !== undefined) partners[o] = 1;
+      });
+      Object.keys(partners).forEach(function (m) {
+        var tr = byMmsi[m] ? byMmsi[m].track : DATA.partners[m];
+        if (tr) drawTrack(tr[0], tr[1], "#8e44ad", 1.6);
+      });
+      drawTrack(selected.track[0], selected.track[1], "#111", 2.2);
+      (eventsOf[selected.mmsi] || []).forEach(function (e) { drawEvent(e, true); });
+    }
+    if (activeEvent && activeEvent.lat !== null) {
+      var q = px(activeEvent.lon, activeEvent.lat);
+      ctx.strokeStyle = "#000"; ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.arc(q[0], q[1], 11, 0, 2 * Math.PI); ctx.stroke();
+    }
+    canvas.dataset.drawn = String((+canvas.dataset.drawn || 0) + 1);
+  }
+  var pending = false;
+  function redraw() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; draw(); });
+  }
+  function zoom(f, mx, my) {
+    var w = canvas.width / dpr, h = canvas.height / dpr;
+    if (mx === undefined) { mx = w / 2; my = h / 2; }
+    var ux = (mx - w / 2) / view.scale + view.cx, uy = (my - h / 2) / view.scale + view.cy;
+    view.scale *= f;
+    view.cx = ux - (mx - w / 2) / view.scale;
+    view.cy = uy - (my - h / 2) / view.scale;
+    redraw();
+  }
+  canvas.addEventListener("wheel", function (ev) {
+    ev.preventDefault();
+    var r = canvas.getBoundingClientRect();
+    zoom(ev.deltaY < 0 ? 1.25 : 0.8, ev.clientX - r.left, ev.clientY - r.top);
+  }, { passive: false });
+  var drag = null;
+  canvas.addEventListener("mousedown", function (ev) { drag = { x: ev.clientX, y: ev.clientY, moved: false }; });
+  window.addEventListener("mouseup", function (ev) {
+    if (drag && !drag.moved) pick(ev);
+    drag = null;
+  });
+  window.addEventListener("mousemove", function (ev) {
+    if (!drag) return;
+    var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
+    view.cx -= dx / view.scale; view.cy -= dy / view.scale;
+    drag.x = ev.clientX; drag.y = ev.clientY;
+    redraw();
+  });
+  function pick(ev) { // click on an event marker selects its vessel and the event
+    var r = canvas.getBoundingClientRect(), mx = ev.clientX - r.left, my = ev.clientY - r.top;
+    var best = null, bd = 64;
+    DATA.events.forEach(function (e) {
+      if (e.lat === null) return;
+      var p = px(e.lon, e.lat), d = (p[0] - mx) * (p[0] - mx) + (p[1] - my) * (p[1] - my);
+      if (d < bd) { bd = d; best = e; }
+    });
+    if (!best) return;
+    var v = byMmsi[best.mmsi] || byMmsi[best.other];
+    if (v) { select(v, false); focusEvent(best); }
+    else showTip(best, mx, my);
+  }
+  function showTip(e, x, y) {
+    var tip = document.getElementById("map-tip");
+    tip.textContent = LABELS[e.type] + " " + iso(e.start) + "\n" + (e.reasons[0] || "");
+    tip.style.left = x + 8 + "px"; tip.style.top = y + 8 + "px";
+    tip.hidden = false;
+    setTimeout(function () { tip.hidden = true; }, 4000);
+  }
+  document.getElementById("zoom-in").addEventListener("click", function () { zoom(1.5); });
+  document.getElementById("zoom-out").addEventListener("click", function () { zoom(1 / 1.5); });
+  document.getElementById("zoom-reset").addEventListener("click", function () {
+    fit(bbox[0], bbox[1], bbox[2], bbox[3]); redraw();
+  });
+  window.addEventListener("resize", function () { resize(); redraw(); });
+
+  // ---- table --------------------------------------------------------------------------------
+  var COLS = [
+    { key: "rank", label: "#", num: true },
+    { key: "mmsi", label: "MMSI", num: true },
+    { key: "name", label: "name" },
+    { key: "flag", label: "flag" },
+    { key: "ship_type", label: "type" },
+    { key: "score", label: "risk", num: true }
+  ].concat(TYPES.filter(function (t) { return t !== "dark_detection"; }).map(function (t) {
+    return { key: "n_" + t, label: LABELS[t], num: true };
+  })).concat([{ key: "why", label: "main reason" }]);
+  vessels.forEach(function (v, i) {
+    v.rank = i + 1;
+    TYPES.forEach(function (t) { v["n_" + t] = (v.counts && v.counts[t]) || 0; });
+    v.why = v.reasons.length ? v.reasons[0][0] : "";
+  });
+  var sortKey = "rank", sortDir = 1, filterText = "";
+  var headRow = document.querySelector("#vessel-table thead tr");
+  COLS.forEach(function (col) {
+    var th = el("th"), b = el("button", col.label);
+    b.type = "button"; b.dataset.key = col.key;
+    b.addEventListener("click", function () {
+      if (sortKey === col.key) sortDir = -sortDir;
+      else { sortKey = col.key; sortDir = col.num && col.key !== "rank" && col.key !== "mmsi" ? -1 : 1; }
+      renderTable();
+    });
+    th.appendChild(b); headRow.appendChild(th);
+  });
+  var tbody = document.querySelector("#vessel-table tbody");
+  function cmp(a, b) {
+    var x = a[sortKey], y = b[sortKey];
+    if (x === null || x === undefined) x = "";
+    if (y === null || y === undefined) y = "";
+    if (x < y) return -sortDir;
+    if (x > y) return sortDir;
+    return a.rank - b.rank;
+  }
+  function renderTable() {
+    var rows = vessels.filter(function (v) {
+      if (!filterText) return true;
+      return [v.mmsi, v.name, v.flag, v.callsign, v.ship_type].join(" ").toLowerCase().indexOf(filterText) >= 0;
+    }).sort(cmp);
+    var frag = document.createDocumentFragment();
+    rows.forEach(function (v) {
+      var tr = el("tr");
+      tr.dataset.mmsi = v.mmsi;
+      if (selected === v) tr.className = "selected";
+      COLS.forEach(function (col) {
+        var td;
+        if (col.key === "score") {
+          td = el("td", null, "num");
+          var bar = el("span", null, "bar");
+          bar.style.width = Math.round(v.score * 40) + "px";
+          td.appendChild(bar); td.appendChild(document.createTextNode(v.score.toFixed(2)));
+        } else {
+          td = el("td", v[col.key] === 0 && col.key.indexOf("n_") === 0 ? "" : v[col.key],
+                  col.num ? "num" : (col.key === "why" ? "why" : null));
+        }
+        tr.appendChild(td);
+      });
+      tr.addEventListener("click", function () { select(v, true); });
+      frag.appendChild(tr);
+    });
+    tbody.textContent = "";
+    tbody.appendChild(frag);
+    document.getElementById("row-count").textContent = rows.length + " of " + vessels.length + " vessels";
+  }
+  document.getElementById("filter").addEventListener("input", function (ev) {
+    filterText = ev.target.value.trim().toLowerCase(); renderTable();
+  });
+
+  // ---- detail -------------------------------------------------------------------------------
+  function select(v, zoomTo) {
+    selected = v; activeEvent = null;
+    Array.prototype.forEach.call(tbody.rows, function (tr) {
+      tr.className = String(tr.dataset.mmsi) === String(v.mmsi) ? "selected" : "";
+    });
+    var d = document.getElementById("detail");
+    d.hidden = false;
+    d.dataset.mmsi = v.mmsi;
+    document.getElementById("detail-title").textContent = (v.name || "(no name)") + " · MMSI " + v.mmsi;
+    var dl = document.getElementById("detail-identity");
+    dl.textContent = "";
+    [["risk score", v.score.toFixed(2)], ["flag", v.flag], ["ship type", v.ship_type], ["callsign", v.callsign],
+     ["IMO", v.imo]].forEach(function (kv) {
+      dl.appendChild(el("dt", kv[0])); dl.appendChild(el("dd", kv[1] === null || kv[1] === undefined ? "-" : kv[1]));
+    });
+    var ol = document.getElementById("detail-reasons");
+    ol.textContent = "";
+    v.reasons.forEach(function (r) { ol.appendChild(el("li", r[0] + " (" + r[1].toFixed(2) + " of " + v.score.toFixed(2) + ")")); });
+    renderEvents(v); renderHistory(v); drawTimeline(v);
+    if (zoomTo) zoomToVessel(v);
+    redraw();
+  }
+  function zoomToVessel(v) {
+    var la0 = 90, la1 = -90, lo0 = 180, lo1 = -180, any = false;
+    for (var i = v.track[0]; i < v.track[0] + v.track[1]; i++) {
+      var la = PLAT[i] * 1e-5, lo = PLON[i] * 1e-5;
+      if (la < la0) la0 = la; if (la > la1) la1 = la; if (lo < lo0) lo0 = lo; if (lo > lo1) lo1 = lo; any = true;
+    }
+    (eventsOf[v.mmsi] || []).forEach(function (e) {
+      if (e.lat === null) return;
+      la0 = Math.min(la0, e.lat); la1 = Math.max(la1, e.lat); lo0 = Math.min(lo0, e.lon); lo1 = Math.max(lo1, e.lon); any = true;
+    });
+    if (!any) return;
+    var pad = Math.max(la1 - la0, lo1 - lo0, 0.05) * 0.2;
+    fit(la0 - pad, la1 + pad, lo0 - pad, lo1 + pad);
+  }
+  function renderEvents(v) {
+    var ol = document.getElementById("event-list");
+    ol.textContent = "";
+    (eventsOf[v.mmsi] || []).slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (e) {
+      var li = el("li");
+      li.dataset.eventId = e.id;
+      var tag = el("span", LABELS[e.type] || e.type, "tag");
+      tag.style.background = COLORS[e.type] || "#555";
+      li.appendChild(tag);
+      var other = e.mmsi === v.mmsi ? e.other : e.mmsi;
+      li.appendChild(document.createTextNode(
+        " " + iso(e.start) + " → " + iso(e.end) + " UTC, " + ((e.end - e.start) / 3600000).toFixed(1) + " h, score " +
+        e.score.toFixed(2) + (other !== null && other !== undefined ? ", with MMSI " + other : "")));
+      var ul = el("ul");
+      e.reasons.forEach(function (r) { ul.appendChild(el("li", r)); });
+      li.appendChild(ul);
+      li.appendChild(el("pre", JSON.stringify(e.evidence, null, 1)));
+      li.addEventListener("click", function () { focusEvent(e); });
+      ol.appendChild(li);
+    });
+    if (!ol.childNodes.length) ol.appendChild(el("li", "no events"));
+  }
+  function focusEvent(e) {
+    activeEvent = e;
+    Array.prototype.forEach.call(document.querySelectorAll("#event-list > li"), function (li) {
+      li.className = li.dataset.eventId === e.id ? "active" : "";
+    });
+    if (e.lat !== null) {
+      var p = px(e.lon, e.lat), w = canvas.width / dpr, h = canvas.height / dpr;
+      if (p[0] < 0 || p[1] < 0 || p[0] > w || p[1] > h) { view.cx = e.lon * kx; view.cy = -e.lat; }
+    }
+    if (selected) drawTimeline(selected);
+    redraw();
+  }
+  function renderHistory(v) {
+    var tb = document.querySelector("#history tbody");
+    tb.textContent = "";
+    var prev = null;
+    (v.history || []).forEach(function (h) {
+      var tr = el("tr");
+      tr.appendChild(el("td", iso(h.t)));
+      ["name", "callsign", "imo", "ship_type", "destination"].forEach(function (k) {
+        var td = el("td", h[k] === null || h[k] === undefined ? "" : h[k]);
+        if (prev && prev[k] !== h[k] && k !== "destination") td.className = "changed";
+        tr.appendChild(td);
+      });
+      tb.appendChild(tr); prev = h;
+    });
+    if (!tb.childNodes.length) { var tr = el("tr"), td = el("td", "no static reports"); td.colSpan = 6; tr.appendChild(td); tb.appendChild(tr); }
+  }
+  function drawTimeline(v) {
+    var cv = document.getElementById("timeline"), g = cv.getContext("2d");
+    var r = cv.getBoundingClientRect();
+    cv.width = Math.max(1, Math.round(r.width * dpr)); cv.height = Math.max(1, Math.round(r.height * dpr));
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    var w = r.width, h = r.height, evs = eventsOf[v.mmsi] || [];
+    var t0 = Infinity, t1 = -Infinity, i;
+    for (i = v.track[0]; i < v.track[0] + v.track[1]; i++) {
+      var tt = (T.t0 + PT[i]) * 1000; if (tt < t0) t0 = tt; if (tt > t1) t1 = tt;
+    }
+    evs.forEach(function (e) { t0 = Math.min(t0, e.start); t1 = Math.max(t1, e.end); });
+    g.clearRect(0, 0, w, h);
+    if (!isFinite(t0)) return;
+    if (t1 <= t0) t1 = t0 + 3600000;
+    var X = function (t) { return 6 + (t - t0) / (t1 - t0) * (w - 12); };
+    // AIS coverage: one bar per track piece (silences stay blank)
+    g.fillStyle = "#5d6d7e";
+    var a = null, last = null;
+    for (i = v.track[0]; i < v.track[0] + v.track[1]; i++) {
+      var ti = (T.t0 + PT[i]) * 1000;
+      if (PPIECE[i] || a === null) { if (a !== null) g.fillRect(X(a), 14, Math.max(1, X(last) - X(a)), 10); a = ti; }
+      last = ti;
+    }
+    if (a !== null) g.fillRect(X(a), 14, Math.max(1, X(last) - X(a)), 10);
+    evs.forEach(function (e, k) {
+      g.fillStyle = COLORS[e.type] || "#000";
+      var y = 32 + (TYPES.indexOf(e.type) % 6) * 8;
+      g.fillRect(X(e.start), y, Math.max(2, X(e.end) - X(e.start)), 6);
+      if (activeEvent === e) { g.strokeStyle = "#000"; g.strokeRect(X(e.start) - 1, y - 1, Math.max(2, X(e.end) - X(e.start)) + 2, 8); }
+    });
+    g.fillStyle = "#1d2733"; g.font = "11px sans-serif";
+    g.fillText("AIS", 6, 11);
+    g.fillText(iso(t0), 6, h - 3);
+    var lbl = iso(t1); g.fillText(lbl, w - 6 - g.measureText(lbl).width, h - 3);
+  }
+
+  // ---- start --------------------------------------------------------------------------------
+  resize();
+  fit(bbox[0], bbox[1], bbox[2], bbox[3]);
+  renderTable();
+  draw();
+  if (!vessels.length) {
+    var p = el("p", "No vessel was flagged: no event passed the score threshold.");
+    document.getElementById("table-panel").appendChild(p);
+  }
+  document.body.dataset.ready = "1";
+})();

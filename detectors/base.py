@@ -1,0 +1,294 @@
+"""What every detector gets (:class:`DetectContext`) and the chunked runner that makes any
+detector work on a time-ordered stream.
+
+Detector module protocol (``detectors/<type>.py``):
+
+- a frozen ``<Type>Params`` dataclass and ``detect(tracks, ctx, params) -> list[Event]``;
+- for streaming, EITHER a stateful form: ``stream(ctx, params)`` (or a class ``<Type>Stream``
+  taking ``(ctx, params)``) with ``update(tracks) -> list[Event]`` fed the new rows of each chunk
+  and ``flush() -> list[Event]``;
+- OR the re-run form used by gap and loitering: ``emit_delay_ms(params) -> int`` (an event is
+  final once the stream has passed ``end + delay``) and ``keep_since_ms(tracks, ctx, params)``
+  (per segment, the earliest time whose rows a later call may still need). The runner keeps
+  those rows of each vessel, re-runs ``detect`` on kept + new rows, and emits each event exactly
+  once, in the round in which it becomes final.
+
+The context holds count indexes that only add up (reception per cell and day/hour, vessels near
+each other per 0.01-degree cell and hour), so the runner merges them chunk by chunk and evicts
+old buckets: a detector querying buckets that are complete sees the same numbers as in batch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from detectors.reception import DAY_MS, HOUR_MS, CellHourCounts
+from vessels.anchorages import AnchorageParams, anchorages_from_tracks, read_anchorages_csv
+from vessels.events import Event
+from vessels.geo import PortIndex, distance_to_shore_km, port_index
+from vessels.registry import Registry
+from vessels.tracks import TrackParams, Tracks, build_tracks_indexed, take_rows
+
+__all__ = [
+    "ContextParams",
+    "DetectContext",
+    "DetectorSpec",
+    "build_context",
+    "load_spec",
+    "run_chunked",
+]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+NEVER = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class ContextParams:
+    """Resolution of the count indexes and the anchorage rule.
+
+    ``reception_cell_deg``: Welch et al. 2022 measure reception in 1-degree cells.
+    ``proximity_cell_deg``: 0.01 deg (about 1.1 km) cells; a 3x3 block then covers every
+    vessel within about 1 km, twice GFW's 500 m encounter distance.
+    ``history_days``: how long a stream keeps count buckets and per-vessel rows.
+    """
+
+    reception_cell_deg: float = 1.0
+    proximity_cell_deg: float = 0.01
+    derive_anchorages: bool = True
+    anchorage_min_vessels: int = 20
+    anchorage_min_stay_h: float = 12.0
+    history_days: float = 35.0
+
+
+@dataclass
+class DetectContext:
+    """Everything a detector may consult besides the tracks. Mutable: a stream updates it."""
+
+    registry: Registry
+    ports: PortIndex  # ports (searoute UN/LOCODE) plus derived and user anchorages
+    reception_day: CellHourCounts  # 1-degree cells, daily buckets
+    reception_hour: CellHourCounts  # 1-degree cells, hourly buckets
+    proximity: CellHourCounts  # 0.01-degree cells, hourly buckets
+    watermark_ms: int = NEVER  # everything before this time has been seen (batch: all)
+    n_anchorages: int = 0
+    params: ContextParams = field(default_factory=ContextParams)
+
+    def shore_km(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
+        """Distance from shore in km (negative on land), GSHHG grid of landmetrics."""
+        return distance_to_shore_km(lat, lon)
+
+    def port_km(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[F64, I64]:
+        """Distance in km to the nearest port or anchorage, and its index in ``ports``."""
+        return self.ports.nearest(lat, lon)
+
+    def add_counts(self, tracks: Tracks, rows: npt.NDArray[np.bool_] | None = None) -> None:
+        """Add the counts of ``tracks`` (only ``rows`` when given) to the indexes."""
+        p = self.params
+        self.reception_day = self.reception_day.merged(
+            CellHourCounts.from_tracks(tracks, p.reception_cell_deg, DAY_MS, rows)
+        )
+        self.reception_hour = self.reception_hour.merged(
+            CellHourCounts.from_tracks(tracks, p.reception_cell_deg, HOUR_MS, rows)
+        )
+        self.proximity = self.proximity.merged(
+            CellHourCounts.from_tracks(tracks, p.proximity_cell_deg, HOUR_MS, rows)
+        )
+
+    def evict(self, before_ms: int) -> None:
+        self.reception_day = self.reception_day.evicted(before_ms)
+        self.reception_hour = self.reception_hour.evicted(before_ms)
+        self.proximity = self.proximity.evicted(before_ms)
+
+
+def _ports(
+    tracks: Tracks | None, anchorages: str | None, params: ContextParams
+) -> tuple[PortIndex, int]:
+    ports = port_index()
+    n = 0
+    if tracks is not None and params.derive_anchorages:
+        a = anchorages_from_tracks(
+            tracks,
+            AnchorageParams(
+                min_vessels=params.anchorage_min_vessels, min_stay_h=params.anchorage_min_stay_h
+            ),
+        )
+        if a.lat.size:
+            ports = ports.extended(a.lat, a.lon, list(a.name))
+            n += a.lat.size
+    if anchorages is not None:
+        u = read_anchorages_csv(anchorages)
+        ports = ports.extended(u.lat, u.lon, [x or "anchorage" for x in u.name])
+        n += u.lat.size
+    return ports, n
+
+
+def build_context(
+    tracks: Tracks | None,
+    registry: Registry,
+    *,
+    anchorages: str | None = None,
+    params: ContextParams = ContextParams(),
+    ports: PortIndex | None = None,
+) -> DetectContext:
+    """Context for batch detection over ``tracks`` (counts of all of them; anchorages derived
+    from them unless ``ports`` is given). ``tracks=None`` gives an empty context for a stream."""
+    n_anch = 0
+    if ports is None:
+        ports, n_anch = _ports(tracks, anchorages, params)
+    ctx = DetectContext(
+        registry=registry,
+        ports=ports,
+        reception_day=CellHourCounts.empty(params.reception_cell_deg, DAY_MS),
+        reception_hour=CellHourCounts.empty(params.reception_cell_deg, HOUR_MS),
+        proximity=CellHourCounts.empty(params.proximity_cell_deg, HOUR_MS),
+        n_anchorages=n_anch,
+        params=params,
+    )
+    if tracks is not None:
+        ctx.add_counts(tracks)
+    return ctx
+
+
+# --- detector modules ------------------------------------------------------------------------
+
+
+@dataclass
+class DetectorSpec:
+    """A detector module bound to its parameters."""
+
+    name: str
+    module: ModuleType
+    params: Any
+
+    def detect(self, tracks: Tracks, ctx: DetectContext) -> list[Event]:
+        out: list[Event] = self.module.detect(tracks, ctx, self.params)
+        return out
+
+    def stream_factory(self) -> Callable[[DetectContext, Any], Any] | None:
+        f = getattr(self.module, "stream", None)
+        if f is None:
+            f = getattr(self.module, f"{self.name.capitalize()}Stream", None)
+        if f is None or hasattr(self.module, "emit_delay_ms"):
+            return None
+        return f  # type: ignore[no-any-return]
+
+    def emit_delay_ms(self) -> int:
+        f = getattr(self.module, "emit_delay_ms", None)
+        return int(f(self.params)) if f is not None else 2 * DAY_MS
+
+    def keep_since_ms(self, tracks: Tracks, ctx: DetectContext) -> I64:
+        f = getattr(self.module, "keep_since_ms", None)
+        if f is not None:
+            return np.asarray(f(tracks, ctx, self.params), dtype=np.int64)
+        last = tracks.t[tracks.seg_start[1:] - 1] if tracks.n else np.zeros(0, np.int64)
+        return np.asarray(last - 2 * DAY_MS, dtype=np.int64)
+
+
+def params_class(module: ModuleType, name: str) -> type:
+    """The frozen ``<Type>Params`` dataclass of a detector module."""
+    cls = getattr(module, f"{name.capitalize()}Params", None) or getattr(module, "Params", None)
+    if cls is None:
+        raise AttributeError(f"detectors.{name} defines no {name.capitalize()}Params")
+    return cls  # type: ignore[no-any-return]
+
+
+def load_spec(name: str, params: Any = None) -> DetectorSpec:
+    module = importlib.import_module(f"detectors.{name}")
+    if params is None:
+        params = params_class(module, name)()
+    return DetectorSpec(name, module, params)
+
+
+# --- the chunked runner ----------------------------------------------------------------------
+
+
+def _concat(a: pa.Table | None, b: pa.Table) -> pa.Table:
+    if a is None or a.num_rows == 0:
+        return b
+    if b.schema != a.schema:
+        b = b.select(a.column_names).cast(a.schema) if set(a.column_names) <= set(
+            b.column_names
+        ) else b
+    return pa.concat_tables([a, b], promote_options="permissive")
+
+
+def run_chunked(
+    chunks: Iterable[pa.Table],
+    specs: Sequence[DetectorSpec],
+    registry: Registry,
+    ports: PortIndex | None = None,
+    *,
+    track_params: TrackParams = TrackParams(),
+    params: ContextParams = ContextParams(),
+    removed: dict[str, int] | None = None,
+) -> Iterator[list[Event]]:
+    """Run detectors over time-ordered position chunks; yield the events that close per chunk.
+
+    Every row of a chunk must be at or after every row of the previous chunk (receive time).
+    ``removed`` (if given) accumulates the rows dropped by track building, by reason.
+    The last item yielded holds the events still open at the end of the stream.
+    """
+    ctx = build_context(None, registry, params=params, ports=ports or port_index())
+    live: dict[str, Any] = {}
+    for s in specs:
+        factory = s.stream_factory()
+        if factory is not None:
+            live[s.name] = factory(ctx, s.params)
+    rerun = [s for s in specs if s.name not in live]
+    buffer: pa.Table | None = None
+    prev_wm = np.iinfo(np.int64).min
+    history_ms = int(params.history_days * DAY_MS)
+    for chunk in chunks:
+        if chunk.num_rows == 0:
+            continue
+        n_old = 0 if buffer is None else buffer.num_rows
+        combined = _concat(buffer, chunk)
+        tracks, rem, src = build_tracks_indexed(combined, track_params)
+        if removed is not None:
+            for k, v in rem.items():
+                removed[k] = removed.get(k, 0) + v
+        new = src >= n_old
+        if tracks.n == 0:
+            buffer = combined.slice(0, 0)
+            continue
+        wm = int(tracks.t.max())
+        ctx.add_counts(tracks, new)
+        ctx.watermark_ms = wm
+        out: list[Event] = []
+        if live:
+            fresh = take_rows(tracks, np.flatnonzero(new))
+            for st in live.values():
+                out += st.update(fresh)
+        keep_since = tracks.t[tracks.seg_start[1:] - 1] - DAY_MS  # a day of context at least
+        # day start of each vessel's last report: the day's distinct-vessel counts need it
+        for spec in rerun:
+            delay = spec.emit_delay_ms()
+            for e in spec.detect(tracks, ctx):
+                if prev_wm <= e.end_ms + delay < wm:
+                    out.append(e)
+            keep_since = np.minimum(keep_since, spec.keep_since_ms(tracks, ctx))
+        keep_since = np.maximum(keep_since, wm - history_ms)
+        keep_rows = tracks.t >= np.repeat(keep_since, np.diff(tracks.seg_start))
+        buffer = combined.take(pa.array(np.sort(src[keep_rows])))
+        ctx.evict(wm - history_ms)
+        prev_wm = wm
+        yield out
+    final: list[Event] = []
+    for st in live.values():
+        final += st.flush()
+    if buffer is not None and buffer.num_rows and rerun:
+        tracks, _, _ = build_tracks_indexed(buffer, track_params)
+        ctx.watermark_ms = NEVER
+        for spec in rerun:
+            delay = spec.emit_delay_ms()
+            final += [e for e in spec.detect(tracks, ctx) if e.end_ms + delay >= prev_wm]
+    yield final

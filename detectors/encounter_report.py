@@ -1,0 +1,124 @@
+"""Score, reasons and evidence of one encounter (see :mod:`detectors.encounter`)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vessels.events import Event
+
+if TYPE_CHECKING:
+    from detectors.encounter import EncounterParams
+    from detectors.pairruns import PairCandidate
+
+__all__ = ["describe", "vessel_facts"]
+
+
+def vessel_facts(mmsi: int, registry: Any) -> dict[str, Any]:
+    """Name, type, flag and carrier/fishing status of a vessel, from the registry if any."""
+    if registry is None:
+        return {
+            "mmsi": mmsi,
+            "name": None,
+            "ship_type": None,
+            "flag": None,
+            "is_carrier": False,
+            "is_fishing": False,
+        }
+    info = registry.info(mmsi) if hasattr(registry, "info") else {}
+    return {
+        "mmsi": mmsi,
+        "name": info.get("name"),
+        "ship_type": info.get("ship_type"),
+        "flag": info.get("flag"),
+        "imo": info.get("imo"),
+        "is_carrier": bool(registry.is_carrier(mmsi)),
+        "is_fishing": bool(registry.is_fishing(mmsi)),
+    }
+
+
+def _label(f: dict[str, Any]) -> str:
+    kind = "carrier" if f["is_carrier"] else "fishing vessel" if f["is_fishing"] else ""
+    inner = f"MMSI {f['mmsi']}" + (f", {kind}" if kind else "")
+    return f"{f['name']} ({inner})" if f.get("name") else inner
+
+
+def describe(
+    mmsi_a: int,
+    mmsi_b: int,
+    c: PairCandidate,
+    slots: npt.NDArray[np.int64],
+    v: npt.NDArray[np.float64],
+    med_speed_kn: float,
+    lat: float,
+    lon: float,
+    port_km: float,
+    port_name: str,
+    shore_km: float,
+    registry: Any,
+    p: EncounterParams,
+) -> Event:
+    """The encounter event. Score in [0.55, 0.99]: every reported encounter meets the definition;
+    a carrier meeting a fishing vessel (transshipment pattern, Miller et al. 2018), distance
+    from shore and duration raise it."""
+    fa, fb = vessel_facts(mmsi_a, registry), vessel_facts(mmsi_b, registry)
+    if fb["is_carrier"] and not fa["is_carrier"]:
+        fa, fb = fb, fa  # the carrier first: it is the vessel the event is about
+    transship = (fa["is_carrier"] and fb["is_fishing"]) or (fb["is_carrier"] and fa["is_fishing"])
+    carrier = fa["is_carrier"] or fb["is_carrier"]
+    duration_h = (c.end_ms - c.start_ms) / 3_600_000.0
+    shore = max(0.0, shore_km) if math.isfinite(shore_km) else 0.0
+    far = min(1.0, shore / p.far_from_shore_km) if p.far_from_shore_km > 0 else 1.0
+    score = 0.55 + (0.25 if transship else 0.12 if carrier else 0.0)
+    score += 0.1 * far + 0.05 * min(1.0, max(0.0, duration_h - p.min_duration_h) / 10.0)
+    score = float(min(0.99, score))
+    med_d = float(np.median(v[:, 0]))
+    close_h = slots.size * p.step_ms / 3_600_000.0
+    reasons = [
+        f"{_label(fa)} and {_label(fb)} stayed within {p.max_distance_m:.0f} m of each other "
+        f"for {duration_h:.1f} h (median {med_d:.0f} m apart, median speed {med_speed_kn:.1f} kn).",
+        f"It happened {shore:.0f} km from shore and {port_km:.0f} km from the nearest port or "
+        f"anchorage{f' ({port_name})' if port_name else ''}.",
+    ]
+    if transship:
+        reasons.append(
+            "A carrier meeting a fishing vessel at sea is the pattern of transshipment "
+            "(Miller et al. 2018)."
+        )
+    elif carrier:
+        reasons.append("One of the vessels is a listed carrier (reefer).")
+    if c.n_runs > 1:
+        reasons.append(f"Merged from {c.n_runs} close periods less than {p.merge_gap_h:g} h apart.")
+    sa, sb = v[:, 1], v[:, 2]
+    evidence: dict[str, Any] = {
+        "median_distance_m": med_d,
+        "median_speed_kn": med_speed_kn,
+        "median_speed_a_kn": float(np.nanmedian(sa)) if np.isfinite(sa).any() else None,
+        "median_speed_b_kn": float(np.nanmedian(sb)) if np.isfinite(sb).any() else None,
+        "duration_h": duration_h,
+        "close_h": close_h,
+        "points": int(slots.size),
+        "resample_step_min": p.resample_step_min,
+        "n_runs": c.n_runs,
+        "distance_from_shore_km": shore_km,
+        "distance_from_port_km": port_km,
+        "nearest_port": port_name or None,
+        "possible_transshipment": bool(transship),
+        "vessel": fa,
+        "other_vessel": fb,
+    }
+    return Event(
+        type="encounter",
+        mmsi=int(fa["mmsi"]),
+        other_mmsi=int(fb["mmsi"]),
+        start_ms=int(c.start_ms),
+        end_ms=int(c.end_ms),
+        lat=lat,
+        lon=lon,
+        score=score,
+        reasons=reasons,
+        evidence=evidence,
+    )

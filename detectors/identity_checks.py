@@ -1,0 +1,151 @@
+"""Per-MMSI identity checks: invalid MMSIs and frequent identity changes (see detectors.identity)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from vessels.events import Event
+from vessels.mid import flag_of, mid_of, mmsi_kind
+
+__all__ = ["change_events", "invalid_events", "invalid_mmsi_reason"]
+
+#: Numbers typed in by installers who did not know the real MMSI (seen on real feeds).
+_PLACEHOLDERS = frozenset({123456789, 987654321, 1193046, 12345678, 123456780, 100000000})
+
+
+def invalid_mmsi_reason(mmsi: int) -> tuple[str, str] | None:
+    """(code, sentence) when ``mmsi`` cannot be a ship's MMSI (ITU-R M.585), else None.
+
+    Aids to navigation, SART/MOB/EPIRB and craft numbers are valid for what they are and are
+    not flagged here (gear and buoys are excluded from encounters instead).
+    """
+    s = str(mmsi)
+    if mmsi in _PLACEHOLDERS or (len(s) == 9 and len(set(s)) == 1):
+        return "placeholder", f"MMSI {mmsi} is a placeholder number, not an assigned identity."
+    if mmsi < 100_000_000 or mmsi > 999_999_999:
+        return "not_9_digits", (
+            f"MMSI {mmsi} has fewer or more than 9 digits (or is a group/coast-station number), "
+            "which no ship should transmit."
+        )
+    kind = mmsi_kind(mmsi)
+    if kind == "invalid":
+        return "bad_format", f"MMSI {mmsi} starts with a digit no ship MMSI uses (ITU-R M.585)."
+    if kind in ("ship", "craft", "handheld") and flag_of(mmsi) is None:
+        return "unallocated_mid", (
+            f"MMSI {mmsi} carries MID {mid_of(mmsi)}, which ITU has not allocated to any country."
+        )
+    return None
+
+
+def invalid_events(seen: dict[int, list[Any]], class_b: Any = None) -> list[Event]:
+    """One low-score ``invalid_mmsi`` event per invalid MMSI seen (first to last report).
+
+    ``class_b``: optional set of MMSIs known to be class B; their score is halved because
+    invalid numbers are common on cheap class B sets (e.g. Southeast Asia, OpenCPN #4404).
+    """
+    out: list[Event] = []
+    for mmsi in sorted(seen):
+        r = invalid_mmsi_reason(mmsi)
+        if r is None:
+            continue
+        t0, t1, la, lo = seen[mmsi]
+        is_b = class_b is not None and mmsi in class_b
+        score = (0.35 if r[0] == "placeholder" else 0.3) * (0.5 if is_b else 1.0)
+        reasons = [r[1]]
+        reasons.append(
+            "Class B sets often carry invalid numbers (Southeast Asia): context, not a verdict."
+            if is_b
+            else "Without a valid MMSI the ship cannot be looked up in any registry."
+        )
+        out.append(
+            Event(
+                type="identity",
+                mmsi=mmsi,
+                start_ms=int(t0),
+                end_ms=int(t1),
+                lat=la,
+                lon=lo,
+                score=score,
+                reasons=reasons,
+                id_key="invalid_mmsi",
+                evidence={"kind": "invalid_mmsi", "check": r[0], "class_b": is_b},
+            )
+        )
+    return out
+
+
+_FIELDS = ("name", "callsign", "imo", "ship_type")
+
+
+def change_events(
+    seen: dict[int, list[Any]],
+    registry: Any,
+    conflicts: dict[int, list[tuple[int, int]]],
+    min_changes: int,
+) -> list[Event]:
+    """``identity_change`` events for MMSIs whose static identity changed at least
+    ``min_changes`` times. Changes inside a shared-MMSI period are left out: two ships
+    alternating their names there are already that event."""
+    out: list[Event] = []
+    mmsis = set(seen) | set(getattr(registry, "changes", {}) or {})
+    for mmsi in sorted(mmsis):
+        hist = registry.history(mmsi)
+        if len(hist) <= min_changes:
+            continue
+        iv = conflicts.get(mmsi, [])
+        changes: list[tuple[int | None, list[str]]] = []
+        imo_changed = False
+        for prev, cur in itertools.pairwise(hist):
+            t = cur.get("first_seen")
+            if t is not None and any(a <= t <= b for a, b in iv):
+                continue
+            diff = [
+                f
+                for f in _FIELDS
+                if prev.get(f) is not None and cur.get(f) is not None and prev.get(f) != cur.get(f)
+            ]
+            if not diff:
+                continue
+            imo_changed |= "imo" in diff
+            changes.append((t, diff))
+        if len(changes) < min_changes:
+            continue
+        times = [t for t, _ in changes if t is not None]
+        rec = seen.get(mmsi)
+        t0 = min(times) if times else (rec[0] if rec else 0)
+        t1 = max(times) if times else (rec[1] if rec else t0)
+        names = [str(h["name"]) for h in hist if h.get("name")]
+        uniq = list(dict.fromkeys(names))
+        score = min(
+            0.85, 0.35 + 0.08 * (len(changes) - min_changes) + (0.2 if imo_changed else 0.0)
+        )
+        fields = sorted({f for _, d in changes for f in d})
+        reasons = [
+            f"MMSI {mmsi} changed its broadcast identity {len(changes)} times "
+            f"({', '.join(fields)}); names used: {', '.join(uniq[:6])}.",
+        ]
+        if imo_changed:
+            reasons.append("The IMO number changed, though it belongs to the hull for life.")
+        out.append(
+            Event(
+                type="identity",
+                mmsi=mmsi,
+                start_ms=int(t0),
+                end_ms=int(t1),
+                lat=rec[2] if rec else None,
+                lon=rec[3] if rec else None,
+                score=score,
+                reasons=reasons,
+                id_key="identity_change",
+                evidence={
+                    "kind": "identity_change",
+                    "changes": len(changes),
+                    "fields": fields,
+                    "names": uniq[:20],
+                    "imo_changed": imo_changed,
+                    "identities": len(hist),
+                },
+            )
+        )
+    return out

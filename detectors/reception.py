@@ -1,0 +1,140 @@
+"""Reception quality measured from the data itself (Welch et al. 2022, GFW AIS-disabling).
+
+Counts per (grid cell, UTC hour): positions, satellite positions and vessels heard. At 1 degree
+this is the reception layer that tells a coverage hole (nobody is heard there) from a vessel
+going silent where others are heard; at 0.01 degree it says whether another vessel was near a
+loitering one. Counts only add up, so a stream merges chunk counts and evicts old hours:
+memory stays bounded and the result equals the batch one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kernels.cellhour import HOUR_MS, HOURS, T0_MS, cell_index, cellhour_keys
+from vessels.tracks import Tracks
+
+__all__ = ["DAY_MS", "HOUR_MS", "CellHourCounts", "bucket_of"]
+
+I64 = npt.NDArray[np.int64]
+
+
+DAY_MS = 24 * HOUR_MS
+
+
+def bucket_of(t_ms: npt.ArrayLike, bucket_ms: int = HOUR_MS) -> I64:
+    """Bucket number (hours or days since 1995-01-01) used in the keys."""
+    return np.clip((np.asarray(t_ms, dtype=np.int64) - T0_MS) // bucket_ms, 0, HOURS - 1)
+
+
+def _reduce(keys: I64, pos: I64, sat: I64, ves: I64) -> tuple[I64, I64, I64, I64]:
+    if keys.size == 0:
+        z = np.zeros(0, np.int64)
+        return z, z, z, z
+    order = np.argsort(keys, kind="stable")
+    k = keys[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    return (
+        k[starts],
+        np.add.reduceat(pos[order], starts),
+        np.add.reduceat(sat[order], starts),
+        np.add.reduceat(ves[order], starts),
+    )
+
+
+@dataclass
+class CellHourCounts:
+    """Sorted unique keys (``cell * HOURS + hour``) and counts, with prefix sums for range sums."""
+
+    cell_deg: float
+    bucket_ms: int
+    keys: I64
+    positions: I64
+    sat: I64
+    vessels: I64  # distinct segments heard in the cell during the hour
+
+    @classmethod
+    def empty(cls, cell_deg: float, bucket_ms: int = HOUR_MS) -> CellHourCounts:
+        z = np.zeros(0, np.int64)
+        return cls(cell_deg, bucket_ms, z, z, z, z)
+
+    @classmethod
+    def from_tracks(
+        cls,
+        tracks: Tracks,
+        cell_deg: float,
+        bucket_ms: int = HOUR_MS,
+        rows: npt.NDArray[np.bool_] | None = None,
+    ) -> CellHourCounts:
+        """Counts of ``tracks`` (only rows where ``rows`` is true, when given)."""
+        if tracks.n == 0:
+            return cls.empty(cell_deg, bucket_ms)
+        keys, first = cellhour_keys(
+            tracks.lat, tracks.lon, tracks.t, tracks.seg_start, float(cell_deg), int(bucket_ms)
+        )
+        sat = (tracks.is_sat == 1).astype(np.int64)
+        one = np.ones(tracks.n, np.int64)
+        ves = first.astype(np.int64)
+        if rows is not None:
+            keys, one, sat, ves = keys[rows], one[rows], sat[rows], ves[rows]
+        k, p, s, v = _reduce(keys, one, sat, ves)
+        return cls(cell_deg, bucket_ms, k, p, s, v)
+
+    def merged(self, other: CellHourCounts) -> CellHourCounts:
+        k, p, s, v = _reduce(
+            np.r_[self.keys, other.keys],
+            np.r_[self.positions, other.positions],
+            np.r_[self.sat, other.sat],
+            np.r_[self.vessels, other.vessels],
+        )
+        return CellHourCounts(self.cell_deg, self.bucket_ms, k, p, s, v)
+
+    def evicted(self, before_ms: int) -> CellHourCounts:
+        """Without the buckets that end before ``before_ms`` (bounded memory on a stream)."""
+        keep = (self.keys % HOURS) >= int(bucket_of(before_ms, self.bucket_ms))
+        return CellHourCounts(
+            self.cell_deg,
+            self.bucket_ms,
+            self.keys[keep],
+            self.positions[keep],
+            self.sat[keep],
+            self.vessels[keep],
+        )
+
+    def bucket(self, t_ms: npt.ArrayLike) -> I64:
+        return bucket_of(t_ms, self.bucket_ms)
+
+    def cells(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> I64:
+        la = np.ascontiguousarray(lat, dtype=np.float64).reshape(-1)
+        lo = np.ascontiguousarray(lon, dtype=np.float64).reshape(-1)
+        out: I64 = cell_index(la, lo, float(self.cell_deg))
+        return out
+
+    def range_sums(self, cells: I64, h0: I64, h1: I64) -> tuple[I64, I64, I64]:
+        """Sums of (positions, sat, vessel-buckets) in each cell over buckets [h0, h1)."""
+        cells = np.asarray(cells, np.int64)
+        h0 = np.clip(np.asarray(h0, np.int64), 0, HOURS)
+        h1 = np.clip(np.maximum(np.asarray(h1, np.int64), h0), 0, HOURS)
+        a = np.searchsorted(self.keys, cells * HOURS + h0, side="left")
+        b = np.searchsorted(self.keys, cells * HOURS + h1, side="left")
+        out = []
+        for arr in (self.positions, self.sat, self.vessels):
+            cs = np.r_[0, np.cumsum(arr)]
+            out.append(cs[b] - cs[a])
+        return out[0], out[1], out[2]
+
+    def neighbours(self, cells: I64) -> I64:
+        """The 3x3 block of cells around each cell, shape (n, 9); longitude wraps."""
+        n_lon = round(360.0 / self.cell_deg)
+        n_lat = round(180.0 / self.cell_deg)
+        r = np.asarray(cells, np.int64) // n_lon
+        c = np.asarray(cells, np.int64) % n_lon
+        dr = np.array([-1, -1, -1, 0, 0, 0, 1, 1, 1])
+        dc = np.array([-1, 0, 1, -1, 0, 1, -1, 0, 1])
+        rr = np.clip(r[:, None] + dr[None, :], 0, n_lat - 1)
+        cc = (c[:, None] + dc[None, :]) % n_lon
+        out: I64 = rr * n_lon + cc
+        return out

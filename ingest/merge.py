@@ -1,0 +1,338 @@
+"""Merge AIS positions heard by several receivers (terrestrial stations, satellite providers).
+
+Duplicate key
+    One AIS transmission heard by several receivers decodes to identical fields. Rows are the
+    same message when they share ``mmsi, msg_type, lat, lon, sog, cog, heading, nav_status,
+    ais_second`` (bit-identical values) and their receive times lie within ``dup_window_s`` of
+    the group's first row (600 s: wide enough to pair a receiver whose clock is off by minutes,
+    short enough that a moored vessel repeating the same report ten minutes later stays two rows).
+    One row is kept per message: the one from a trusted receiver with the earliest receive time;
+    every receiver that heard it is recorded (``MergeResult.heard_by``).
+
+Clock-offset rule
+    For every message heard by two or more receivers, each copy's receive time is compared with
+    the other copies. Per hour (of the copy's own time) and receiver pair the median difference
+    is taken; per hour, a receiver whose weighted median difference from the others exceeds
+    ``max_clock_offset_s`` (30 s, the limit above which GFW drops a receiver-hour) over at least
+    ``min_shared_messages`` shared messages is flagged, most-disagreeing first, and removed from
+    the consensus before the next is judged. Ties between two receivers (each is 90 s off from
+    the other) are broken by the AIS UTC-second field: a correct clock's second-of-minute agrees
+    with the second the transponder reports. A receiver-hour that shares no message with anyone
+    is judged by that second field alone (median residual beyond ``ais_second_max_residual_s``
+    with most residuals close to it); that finds offsets only modulo 60 s.
+    Flagged receiver-hours are reported (``MergeResult.clock``) and, by ``clock_action``:
+    ``"correct"`` (default) shifts their times by the estimated offset (consensus method only;
+    a receiver-hour found by the second field alone is dropped, its offset being ambiguous),
+    ``"drop"`` removes their rows (GFW), ``"keep"`` only reports.
+
+Late data
+    Satellite data arrives late and out of order; rows are placed by receive time (``t``), and
+    the rows that arrived after a later-stamped row of the same input are counted (``late_rows``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kernels.merge import ais_second_residual, duplicate_groups
+from vessels.errors import ConfigError, SchemaError
+from vessels.schema import POSITIONS_SCHEMA, TIME_TYPE
+
+__all__ = ["CLOCK_SCHEMA", "MergeParams", "MergeResult", "merge_positions"]
+
+HOUR_MS = 3_600_000
+
+#: One row per flagged receiver-hour.
+CLOCK_SCHEMA = pa.schema(
+    [
+        pa.field("receiver", pa.string()),
+        pa.field("hour", TIME_TYPE),
+        pa.field("offset_s", pa.float64()),  # receiver time minus consensus, seconds
+        pa.field("shared_messages", pa.int64()),
+        pa.field("method", pa.string()),  # "consensus" or "ais_second"
+        pa.field("rows", pa.int64()),  # rows of that receiver-hour
+        pa.field("action", pa.string()),  # corrected / dropped / kept
+    ]
+)
+
+
+@dataclass(frozen=True)
+class MergeParams:
+    """Parameters of the multi-receiver merge (units in the names)."""
+
+    dup_window_s: float = 600.0  # copies of one message within this time are one message
+    max_clock_offset_s: float = 30.0  # GFW drops receiver-hours off by more than 30 s
+    min_shared_messages: int = 3  # evidence needed before a receiver-hour is judged
+    ais_second_max_residual_s: float = 10.0  # lone receivers: second-of-minute disagreement
+    min_ais_second_reports: int = 20
+    clock_action: str = "correct"  # "correct" | "drop" | "keep"
+
+    def __post_init__(self) -> None:
+        if self.clock_action not in ("correct", "drop", "keep"):
+            raise ConfigError(
+                f"clock_action must be correct, drop or keep; got {self.clock_action!r}"
+            )
+        if self.dup_window_s < 0 or self.max_clock_offset_s <= 0:
+            raise ConfigError("dup_window_s must be >= 0 and max_clock_offset_s > 0")
+
+
+@dataclass
+class MergeResult:
+    positions: pa.Table  # POSITIONS_SCHEMA, one row per message, sorted by (t, mmsi)
+    heard_by: pa.Array  # list<string>, aligned with positions: every receiver that heard it
+    clock: pa.Table  # CLOCK_SCHEMA: flagged receiver-hours
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        s = self.stats
+        bad = sorted({str(r) for r in self.clock.column("receiver").to_pylist()})
+        clock = (
+            f"{self.clock.num_rows} receiver-hours with clock offsets "
+            f"(receivers: {', '.join(bad)}; {s.get('clock_rows_corrected', 0)} rows corrected, "
+            f"{s.get('clock_rows_dropped', 0)} dropped)"
+            if bad
+            else "no receiver clock offsets found"
+        )
+        return (
+            f"{s.get('rows_in', 0)} rows from {s.get('receivers', 0)} receivers -> "
+            f"{s.get('rows_out', 0)} messages ({s.get('duplicates', 0)} duplicate copies removed, "
+            f"{s.get('multi_heard', 0)} messages heard by several receivers, "
+            f"{s.get('late_rows', 0)} rows delivered late); {clock}"
+        )
+
+
+def _late_rows(table: pa.Table) -> int:
+    t = table.column("t").cast(pa.int64()).to_numpy()
+    if t.size < 2:
+        return 0
+    return int((t[1:] < np.maximum.accumulate(t)[:-1]).sum())
+
+
+def _bits64(x: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    return np.ascontiguousarray(x, dtype=np.float64).view(np.int64)
+
+
+def _bits32(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int64]:
+    return np.ascontiguousarray(x, dtype=np.float32).view(np.int32).astype(np.int64)
+
+
+def _col(table: pa.Table, name: str, dtype: type, fill: float) -> npt.NDArray[np.generic]:
+    arr = table.column(name)
+    if arr.null_count:
+        arr = pc.fill_null(arr, fill)
+    return np.asarray(arr.to_numpy(), dtype=dtype)
+
+
+def _weighted_median(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64]) -> float:
+    order = np.argsort(values)
+    cw = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cw, cw[-1] / 2.0)])
+
+
+def _judge_hour(
+    pairs: pd.DataFrame, resid: dict[str, float], p: MergeParams
+) -> list[tuple[str, float, int]]:
+    """Flag receivers of one hour from per-pair (ra, rb, median diff s, n): see module doc."""
+    flagged: list[tuple[str, float, int]] = []
+    active = set(pairs["ra"]) | set(pairs["rb"])
+    while True:
+        sub = pairs[pairs["ra"].isin(active) & pairs["rb"].isin(active)]
+        best: tuple[tuple[float, ...], str, float, int] | None = None
+        for ra, grp in sub.groupby("ra", sort=True):
+            n = int(grp["n"].sum())
+            est = _weighted_median(grp["diff"].to_numpy(), grp["n"].to_numpy(dtype=np.float64))
+            if n < p.min_shared_messages or abs(est) <= p.max_clock_offset_s:
+                continue
+            disagree = int((grp["diff"].abs() > p.max_clock_offset_s).sum())
+            key = (float(disagree), abs(resid.get(str(ra), 0.0)), round(abs(est)), float(n))
+            if best is None or key > best[0]:
+                best = (key, str(ra), est, n)
+        if best is None:
+            return flagged
+        flagged.append((best[1], best[2], best[3]))
+        active.discard(best[1])
+
+
+def merge_positions(
+    tables: Sequence[pa.Table] | pa.Table, params: MergeParams | None = None
+) -> MergeResult:
+    """Merge positions tables (POSITIONS_SCHEMA) from several inputs; see the module doc."""
+    p = params or MergeParams()
+    if isinstance(tables, pa.Table):
+        tables = [tables]
+    parts = []
+    late = 0
+    for tb in tables:
+        missing = [f.name for f in POSITIONS_SCHEMA if f.name not in tb.column_names]
+        if missing:
+            raise SchemaError(f"positions table lacks columns {missing}; expected POSITIONS_SCHEMA")
+        tb = tb.select([f.name for f in POSITIONS_SCHEMA])
+        late += _late_rows(tb)
+        parts.append(tb.cast(POSITIONS_SCHEMA.set(9, pa.field("receiver", pa.string()))))
+    table = pa.concat_tables(parts) if parts else POSITIONS_SCHEMA.empty_table()
+    n = table.num_rows
+    recv_raw = pc.fill_null(table.column("receiver"), "").combine_chunks().dictionary_encode()
+    recv_names = np.array(recv_raw.dictionary.to_pylist(), dtype=object)
+    recv = np.asarray(recv_raw.indices.to_numpy(), dtype=np.int64)
+    t = table.column("t").cast(pa.int64()).to_numpy().astype(np.int64)
+    mmsi = _col(table, "mmsi", np.int64, 0)
+    ais_sec = _col(table, "ais_second", np.int64, -1)
+    key_cols = [
+        ais_sec,
+        _col(table, "msg_type", np.int64, 0),
+        _col(table, "heading", np.int64, -1),
+        _col(table, "nav_status", np.int64, 15),
+        _bits32(_col(table, "sog", np.float32, np.nan)),  # type: ignore[arg-type]
+        _bits32(_col(table, "cog", np.float32, np.nan)),  # type: ignore[arg-type]
+        _bits64(_col(table, "lon", np.float64, np.nan)),  # type: ignore[arg-type]
+        _bits64(_col(table, "lat", np.float64, np.nan)),  # type: ignore[arg-type]
+        mmsi,
+    ]
+    hour_of = (t // HOUR_MS).astype(np.int64)
+    resid = ais_second_residual(t, ais_sec)
+
+    def groups(times: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        order = np.lexsort([times, *key_cols])
+        change = np.zeros(n, dtype=np.bool_)
+        if n:
+            change[0] = True
+            for k in key_cols:
+                ks = k[order]
+                change[1:] |= ks[1:] != ks[:-1]
+        return order, duplicate_groups(change, times[order], int(p.dup_window_s * 1000))
+
+    # --- clock offsets from messages heard by several receivers
+    order, gid = groups(t)
+    ra_l, rb_l, h_l, d_l = [], [], [], []
+    for d in range(1, 8):  # copies of one message are few; 8 receivers at most per pairing
+        if n <= d:
+            break
+        same = gid[d:] == gid[:-d]
+        i, j = order[:-d][same], order[d:][same]
+        diff = recv[i] != recv[j]
+        i, j = i[diff], j[diff]
+        if i.size == 0:
+            continue
+        ra_l += [recv[i], recv[j]]
+        rb_l += [recv[j], recv[i]]
+        h_l += [hour_of[i], hour_of[j]]
+        d_l += [(t[i] - t[j]) / 1000.0, (t[j] - t[i]) / 1000.0]
+    flags: list[tuple[int, int, float, int, str]] = []  # receiver, hour, offset, n, method
+    if ra_l:
+        pair_df = pd.DataFrame(
+            {
+                "h": np.concatenate(h_l),
+                "ra": np.concatenate(ra_l),
+                "rb": np.concatenate(rb_l),
+                "d": np.concatenate(d_l),
+            }
+        )
+        agg = pair_df.groupby(["h", "ra", "rb"], sort=True)["d"].agg(["median", "size"])
+        agg = agg.reset_index().rename(columns={"median": "diff", "size": "n"})
+        rh = pd.DataFrame({"r": recv, "h": hour_of, "res": resid})
+        res_med = rh.dropna().groupby(["h", "r"])["res"].median()
+        for h, hp in agg.groupby("h", sort=True):
+            rmap = {str(r): float(res_med.get((h, r), 0.0)) for r in set(hp["ra"])}
+            for r, est, cnt in _judge_hour(hp, rmap, p):
+                flags.append((int(r), int(h), est, cnt, "consensus"))
+        shared = set(zip(pair_df["ra"].tolist(), pair_df["h"].tolist(), strict=True))
+    else:
+        shared = set()
+    # --- receiver-hours that share nothing: the AIS second field alone
+    rh_all = pd.DataFrame({"r": recv, "h": hour_of, "res": resid}).dropna()
+    if len(rh_all):
+        g = rh_all.groupby(["r", "h"], sort=True)["res"]
+        med = g.median()
+        cnt = g.size()
+        for (r, h), m in med.items():
+            if (r, h) in shared or cnt[(r, h)] < p.min_ais_second_reports:
+                continue
+            if abs(m) <= p.ais_second_max_residual_s:
+                continue
+            vals = rh_all["res"][(rh_all["r"] == r) & (rh_all["h"] == h)].to_numpy()
+            if np.mean(np.abs(vals - m) <= 5.0) >= 0.6:  # concentrated: a real offset
+                flags.append((int(r), int(h), float(m), 0, "ais_second"))
+
+    # --- apply: correct / drop / keep
+    keep = np.ones(n, dtype=bool)
+    trusted = np.ones(n, dtype=bool)
+    t_adj = t.copy()
+    clock_rows: list[dict[str, object]] = []
+    n_corr = n_drop = 0
+    for r, h, off, cnt, method in sorted(flags, key=lambda f: (f[1], str(recv_names[f[0]]))):
+        sel = (recv == r) & (hour_of == h)
+        trusted &= ~sel
+        rows = int(sel.sum())
+        if p.clock_action == "keep":
+            action = "kept"
+        elif p.clock_action == "correct" and method == "consensus":
+            t_adj[sel] -= int(round(off * 1000))
+            action = "corrected"
+            n_corr += rows
+        else:
+            keep &= ~sel
+            action = "dropped"
+            n_drop += rows
+        clock_rows.append(
+            {
+                "receiver": str(recv_names[r]),
+                "hour": h * HOUR_MS,
+                "offset_s": round(off, 3),
+                "shared_messages": cnt,
+                "method": method,
+                "rows": rows,
+                "action": action,
+            }
+        )
+
+    # --- de-duplicate on corrected times
+    order, gid = groups(t_adj)
+    k_order = order[keep[order]]
+    k_gid = gid[keep[order]]
+    # representative: trusted first, then earliest time, then receiver name
+    rank = np.lexsort(
+        (recv_names[recv[k_order]].astype(str), t_adj[k_order], ~trusted[k_order], k_gid)
+    )
+    k_order, k_gid = k_order[rank], k_gid[rank]
+    first = np.ones(k_gid.size, dtype=bool)
+    first[1:] = k_gid[1:] != k_gid[:-1]
+    rep = k_order[first]
+    heard = pd.DataFrame({"g": k_gid, "r": recv_names[recv[k_order]].astype(str)})
+    heard_lists = heard.groupby("g", sort=True)["r"].agg(lambda s: sorted(set(s)))
+    heard_by = heard_lists.to_numpy() if len(heard) else np.empty(0, dtype=object)
+
+    out_t = t_adj[rep]
+    final = np.lexsort((mmsi[rep], out_t))
+    rep = rep[final]
+    heard_by = heard_by[final]
+    out = table.take(pa.array(rep, pa.int64()))
+    out = out.set_column(
+        out.schema.get_field_index("t"), "t", pa.array(t_adj[rep], pa.int64()).cast(TIME_TYPE)
+    )
+    out = out.set_column(
+        out.schema.get_field_index("receiver"),
+        pa.field("receiver", POSITIONS_SCHEMA.field("receiver").type),
+        pc.dictionary_encode(out.column("receiver")).cast(POSITIONS_SCHEMA.field("receiver").type),
+    )
+    out = out.cast(POSITIONS_SCHEMA)
+    clock = pa.Table.from_pylist(clock_rows, schema=CLOCK_SCHEMA)
+    multi = int(sum(1 for x in heard_by if len(x) > 1))
+    stats = {
+        "rows_in": n,
+        "rows_out": out.num_rows,
+        "duplicates": int(keep.sum()) - out.num_rows,
+        "multi_heard": multi,
+        "late_rows": late,
+        "receivers": len(recv_names),
+        "clock_receiver_hours": len(clock_rows),
+        "clock_rows_corrected": n_corr,
+        "clock_rows_dropped": n_drop,
+    }
+    return MergeResult(out, pa.array(list(heard_by), pa.list_(pa.string())), clock, stats)

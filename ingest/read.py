@@ -1,0 +1,204 @@
+"""``read_inputs``: any mix of NMEA, provider CSV and Parquet files to the canonical tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest import nmea
+from ingest.result import IngestResult, IngestStats
+from ingest.schemas import detect_layout, parse_columns_option
+from ingest.sources import Source, expand_inputs, iter_chunks, open_binary, sniff_format
+from ingest.tabular import convert_table, dedupe_static, read_csv
+from kernels import ais_decode as K
+from vessels.errors import InputError, NoDataError
+from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
+
+__all__ = ["read_inputs"]
+
+ProgressFactory = Callable[[int | None, str], Callable[[int], None]]
+
+
+def _nmea_stats(res: nmea.NmeaResult, no_time: int) -> IngestStats:
+    c = res.counters
+    st = IngestStats(
+        files=1,
+        bytes=res.bytes_read,
+        lines=int(c[K.C_LINES]),
+        sentences=int(c[K.C_SENTENCES]),
+        messages=int(c[K.C_MESSAGES]),
+        kept_bad_checksum=int(c[K.C_KEPT_BAD]),
+    )
+    st.messages_by_type = {t: int(c[K.C_TYPE + t]) for t in range(64) if c[K.C_TYPE + t]}
+    for code, name in enumerate(K.REJECT_NAMES):
+        st.reject(name, int(c[K.C_REJ + code]))
+    st.reject("no_time", no_time)
+    st.time_sources = {
+        name: int(c[K.C_TSRC + k]) for k, name in enumerate(K.TSRC_NAMES) if k and c[K.C_TSRC + k]
+    }
+    return st
+
+
+def _read_nmea(
+    src: Source,
+    fixed_time_ms: int | None,
+    keep_bad_checksum: bool,
+    chunk_bytes: int,
+    tick: Callable[[int], None] | None,
+) -> tuple[pa.Table, pa.Table, IngestStats]:
+    res = nmea.decode_nmea_bytes(
+        iter_chunks(src, chunk_bytes),
+        fixed_time_ms=fixed_time_ms,
+        keep_bad_checksum=keep_bad_checksum,
+        on_chunk=tick,
+    )
+    positions, no_time_p = nmea.positions_table(res)
+    static, no_time_s = nmea.static_table(res)
+    st = _nmea_stats(res, no_time_p + no_time_s)
+    st.formats["nmea"] = 1
+    if st.lines and not positions.num_rows and not static.num_rows and not st.messages:
+        raise InputError(
+            f"no AIS sentences found in {st.lines:,} lines (rejects: {st.rejects}); "
+            "is this an NMEA AIS file?",
+            src.name,
+        )
+    return positions, static, st
+
+
+def _read_parquet(
+    src: Source, columns: dict[str, str] | None, stats: IngestStats
+) -> tuple[pa.Table, pa.Table]:
+    try:
+        if src.member is None and src.compression is None:
+            table = pq.read_table(src.path)
+        else:
+            with open_binary(src) as fh:
+                table = pq.read_table(pa.BufferReader(fh.read()))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"not a readable Parquet file ({exc})", src.name) from exc
+    names = set(table.column_names)
+    stats.lines += table.num_rows
+    if columns is None and set(POSITIONS_SCHEMA.names) <= names:
+        stats.formats["parquet:positions"] = stats.formats.get("parquet:positions", 0) + 1
+        return table.select(POSITIONS_SCHEMA.names).cast(
+            POSITIONS_SCHEMA
+        ), STATIC_SCHEMA.empty_table()
+    if columns is None and set(STATIC_SCHEMA.names) <= names:
+        stats.formats["parquet:static"] = stats.formats.get("parquet:static", 0) + 1
+        return POSITIONS_SCHEMA.empty_table(), table.select(STATIC_SCHEMA.names).cast(STATIC_SCHEMA)
+    layout = detect_layout(table.column_names, columns, src.name)
+    stats.formats[f"parquet:{layout.name}"] = stats.formats.get(f"parquet:{layout.name}", 0) + 1
+    return convert_table(table, layout, src.name, stats)
+
+
+def read_inputs(
+    paths: Sequence[str | PathLike[str]] | str | PathLike[str],
+    *,
+    fixed_time_ms: int | None = None,
+    columns: str | dict[str, str] | None = None,
+    keep_bad_checksum: bool = False,
+    quiet: bool = True,
+    chunk_bytes: int = nmea.DEFAULT_CHUNK_BYTES,
+    progress: ProgressFactory | None = None,
+) -> IngestResult:
+    """Read NMEA (any extension), provider CSV (MarineCadastre, DMA, wide satellite CSV, NARI,
+    or any CSV with ``columns``) and Parquet, plain or .gz/.xz/.bz2/.zip, into the canonical
+    positions and static tables.
+
+    ``fixed_time_ms`` (ms since the epoch, UTC) dates NMEA sentences that carry no time;
+    without it they are counted as ``no_time`` rejects. ``keep_bad_checksum`` keeps sentences
+    whose checksum is wrong (counted in ``stats.kept_bad_checksum``). ``progress``, when given,
+    is called as ``progress(total_bytes, name)`` per input and returns a ``tick(nbytes)``;
+    ``quiet`` is accepted for the command line's sake and ignored here.
+
+    Raises InputError for a missing, unreadable, empty or unrecognised input and NoDataError
+    when nothing at all could be read.
+    """
+    del quiet
+    if isinstance(paths, (str, PathLike)):
+        paths = [paths]
+    if not paths:
+        raise InputError("no input files given")
+    mapping = parse_columns_option(columns) if columns else None
+    sources = expand_inputs([Path(p) for p in paths])
+    stats = IngestStats()
+    pos_parts: list[pa.Table] = []
+    sta_parts: list[pa.Table] = []
+    for src in sources:
+        try:
+            _read_one(
+                src,
+                fixed_time_ms,
+                mapping,
+                keep_bad_checksum,
+                chunk_bytes,
+                progress,
+                stats,
+                pos_parts,
+                sta_parts,
+            )
+        except InputError as exc:
+            if not src.in_folder:
+                raise
+            stats.skipped.append(str(exc))
+            stats.reject("skipped_file")
+    positions = _concat(pos_parts, POSITIONS_SCHEMA)
+    static = dedupe_static(_concat(sta_parts, STATIC_SCHEMA))
+    result = IngestResult(positions=positions, static=static, stats=stats)
+    if not positions.num_rows and not static.num_rows:
+        raise NoDataError(
+            "the inputs held no usable position or static report.\n" + result.summary()
+        )
+    return result
+
+
+def _read_one(
+    src: Source,
+    fixed_time_ms: int | None,
+    mapping: dict[str, str] | None,
+    keep_bad_checksum: bool,
+    chunk_bytes: int,
+    progress: ProgressFactory | None,
+    stats: IngestStats,
+    pos_parts: list[pa.Table],
+    sta_parts: list[pa.Table],
+) -> None:
+    """Read one source, appending its tables to the lists and its counts to ``stats``."""
+    fmt = sniff_format(src)
+    tick = progress(src.size, src.name) if progress is not None else None
+    if fmt == "nmea":
+        p, s, st = _read_nmea(src, fixed_time_ms, keep_bad_checksum, chunk_bytes, tick)
+        stats.add(st)
+        pos_parts.append(p)
+        sta_parts.append(s)
+        return
+    st = IngestStats(files=1, bytes=src.size or 0)
+    if fmt == "csv":
+        for p, s in read_csv(src, mapping, st):
+            pos_parts.append(p)
+            sta_parts.append(s)
+    else:
+        p, s = _read_parquet(src, mapping, st)
+        pos_parts.append(p)
+        sta_parts.append(s)
+    if tick is not None and src.size:
+        tick(src.size)
+    stats.add(st)
+
+
+def _concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return schema.empty_table()
+    table = pa.concat_tables(parts).unify_dictionaries().combine_chunks()
+    return table
+
+
+def positions_bytes_per_row(table: pa.Table) -> float:
+    """Memory of a positions table per row (buffers, validity bitmaps and dictionary)."""
+    return float(table.nbytes) / max(1, table.num_rows) if table.num_rows else float(np.nan)

@@ -1,0 +1,220 @@
+"""Decoded-AIS table layouts of the common providers and their mapping to canonical names.
+
+A layout maps canonical field names (``mmsi``, ``t``, ``lat``, ``lon``, ``sog``, ``cog``,
+``heading``, ``nav_status``, ``msg_type``, ``receiver``, ``name``, ``imo``, ``callsign``,
+``ship_type``, ``length``, ``width``, ``to_bow``, ``to_stern``, ``to_port``,
+``to_starboard``, ``destination``, ``ms``) to the provider's column names, plus how its time
+column is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vessels.errors import InputError
+
+__all__ = ["CANONICAL_FIELDS", "LAYOUTS", "Layout", "detect_layout", "parse_columns_option"]
+
+CANONICAL_FIELDS = (
+    "mmsi",
+    "t",
+    "lat",
+    "lon",
+    "sog",
+    "cog",
+    "heading",
+    "nav_status",
+    "msg_type",
+    "receiver",
+    "is_sat",
+    "name",
+    "imo",
+    "callsign",
+    "ship_type",
+    "length",
+    "width",
+    "to_bow",
+    "to_stern",
+    "to_port",
+    "to_starboard",
+    "destination",
+    "ms",
+)
+REQUIRED = ("mmsi", "t", "lat", "lon")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One provider's columns. ``time_format``: a strptime format, ``"epoch"`` (seconds or
+    milliseconds by magnitude) or ``"auto"`` (epoch if numeric, else ISO 8601)."""
+
+    name: str
+    columns: dict[str, str]
+    time_format: str = "auto"
+    signature: tuple[str, ...] = field(default=())
+
+    def matches(self, header: set[str]) -> bool:
+        return all(c in header for c in (self.signature or tuple(self.columns.values())[:4]))
+
+
+LAYOUTS = (
+    # NOAA / BOEM MarineCadastre daily files (2015+), https://marinecadastre.gov/ais/
+    Layout(
+        "marinecadastre",
+        {
+            "mmsi": "MMSI",
+            "t": "BaseDateTime",
+            "lat": "LAT",
+            "lon": "LON",
+            "sog": "SOG",
+            "cog": "COG",
+            "heading": "Heading",
+            "name": "VesselName",
+            "imo": "IMO",
+            "callsign": "CallSign",
+            "ship_type": "VesselType",
+            "nav_status": "Status",
+            "length": "Length",
+            "width": "Width",
+        },
+        "%Y-%m-%dT%H:%M:%S",
+        ("MMSI", "BaseDateTime", "LAT", "LON"),
+    ),
+    # Danish Maritime Authority aisdk (http://web.ais.dk/aisdata/), day first.
+    Layout(
+        "dma",
+        {
+            "mmsi": "MMSI",
+            "t": "# Timestamp",
+            "lat": "Latitude",
+            "lon": "Longitude",
+            "sog": "SOG",
+            "cog": "COG",
+            "heading": "Heading",
+            "nav_status": "Navigational status",
+            "name": "Name",
+            "imo": "IMO",
+            "callsign": "Callsign",
+            "ship_type": "Ship type",
+            "length": "Length",
+            "width": "Width",
+            "destination": "Destination",
+        },
+        "%d/%m/%Y %H:%M:%S",
+        ("# Timestamp", "MMSI", "Latitude", "Longitude"),
+    ),
+    # Wide decoded satellite-provider CSV (exactEarth/Spire style, Region=66), time + ms.
+    Layout(
+        "spire_wide",
+        {
+            "mmsi": "MMSI",
+            "msg_type": "Message_ID",
+            "t": "Time",
+            "ms": "Millisecond",
+            "lat": "Latitude",
+            "lon": "Longitude",
+            "sog": "SOG",
+            "cog": "COG",
+            "heading": "Heading",
+            "nav_status": "Navigational_status",
+            "name": "Vessel_Name",
+            "callsign": "Call_sign",
+            "imo": "IMO",
+            "ship_type": "Ship_Type",
+            "to_bow": "Dimension_to_Bow",
+            "to_stern": "Dimension_to_stern",
+            "to_port": "Dimension_to_port",
+            "to_starboard": "Dimension_to_starboard",
+            "destination": "Destination",
+        },
+        "%Y%m%d_%H%M%S",
+        ("MMSI", "Message_ID", "Time", "Millisecond", "Latitude", "Longitude"),
+    ),
+    # NARI Brest dataset (Ray et al. 2019, doi:10.5281/zenodo.1167595), epoch seconds.
+    Layout(
+        "nari",
+        {
+            "mmsi": "sourcemmsi",
+            "t": "t",
+            "lat": "lat",
+            "lon": "lon",
+            "sog": "speedoverground",
+            "cog": "courseoverground",
+            "heading": "trueheading",
+            "nav_status": "navigationalstatus",
+        },
+        "epoch",
+        ("sourcemmsi", "lon", "lat", "t"),
+    ),
+    # This project's own positions written as CSV.
+    Layout(
+        "canonical",
+        {
+            "mmsi": "mmsi",
+            "t": "t",
+            "lat": "lat",
+            "lon": "lon",
+            "sog": "sog",
+            "cog": "cog",
+            "heading": "heading",
+            "nav_status": "nav_status",
+            "msg_type": "msg_type",
+            "receiver": "receiver",
+            "is_sat": "is_sat",
+        },
+        "auto",
+        ("mmsi", "t", "lat", "lon"),
+    ),
+)
+
+COLUMNS_SYNTAX = (
+    "--columns mmsi=COL,t=COL,lat=COL,lon=COL[,sog=COL,cog=COL,heading=COL,name=COL,...] "
+    f"(fields: {', '.join(CANONICAL_FIELDS)})"
+)
+
+
+def parse_columns_option(text: str | dict[str, str]) -> dict[str, str]:
+    """``"mmsi=ID,t=time,lat=y,lon=x"`` (or a dict) to a checked field -> column mapping."""
+    if isinstance(text, dict):
+        mapping = dict(text)
+    else:
+        mapping = {}
+        for part in text.split(","):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise InputError(
+                    f"--columns item {part!r} is not FIELD=COLUMN; use {COLUMNS_SYNTAX}"
+                )
+            k, v = part.split("=", 1)
+            mapping[k.strip()] = v.strip()
+    unknown = sorted(set(mapping) - set(CANONICAL_FIELDS))
+    if unknown:
+        raise InputError(f"--columns names unknown field(s) {unknown}; use {COLUMNS_SYNTAX}")
+    missing = [f for f in REQUIRED if f not in mapping]
+    if missing:
+        raise InputError(f"--columns must map {missing} too; use {COLUMNS_SYNTAX}")
+    return mapping
+
+
+def detect_layout(header: list[str], columns: dict[str, str] | None, source: str) -> Layout:
+    """The layout for a header: the user's mapping first, else a known provider."""
+    present = set(header)
+    if columns:
+        absent = sorted(v for v in columns.values() if v not in present)
+        if absent:
+            raise InputError(
+                f"--columns names column(s) {absent} that the file does not have; "
+                f"columns found: {header}",
+                source,
+            )
+        return Layout("user", dict(columns), "auto", tuple(columns[f] for f in REQUIRED))
+    for layout in LAYOUTS:
+        if layout.matches(present):
+            cols = {k: v for k, v in layout.columns.items() if v in present}
+            return Layout(layout.name, cols, layout.time_format, layout.signature)
+    raise InputError(
+        f"unknown table layout; columns found: {header}. Known layouts: "
+        f"{', '.join(lay.name for lay in LAYOUTS)}. Map the columns with {COLUMNS_SYNTAX}",
+        source,
+    )

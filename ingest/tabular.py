@@ -1,0 +1,312 @@
+"""Decoded-AIS tables (CSV or Parquet of a provider layout) to the canonical tables.
+
+Values go through the same rules as the NMEA decoder: AIS "not available" codes become null or
+NaN (lat 91, lon 181, speed 102.3, course 360, heading 511), invalid MMSIs and unparseable
+times are counted rejects, never silent drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ingest.result import IngestStats
+from ingest.schemas import Layout, detect_layout
+from ingest.sources import Source, open_binary
+from vessels.errors import InputError
+from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA, TIME_TYPE
+
+__all__ = ["convert_table", "dedupe_static", "read_csv"]
+
+CSV_BLOCK_BYTES = 16 * 1024 * 1024
+
+# Text values of the DMA "Navigational status" column, to ITU-R M.1371-5 codes.
+_NAV_TEXT = {
+    "under way using engine": 0,
+    "at anchor": 1,
+    "not under command": 2,
+    "restricted maneuverability": 3,
+    "restricted manoeuvrability": 3,
+    "constrained by her draught": 4,
+    "moored": 5,
+    "aground": 6,
+    "engaged in fishing": 7,
+    "under way sailing": 8,
+    "ais-sart": 14,
+    "unknown value": 15,
+    "undefined": 15,
+}
+# Text ship types (DMA) to the first ITU code of their class; "Undefined" stays null.
+_SHIP_TEXT = {
+    "wig": 20,
+    "fishing": 30,
+    "towing": 31,
+    "towing long/wide": 32,
+    "dredging": 33,
+    "diving": 34,
+    "military": 35,
+    "sailing": 36,
+    "pleasure": 37,
+    "hsc": 40,
+    "pilot": 50,
+    "sar": 51,
+    "tug": 52,
+    "port tender": 53,
+    "anti-pollution": 54,
+    "law enforcement": 55,
+    "medical": 58,
+    "not party to conflict": 59,
+    "passenger": 60,
+    "cargo": 70,
+    "tanker": 80,
+    "other": 90,
+}
+_STATIC_TEXT = ("name", "callsign", "destination")
+_STATIC_NUM = ("imo", "ship_type", "to_bow", "to_stern", "to_port", "to_starboard")
+
+
+def _num(df: pd.DataFrame, field: str) -> npt.NDArray[np.float64]:
+    if field not in df:
+        return np.full(len(df), np.nan)
+    col = df[field]
+    if col.dtype == object or str(col.dtype).startswith("string"):
+        col = col.astype(str).str.replace(r"^IMO", "", regex=True)
+    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _text(df: pd.DataFrame, field: str) -> npt.NDArray[Any]:
+    if field not in df:
+        return np.full(len(df), None, dtype=object)
+    s = df[field].astype("string").str.strip()
+    s = s.mask(s.isin(["", "Unknown", "nan", "None", "NULL"]))
+    return np.asarray(s.astype(object).where(s.notna(), None), dtype=object)
+
+
+def _times(df: pd.DataFrame, layout: Layout) -> npt.NDArray[np.int64]:
+    """Milliseconds since the epoch; INT64 min where unparseable."""
+    col = df["t"]
+    bad = np.iinfo(np.int64).min
+    fmt = layout.time_format
+    if pd.api.types.is_datetime64_any_dtype(col):
+        ts = pd.to_datetime(col, utc=True)
+        ms = ts.to_numpy(dtype="datetime64[ms]").astype(np.int64)
+        return np.where(ts.isna().to_numpy(), bad, ms)
+    if fmt in ("epoch", "auto"):
+        num = pd.to_numeric(col, errors="coerce")
+        if fmt == "epoch" or num.notna().mean() > 0.5:
+            v = num.to_numpy(dtype=np.float64, na_value=np.nan)
+            big = np.nanmax(v) if np.isfinite(v).any() else 0.0
+            ms = v if big > 1e11 else v * 1000.0  # epoch ms have 13 digits, seconds 10
+            out = np.where(np.isfinite(ms), np.round(ms), 0).astype(np.int64)
+            return np.where(np.isfinite(ms), out, bad)
+        ts = pd.to_datetime(col, utc=True, errors="coerce", format="ISO8601")
+    else:
+        ts = pd.to_datetime(col.astype("string"), utc=True, errors="coerce", format=fmt)
+    ms = ts.to_numpy(dtype="datetime64[ms]").astype(np.int64)
+    ms = np.where(ts.isna().to_numpy(), bad, ms)
+    if "ms" in df:
+        extra = _num(df, "ms")
+        ms = np.where(
+            (ms != bad) & np.isfinite(extra), ms + np.nan_to_num(extra).astype(np.int64), ms
+        )
+    return ms
+
+
+def _nav(df: pd.DataFrame) -> npt.NDArray[np.int8]:
+    if "nav_status" not in df:
+        return np.full(len(df), 15, np.int8)
+    v = _num(df, "nav_status")
+    if np.isnan(v).all():
+        text = df["nav_status"].astype("string").str.strip().str.lower()
+        v = text.map(_NAV_TEXT).astype("float64").to_numpy(na_value=np.nan)
+    v = np.where(np.isfinite(v) & (v >= 0) & (v <= 15), v, 15)
+    return v.astype(np.int8)
+
+
+def _ship_type(df: pd.DataFrame) -> npt.NDArray[np.float64]:
+    v = _num(df, "ship_type")
+    if "ship_type" in df and np.isnan(v).all():
+        text = df["ship_type"].astype("string").str.strip().str.lower()
+        v = text.map(_SHIP_TEXT).astype("float64").to_numpy(na_value=np.nan)
+    return v
+
+
+def _opt_uint(v: npt.NDArray[np.float64], typ: pa.DataType, hi: float) -> pa.Array:
+    ok = np.isfinite(v) & (v > 0) & (v <= hi)
+    return pa.array(np.where(ok, v, 0).astype(np.int64), mask=~ok).cast(typ)
+
+
+def convert_table(
+    table: pa.Table, layout: Layout, source: str, stats: IngestStats
+) -> tuple[pa.Table, pa.Table]:
+    """One block of a provider table to (positions, static) canonical tables."""
+    cols = {f: table.column(c) for f, c in layout.columns.items()}
+    df = pd.DataFrame({f: c.to_pandas() for f, c in cols.items()})
+    n = len(df)
+    mmsi = _num(df, "mmsi")
+    ok_mmsi = np.isfinite(mmsi) & (mmsi >= 1) & (mmsi <= 999_999_999) & (mmsi == np.floor(mmsi))
+    t = _times(df, layout)
+    ok_t = (t != np.iinfo(np.int64).min) & (t >= 788_918_400_000) & (t < 4_102_444_800_000)
+    lat = _num(df, "lat")
+    lon = _num(df, "lon")
+    unavailable = ~np.isfinite(lat) | ~np.isfinite(lon) | (lat == 91.0) | (lon == 181.0)
+    out_of_range = ~unavailable & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
+    msg_type = _num(df, "msg_type")
+    is_position_msg = ~np.isfinite(msg_type) | np.isin(msg_type, (1, 2, 3, 18, 19, 27))
+    stats.lines += n
+    stats.reject("invalid_mmsi", int(np.count_nonzero(~ok_mmsi)))
+    stats.reject("no_time", int(np.count_nonzero(ok_mmsi & ~ok_t)))
+    good = ok_mmsi & ok_t
+    stats.reject(
+        "position_unavailable", int(np.count_nonzero(good & is_position_msg & unavailable))
+    )
+    stats.reject(
+        "position_out_of_range", int(np.count_nonzero(good & is_position_msg & out_of_range))
+    )
+    keep = good & is_position_msg & ~unavailable & ~out_of_range
+    if "msg_type" in df:
+        kinds, counts = np.unique(msg_type[good & np.isfinite(msg_type)], return_counts=True)
+        for k, c in zip(kinds.astype(int).tolist(), counts.tolist(), strict=True):
+            stats.messages_by_type[k] = stats.messages_by_type.get(k, 0) + c
+    sog = _num(df, "sog")
+    sog = np.where((sog >= 0) & (sog < 102.25), sog, np.nan)  # 102.3 = not available
+    cog = _num(df, "cog")
+    cog = np.where((cog >= 0) & (cog < 360), cog, np.nan)
+    heading = _num(df, "heading")
+    heading = np.where((heading >= 0) & (heading < 360), np.floor(heading), -1)
+    receiver = _text(df, "receiver")
+    is_sat = _text(df, "is_sat")
+    sat_col = pa.array(
+        [None if v is None else str(v).lower() in ("true", "1", "t", "yes") for v in is_sat[keep]],
+        type=pa.bool_(),
+    )
+    k = keep
+    positions = pa.Table.from_arrays(
+        [
+            pa.array(mmsi[k].astype(np.uint32)),
+            pa.array(t[k], type=TIME_TYPE),
+            pa.array(lat[k]),
+            pa.array(lon[k]),
+            pa.array(sog[k].astype(np.float32)),
+            pa.array(cog[k].astype(np.float32)),
+            pa.array(heading[k].astype(np.int16)),
+            pa.array(_nav(df)[k]),
+            pa.array(np.where(np.isfinite(msg_type[k]), msg_type[k], 0).astype(np.uint8)),
+            pa.array(receiver[k], type=pa.string()).dictionary_encode(),
+            sat_col,
+            pa.array(np.full(int(k.sum()), -1, np.int8)),
+        ],
+        schema=POSITIONS_SCHEMA,
+    )
+    static = _static_rows(df, good, mmsi, t, msg_type, receiver)
+    return positions, static
+
+
+def _static_rows(
+    df: pd.DataFrame,
+    good: npt.NDArray[np.bool_],
+    mmsi: npt.NDArray[np.float64],
+    t: npt.NDArray[np.int64],
+    msg_type: npt.NDArray[np.float64],
+    receiver: npt.NDArray[Any],
+) -> pa.Table:
+    """Rows that carry any vessel data (name, IMO, call sign, type, size, destination)."""
+    text = {f: _text(df, f) for f in _STATIC_TEXT}
+    num = {f: _num(df, f) for f in ("imo", "to_bow", "to_stern", "to_port", "to_starboard")}
+    num["ship_type"] = _ship_type(df)
+    # Length/width only (MarineCadastre, DMA): the antenna position is unknown, so the sums are
+    # kept and split in halves (registry code reads length as to_bow + to_stern).
+    length, width = _num(df, "length"), _num(df, "width")
+    has_len = np.isnan(num["to_bow"]) & np.isfinite(length) & (length > 0)
+    num["to_bow"] = np.where(has_len, np.ceil(length / 2), num["to_bow"])
+    num["to_stern"] = np.where(has_len, np.floor(length / 2), num["to_stern"])
+    has_w = np.isnan(num["to_port"]) & np.isfinite(width) & (width > 0)
+    num["to_port"] = np.where(has_w, np.ceil(width / 2), num["to_port"])
+    num["to_starboard"] = np.where(has_w, np.floor(width / 2), num["to_starboard"])
+    any_field = np.zeros(len(df), bool)
+    for v in text.values():
+        any_field |= v != None  # noqa: E711 - elementwise over an object array
+    for f in _STATIC_NUM:
+        any_field |= np.isfinite(num[f]) & (num[f] > 0)
+    k = good & any_field
+    return pa.Table.from_arrays(
+        [
+            pa.array(mmsi[k].astype(np.uint32)),
+            pa.array(t[k], type=TIME_TYPE),
+            pa.array(np.where(np.isfinite(msg_type[k]), msg_type[k], 0).astype(np.uint8)),
+            _opt_uint(num["imo"][k], pa.uint32(), 999_999_999),
+            pa.array(text["callsign"][k], type=pa.string()),
+            pa.array(text["name"][k], type=pa.string()),
+            _opt_uint(num["ship_type"][k], pa.uint8(), 255),
+            _opt_uint(num["to_bow"][k], pa.uint16(), 511),
+            _opt_uint(num["to_stern"][k], pa.uint16(), 511),
+            _opt_uint(num["to_port"][k], pa.uint8(), 63),
+            _opt_uint(num["to_starboard"][k], pa.uint8(), 63),
+            pa.array(text["destination"][k], type=pa.string()),
+            pa.array(receiver[k], type=pa.string()).dictionary_encode(),
+        ],
+        schema=STATIC_SCHEMA,
+    )
+
+
+def dedupe_static(static: pa.Table) -> pa.Table:
+    """Keep a vessel's static row only when something in it changed since its previous one."""
+    if static.num_rows < 2:
+        return static
+    df = static.select(
+        [c for c in STATIC_SCHEMA.names if c not in ("t", "receiver", "msg_type")]
+    ).to_pandas()
+    order = np.lexsort(
+        (
+            static.column("t").to_numpy().astype("datetime64[ms]").astype(np.int64),
+            df["mmsi"].to_numpy(),
+        )
+    )
+    df = df.iloc[order].reset_index(drop=True)
+    prev = df.shift()
+    differs = df.ne(prev) & ~(df.isna() & prev.isna())
+    changed = differs.any(axis=1).to_numpy()
+    return static.take(pa.array(order[changed]))
+
+
+def read_csv(
+    src: Source, columns: dict[str, str] | None, stats: IngestStats
+) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """Stream a CSV in blocks, converted to canonical tables; the layout comes from the header."""
+    read_opts = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
+    try:
+        with open_binary(src) as fh:
+            head = fh.read(64 * 1024)
+        first = head.decode("utf-8", "replace").splitlines()[0] if head else ""
+        delim = max(",;\t|", key=first.count)
+        parse = pacsv.ParseOptions(delimiter=delim, newlines_in_values=False)
+        with open_binary(src) as fh:
+            probe = pacsv.open_csv(
+                fh,
+                read_options=read_opts,
+                parse_options=parse,
+                convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=True),
+            )
+            header = [str(c) for c in probe.schema.names]
+        layout = detect_layout(header, columns, src.name)
+        wanted = list(dict.fromkeys(layout.columns.values()))
+        conv = pacsv.ConvertOptions(
+            include_columns=wanted,
+            column_types={c: pa.string() for c in wanted},
+            strings_can_be_null=True,
+        )
+        with open_binary(src) as fh:
+            reader = pacsv.open_csv(
+                fh, read_options=read_opts, parse_options=parse, convert_options=conv
+            )
+            stats.formats[f"csv:{layout.name}"] = stats.formats.get(f"csv:{layout.name}", 0) + 1
+            for batch in reader:
+                yield convert_table(pa.Table.from_batches([batch]), layout, src.name, stats)
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"CSV cannot be parsed ({exc})", src.name) from exc

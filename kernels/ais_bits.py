@@ -1,0 +1,171 @@
+"""Bit-level helpers for AIS payloads (ITU-R M.1371-5 and IEC 61162-1 NMEA armouring).
+
+Payloads are held as arrays of 6-bit values (one per armoured character, most significant bit
+first). Times are milliseconds since 1970-01-01 UTC.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kernels._jit import njit
+
+#: Marks "no time" in int64 time columns (a value no real receive time can take).
+NO_TIME = np.iinfo(np.int64).min
+
+# Receive times outside [1995-01-01, 2100-01-01) cannot come from AIS (first ITU
+# recommendation 1998): such values are counted as bad times rather than trusted.
+MIN_PLAUSIBLE_MS = 788_918_400_000
+MAX_PLAUSIBLE_MS = 4_102_444_800_000
+
+
+@njit
+def sixbit(c):
+    """6-bit value of one armoured payload character, or -1 when it is not in the alphabet."""
+    if 48 <= c <= 87:
+        return c - 48
+    if 96 <= c <= 119:
+        return c - 56
+    return -1
+
+
+@njit
+def getu(six, nbits_avail, start, nbits):
+    """Unsigned field of ``nbits`` at bit ``start``; bits past ``nbits_avail`` read as zero."""
+    v = 0
+    pos = start
+    end = start + nbits
+    while pos < end:
+        ci = pos // 6
+        off = pos - ci * 6
+        take = 6 - off
+        if end - pos < take:
+            take = end - pos
+        if pos >= nbits_avail:
+            bits = 0
+        else:
+            bits = (six[ci] >> (6 - off - take)) & ((1 << take) - 1)
+        v = (v << take) | bits
+        pos += take
+    return v
+
+
+@njit
+def gets(six, nbits_avail, start, nbits):
+    """Two's-complement signed field."""
+    v = getu(six, nbits_avail, start, nbits)
+    if v >= (1 << (nbits - 1)):
+        v -= 1 << nbits
+    return v
+
+
+@njit
+def get_text(six, nbits_avail, start, nchars, out, row):
+    """AIS 6-bit text into ``out[row, :]`` as ASCII, stopping at the first ``@`` like pyais.
+
+    A last character cut short by the payload end is left-aligned (as pyais does); characters
+    wholly past the end are not written. Unused bytes stay 0.
+    """
+    width = out.shape[1]
+    for k in range(width):
+        out[row, k] = 0
+    pos = start
+    for k in range(nchars):
+        if pos >= nbits_avail or k >= width:
+            break
+        take = 6
+        if nbits_avail - pos < 6:
+            take = nbits_avail - pos
+        v = getu(six, nbits_avail, pos, take) << (6 - take)
+        if v < 32:
+            v += 64
+        if v == 64:
+            break
+        out[row, k] = v
+        pos += take
+
+
+@njit
+def days_from_civil(y, m, d):
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    if m <= 2:
+        y -= 1
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    mp = m + 9 if m <= 2 else m - 3
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+@njit
+def civil_ms(y, mo, d, h, mi, s, ms):
+    """Milliseconds since the epoch of a UTC calendar time; NO_TIME when a field is out of range."""
+    if mo < 1 or mo > 12 or d < 1 or d > 31 or h < 0 or h > 23 or mi < 0 or mi > 59:
+        return NO_TIME
+    if s < 0 or s > 60 or ms < 0 or ms > 999:
+        return NO_TIME
+    days = days_from_civil(y, mo, d)
+    return ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms
+
+
+@njit
+def epoch_digits_ms(buf, a, b):
+    """An epoch written as digits in ``buf[a:b]``: 10 or fewer digits are seconds, 13 are ms.
+
+    An optional fraction after a dot is read as sub-seconds. Returns NO_TIME when the text is not
+    such a number or the time is implausible (before 1995 or after 2099).
+    """
+    v = 0
+    nd = 0
+    i = a
+    while i < b and 48 <= buf[i] <= 57:
+        v = v * 10 + (buf[i] - 48)
+        nd += 1
+        i += 1
+        if nd > 13:
+            return NO_TIME
+    frac_ms = 0
+    if i < b and buf[i] == 46:  # '.'
+        i += 1
+        scale = 100
+        while i < b and 48 <= buf[i] <= 57:
+            frac_ms += (buf[i] - 48) * scale
+            scale //= 10
+            i += 1
+    if i != b or nd == 0:
+        return NO_TIME
+    if nd <= 10:
+        t = v * 1000 + frac_ms
+    elif nd == 13:
+        t = v
+    else:
+        return NO_TIME
+    if t < MIN_PLAUSIBLE_MS or t >= MAX_PLAUSIBLE_MS:
+        return NO_TIME
+    return t
+
+
+@njit
+def read_uint(buf, a, b):
+    """Non-negative decimal integer in ``buf[a:b]``; -1 when empty or not all digits."""
+    if a >= b or b - a > 18:
+        return -1
+    v = 0
+    for i in range(a, b):
+        c = buf[i]
+        if c < 48 or c > 57:
+            return -1
+        v = v * 10 + (c - 48)
+    return v
+
+
+@njit
+def hexval(c):
+    if 48 <= c <= 57:
+        return c - 48
+    if 65 <= c <= 70:
+        return c - 55
+    if 97 <= c <= 102:
+        return c - 87
+    return -1

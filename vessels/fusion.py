@@ -1,0 +1,471 @@
+"""Match satellite vessel detections (SAR / optical) to AIS tracks, scene by scene.
+
+Method (after Paolo et al. 2024 and GFW's SAR matching, simplified to a closed form):
+
+1. Every AIS segment with a report near the image time is placed at that time
+   (:func:`kernels.match.project_to_scenes`): interpolated between the reports around it when
+   they are at most ``max_interp_gap_h`` apart (a longer silence is an AIS gap: the vessel is
+   dark then, as GFW's 12 h gap rule), otherwise dead-reckoned from the nearer report when it is
+   within ``max_extrap_h`` (speed and course from the report, else from the previous step).
+   Its 1-sigma position uncertainty grows with the time ``dt`` from that report:
+   ``sigma = sigma0_m + (growth_kn + growth_frac * speed_kn) * dt`` (as knots times hours).
+2. Each detection/vessel pair within ``n_sigma`` sigma gets a score in (0, 1]:
+   ``exp(-d^2 / 2 sigma^2)`` x length agreement (Gaussian in the length difference,
+   ``length_sigma_frac * L + length_sigma_m``, floored at ``length_floor`` because SAR lengths
+   are rough) x footprint inclusion (``min(1, 2 P(inside))`` from the signed distance of the
+   projected position to the footprint edge against sigma).
+3. One-to-one assignment per scene maximising the summed ``log(score / min_score)`` with
+   :func:`scipy.optimize.linear_sum_assignment` per connected group of candidates
+   (``assignment="optimal"``), or GFW's greedy best-first (``assignment="greedy"``).
+   Threshold: ``min_score = 0.011`` = a vessel 3 sigma away with agreeing length.
+
+Outputs: every detection with its MMSI and score or unmatched (``matches``), every AIS vessel
+placed in a footprint with ``P(inside) >= expected_min_p_inside`` and not detected (``missed``),
+and all projections (``projections``) for the dark detectors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from ingest.sar import SarInput
+from kernels.match import (
+    M_PER_DEG,
+    candidate_pairs,
+    greedy_assign,
+    project_to_scenes,
+)
+from vessels.errors import ConfigError, InputError
+from vessels.schema import TIME_TYPE
+from vessels.tracks import Tracks
+
+__all__ = [
+    "MatchAccuracy",
+    "MatchParams",
+    "MatchResult",
+    "match_accuracy",
+    "match_detections",
+]
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+METHOD_NAMES = ("interpolated", "dead_reckoned_forward", "dead_reckoned_backward")
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    """Parameters of the detection-to-AIS matching (units in the names)."""
+
+    max_interp_gap_h: float = 12.0  # GFW gap threshold: longer silences are AIS gaps (dark)
+    max_extrap_h: float = 3.0  # dead reckoning reach; Paolo et al. 2024 allow up to 12 h
+    sigma0_m: float = 300.0  # SAR geolocation (xView3 matches within 200 m) plus AIS GPS error
+    growth_kn: float = 1.0  # speed/course uncertainty of any vessel, knots
+    growth_frac: float = 0.1  # extra uncertainty per knot of speed (course changes)
+    unknown_speed_kn: float = 6.0  # assumed when neither SOG/COG nor a previous step is known
+    n_sigma: float = 3.0  # candidate pairs within this many sigma
+    max_radius_m: float = 30_000.0  # hard cap on the search radius
+    near_m: float = 50_000.0  # reach of the nearest-AIS-vessel search (dark detection scores)
+    length_sigma_frac: float = 0.3  # SAR length error grows with length (Paolo et al. 2024)
+    length_sigma_m: float = 15.0  # and is large for small boats
+    length_floor: float = 0.2  # a length mismatch alone never vetoes a close pair
+    min_score: float = math.exp(-0.5 * 3.0**2)  # 0.011: 3 sigma with agreeing length
+    assignment: str = "optimal"  # or "greedy" (GFW's best-first)
+    expected_min_p_inside: float = 0.5  # a vessel counts as expected in a footprint above this
+
+    def __post_init__(self) -> None:
+        if self.assignment not in ("optimal", "greedy"):
+            raise ConfigError(f"assignment must be 'optimal' or 'greedy', got {self.assignment!r}")
+        for name in ("sigma0_m", "n_sigma", "max_radius_m", "near_m"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be > 0")
+        if not 0 < self.min_score < 1:
+            raise ConfigError("min_score must be in (0, 1)")
+
+
+@dataclass
+class MatchResult:
+    """``matches``: one row per detection; ``missed``: AIS vessels expected but not seen;
+    ``projections``: every AIS vessel placed in a scene (matched or not)."""
+
+    matches: pa.Table
+    missed: pa.Table
+    projections: pa.Table
+    params: MatchParams
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        s = self.stats
+        return (
+            f"{s.get('detections', 0)} detections in {s.get('scenes', 0)} scenes: "
+            f"{s.get('matched', 0)} matched to AIS, {s.get('unmatched', 0)} unmatched; "
+            f"{s.get('projected', 0)} AIS vessel placements, "
+            f"{s.get('missed', 0)} expected in a footprint but not detected"
+        )
+
+
+def _scene_geometry(
+    sar: SarInput, det_scene: I64, det_lat: F64, det_lon: F64
+) -> tuple[list[Any], F64, F64, F64, F64]:
+    """Footprint polygons (or None) and the lat/lon centre and half-extents of each scene."""
+    import shapely
+
+    n = sar.scenes.num_rows
+    wkts = sar.scenes.column("footprint").to_pylist()
+    polys: list[Any] = []
+    lat0 = np.zeros(n)
+    lon0 = np.zeros(n)
+    hlat = np.zeros(n)
+    hlon = np.zeros(n)
+    for s in range(n):
+        poly = None
+        if wkts[s]:
+            try:
+                poly = shapely.from_wkt(wkts[s])
+            except shapely.errors.GEOSException as exc:
+                raise InputError(f"scene footprint is not valid WKT: {exc}") from exc
+        if poly is not None and not poly.is_empty:
+            xy = shapely.get_coordinates(poly)
+            lo, la = xy[:, 0], xy[:, 1]
+        else:
+            poly = None
+            sel = det_scene == s
+            lo, la = det_lon[sel], det_lat[sel]
+        polys.append(poly)
+        if la.size == 0:
+            lat0[s], lon0[s], hlat[s], hlon[s] = 0.0, 0.0, -1e9, -1e9  # matches nothing
+            continue
+        ref = lo[0]
+        rel = (lo - ref + 540.0) % 360.0 - 180.0  # antimeridian-safe
+        lon0[s] = (ref + (rel.max() + rel.min()) / 2.0 + 540.0) % 360.0 - 180.0
+        hlon[s] = (rel.max() - rel.min()) / 2.0
+        lat0[s] = (la.max() + la.min()) / 2.0
+        hlat[s] = (la.max() - la.min()) / 2.0
+    return polys, lat0, lon0, hlat, hlon
+
+
+def _local_xy(lat: F64, lon: F64, lat0: float, lon0: float) -> tuple[F64, F64]:
+    c = math.cos(math.radians(lat0))
+    x = ((lon - lon0 + 540.0) % 360.0 - 180.0) * c * M_PER_DEG
+    y = (lat - lat0) * M_PER_DEG
+    return x, y
+
+
+def _p_inside(
+    polys: list[Any], lat0: F64, lon0: F64, v_scene: I64, v_lat: F64, v_lon: F64, v_sig: F64
+) -> F64:
+    """Probability that each placed vessel is inside its scene's footprint (1 when unknown)."""
+    import shapely
+    from scipy.special import ndtr
+
+    out = np.ones(v_lat.shape[0])
+    if v_lat.shape[0] == 0:
+        return out
+    bounds = np.searchsorted(v_scene, np.arange(len(polys) + 1))
+    for s, poly in enumerate(polys):
+        a, b = int(bounds[s]), int(bounds[s + 1])
+        if poly is None or b == a:
+            continue
+        c = math.cos(math.radians(lat0[s]))
+
+        def to_local(xy: F64, _s: int = s, _c: float = c) -> F64:
+            x = ((xy[:, 0] - lon0[_s] + 540.0) % 360.0 - 180.0) * _c * M_PER_DEG
+            return np.c_[x, (xy[:, 1] - lat0[_s]) * M_PER_DEG]
+
+        local = shapely.transform(poly, to_local)
+        x, y = _local_xy(v_lat[a:b], v_lon[a:b], float(lat0[s]), float(lon0[s]))
+        inside = shapely.contains_xy(local, x, y)
+        edge = shapely.distance(local.boundary, shapely.points(x, y))
+        signed = np.where(inside, edge, -edge)
+        out[a:b] = ndtr(signed / v_sig[a:b])
+    return out
+
+
+def _assign_optimal(p_det: I64, p_ves: I64, w: F64, n_det: int, n_ves: int) -> npt.NDArray[np.bool_]:
+    """Max-weight one-to-one choice of pairs (weights > 0), per connected group."""
+    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    chosen = np.zeros(p_det.shape[0], dtype=bool)
+    if p_det.shape[0] == 0:
+        return chosen
+    deg_d = np.bincount(p_det, minlength=n_det)
+    deg_v = np.bincount(p_ves, minlength=n_ves)
+    simple = (deg_d[p_det] == 1) & (deg_v[p_ves] == 1)
+    chosen[simple] = True
+    rest = np.flatnonzero(~simple)
+    if rest.size == 0:
+        return chosen
+    graph = coo_matrix(
+        (np.ones(rest.size), (p_det[rest], n_det + p_ves[rest])),
+        shape=(n_det + n_ves, n_det + n_ves),
+    )
+    _, label = connected_components(graph, directed=False)
+    comp = label[p_det[rest]]
+    order = np.argsort(comp, kind="stable")
+    rest = rest[order]
+    comp = comp[order]
+    cuts = np.flatnonzero(np.diff(comp)) + 1
+    for group in np.split(rest, cuts):
+        dets, di = np.unique(p_det[group], return_inverse=True)
+        vess, vi = np.unique(p_ves[group], return_inverse=True)
+        cost = np.zeros((dets.size, vess.size))
+        cost[di, vi] = -w[group]
+        rows, cols = linear_sum_assignment(cost)
+        pick = np.full((dets.size, vess.size), -1, dtype=np.int64)
+        pick[di, vi] = group
+        sel = pick[rows, cols]
+        chosen[sel[(sel >= 0) & (cost[rows, cols] < 0)]] = True
+    return chosen
+
+
+def match_detections(
+    sar: SarInput,
+    tracks: Tracks,
+    *,
+    lengths: Mapping[int, float] | None = None,
+    params: MatchParams | None = None,
+) -> MatchResult:
+    """Match every detection of ``sar`` to at most one AIS segment of ``tracks``.
+
+    ``lengths`` maps MMSI to the AIS-reported length overall in metres (bow + stern), used for
+    the length agreement. See the module docstring for the method and threshold.
+    """
+    p = params or MatchParams()
+    det = sar.detections
+    n_det = det.num_rows
+    scene_ids = sar.scenes.column("scene_id").to_pylist()
+    scene_index = {sid: i for i, sid in enumerate(scene_ids)}
+    scene_t = sar.scenes.column("t").cast(pa.int64()).to_numpy().astype(np.int64)
+    d_scene_id = det.column("scene_id").to_pylist()
+    try:
+        d_scene = np.array([scene_index[s] for s in d_scene_id], dtype=np.int64)
+    except KeyError as exc:
+        raise InputError(f"detection refers to scene {exc.args[0]!r} that has no time") from exc
+    d_lat = det.column("lat").to_numpy().astype(np.float64)
+    d_lon = det.column("lon").to_numpy().astype(np.float64)
+    d_len = det.column("length_m").to_numpy(zero_copy_only=False).astype(np.float64)
+    d_order = np.argsort(d_scene, kind="stable")
+    det_ptr = np.searchsorted(d_scene[d_order], np.arange(len(scene_ids) + 1)).astype(np.int64)
+
+    polys, lat0, lon0, hlat, hlon = _scene_geometry(sar, d_scene, d_lat, d_lon)
+    hour = 3_600_000
+    v_scene, v_seg, v_lat, v_lon, v_sig, v_dt, v_meth, v_spd, v_row = project_to_scenes(
+        tracks.seg_start, tracks.t, tracks.lat, tracks.lon,
+        np.ascontiguousarray(tracks.sog, dtype=np.float32),
+        np.ascontiguousarray(tracks.cog, dtype=np.float32),
+        scene_t, lat0, lon0, hlat, hlon,
+        int(p.max_interp_gap_h * hour), int(p.max_extrap_h * hour),
+        p.sigma0_m, p.growth_kn, p.growth_frac, p.unknown_speed_kn, p.n_sigma, p.max_radius_m,
+    )  # fmt: skip
+    v_order = np.lexsort((v_lat, v_scene))
+    v_scene, v_seg, v_lat, v_lon = v_scene[v_order], v_seg[v_order], v_lat[v_order], v_lon[v_order]
+    v_sig, v_dt, v_meth, v_spd = v_sig[v_order], v_dt[v_order], v_meth[v_order], v_spd[v_order]
+    v_row = v_row[v_order]
+    n_ves = v_lat.shape[0]
+    ves_ptr = np.searchsorted(v_scene, np.arange(len(scene_ids) + 1)).astype(np.int64)
+    radius = np.minimum(p.n_sigma * v_sig, p.max_radius_m)
+    p_det_s, p_ves, p_dist, near_s, near_d_s = candidate_pairs(
+        det_ptr, d_lat[d_order], d_lon[d_order], ves_ptr, v_lat, v_lon, radius,
+        max(p.near_m, p.max_radius_m),
+    )  # fmt: skip
+    p_det = d_order[p_det_s]
+    nearest = np.full(n_det, -1, dtype=np.int64)
+    nearest_d = np.full(n_det, np.inf)
+    nearest[d_order] = near_s
+    nearest_d[d_order] = near_d_s
+
+    v_mmsi = tracks.seg_mmsi[v_seg].astype(np.int64)
+    v_len = np.full(n_ves, np.nan)
+    if lengths:
+        v_len = np.array([lengths.get(int(m), np.nan) for m in v_mmsi], dtype=np.float64)
+    p_in = _p_inside(polys, lat0, lon0, v_scene, v_lat, v_lon, v_sig)
+
+    # pair scores
+    g = np.exp(-0.5 * (p_dist / v_sig[p_ves]) ** 2)
+    la, lb = d_len[p_det], v_len[p_ves]
+    known = np.isfinite(la) & np.isfinite(lb)
+    len_f = np.ones(p_det.shape[0])
+    sd = p.length_sigma_frac * lb[known] + p.length_sigma_m
+    len_f[known] = np.maximum(np.exp(-0.5 * ((la[known] - lb[known]) / sd) ** 2), p.length_floor)
+    fp_f = np.minimum(1.0, 2.0 * p_in[p_ves])
+    score = g * len_f * fp_f
+    ok = score >= p.min_score
+    p_det, p_ves, p_dist, score = p_det[ok], p_ves[ok], p_dist[ok], score[ok]
+
+    if p.assignment == "greedy":
+        order = np.lexsort((p_ves, p_det, -score))
+        chosen = np.zeros(p_det.shape[0], dtype=bool)
+        chosen[order] = greedy_assign(p_det[order], p_ves[order], n_det, n_ves)
+    else:
+        w = np.log(score / p.min_score) + 1e-9
+        chosen = _assign_optimal(p_det, p_ves, w, n_det, n_ves)
+
+    m_ves = np.full(n_det, -1, dtype=np.int64)
+    m_score = np.full(n_det, np.nan)
+    m_dist = np.full(n_det, np.nan)
+    m_ves[p_det[chosen]] = p_ves[chosen]
+    m_score[p_det[chosen]] = score[chosen]
+    m_dist[p_det[chosen]] = p_dist[chosen]
+    v_det = np.full(n_ves, -1, dtype=np.int64)
+    v_det[m_ves[m_ves >= 0]] = np.flatnonzero(m_ves >= 0)
+    matched = m_ves >= 0
+
+    def take(arr: npt.NDArray[Any], idx: I64, fill: Any) -> npt.NDArray[Any]:
+        out = np.full(idx.shape[0], fill, dtype=arr.dtype if arr.size else np.float64)
+        ok_ = idx >= 0
+        out[ok_] = arr[idx[ok_]]
+        return out
+
+    det_ids = det.column("detection_id").to_pylist()
+    mmsi_col = pa.array(
+        [int(v_mmsi[v]) if v >= 0 else None for v in m_ves.tolist()], pa.uint32()
+    )
+    near_mmsi = pa.array(
+        [int(v_mmsi[v]) if v >= 0 else None for v in nearest.tolist()], pa.uint32()
+    )
+    methods = [METHOD_NAMES[int(x)] if x >= 0 else None for x in take(v_meth, m_ves, -1).tolist()]
+    matches = pa.table(
+        {
+            "detection_id": det.column("detection_id"),
+            "scene_id": det.column("scene_id"),
+            "t": det.column("t"),
+            "lat": det.column("lat"),
+            "lon": det.column("lon"),
+            "length_m": det.column("length_m"),
+            "confidence": det.column("confidence"),
+            "mmsi": mmsi_col,
+            "score": pa.array(m_score, pa.float64()),
+            "distance_m": pa.array(m_dist),
+            "sigma_m": pa.array(take(v_sig, m_ves, np.nan)),
+            "report_age_h": pa.array(np.where(matched, take(v_dt, m_ves, 0) / hour, np.nan)),
+            "method": pa.array(methods, pa.string()),
+            "ais_length_m": pa.array(take(v_len, m_ves, np.nan)),
+            "nearest_mmsi": near_mmsi,
+            "nearest_ais_m": pa.array(np.where(np.isfinite(nearest_d), nearest_d, np.nan)),
+            "nearest_sigma_m": pa.array(take(v_sig, nearest, np.nan)),
+            "nearest_matched": pa.array(
+                [bool(v_det[v] >= 0) if v >= 0 else None for v in nearest.tolist()], pa.bool_()
+            ),
+        }
+    )
+
+    v_scene_id = np.array(scene_ids, dtype=object)[v_scene] if n_ves else np.empty(0, object)
+    projections = pa.table(
+        {
+            "scene_id": pa.array(v_scene_id.tolist(), pa.string()),
+            "t": pa.array(scene_t[v_scene], pa.int64()).cast(TIME_TYPE),
+            "mmsi": pa.array(v_mmsi, pa.uint32()),
+            "seg": pa.array(v_seg, pa.int64()),
+            "lat": pa.array(v_lat),
+            "lon": pa.array(v_lon),
+            "sigma_m": pa.array(v_sig),
+            "report_age_h": pa.array(v_dt / hour),
+            "method": pa.array([METHOD_NAMES[int(x)] for x in v_meth], pa.string()),
+            "speed_kn": pa.array(v_spd),
+            "p_inside": pa.array(p_in),
+            "detection_id": pa.array(
+                [det_ids[d] if d >= 0 else None for d in v_det.tolist()], pa.string()
+            ),
+        }
+    )
+    has_fp = np.array([polys[s] is not None for s in v_scene.tolist()], dtype=bool)
+    miss = (v_det < 0) & has_fp & (p_in >= p.expected_min_p_inside)
+    missed = projections.filter(pa.array(miss)).drop_columns(["detection_id"])
+    stats = {
+        "detections": n_det,
+        "scenes": len(scene_ids),
+        "matched": int(matched.sum()),
+        "unmatched": int(n_det - matched.sum()),
+        "projected": n_ves,
+        "candidate_pairs": int(p_det.shape[0]),
+        "missed": int(miss.sum()),
+    }
+    return MatchResult(matches, missed, projections, p, stats)
+
+
+@dataclass(frozen=True)
+class MatchAccuracy:
+    """Precision/recall of the detection-to-MMSI matching against simulator truth."""
+
+    ais_precision: float
+    ais_recall: float
+    dark_precision: float
+    dark_recall: float
+    missed_precision: float
+    missed_recall: float
+    counts: dict[str, int]
+
+    def summary(self) -> str:
+        return (
+            f"AIS matches: precision {self.ais_precision:.3f} recall {self.ais_recall:.3f}; "
+            f"dark (unmatched) detections: precision {self.dark_precision:.3f} "
+            f"recall {self.dark_recall:.3f}; expected-but-missed vessels: precision "
+            f"{self.missed_precision:.3f} recall {self.missed_recall:.3f} "
+            f"({json.dumps(self.counts, sort_keys=True)})"
+        )
+
+
+def _pr(tp: int, n_pred: int, n_true: int) -> tuple[float, float]:
+    return (tp / n_pred if n_pred else 1.0, tp / n_true if n_true else 1.0)
+
+
+def match_accuracy(result: MatchResult, truth: Mapping[str, Any] | str | Path) -> MatchAccuracy:
+    """Score ``result`` against a truth.json (path or parsed) "sar" section.
+
+    AIS: a predicted (detection, MMSI) pair is right when truth gives that detection that MMSI.
+    Dark: unmatched detections against truth detections with a null MMSI. Missed: predicted
+    (scene, MMSI) against truth "missed".
+    """
+    if not isinstance(truth, Mapping):
+        try:
+            truth = json.loads(Path(truth).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read truth file ({exc})", str(truth)) from exc
+    sar = truth.get("sar") if isinstance(truth, Mapping) else None
+    if not isinstance(sar, Mapping):
+        raise InputError("truth has no 'sar' section")
+    t_det = {str(d["detection_id"]): d.get("mmsi") for d in sar.get("detections", [])}
+    t_missed = {(str(m["scene_id"]), int(m["mmsi"])) for m in sar.get("missed", [])}
+    rows = result.matches.select(["detection_id", "mmsi"]).to_pylist()
+    pred = {str(r["detection_id"]): r["mmsi"] for r in rows if str(r["detection_id"]) in t_det}
+    ais_pred = {k: v for k, v in pred.items() if v is not None}
+    ais_true = {k: v for k, v in t_det.items() if v is not None}
+    ais_tp = sum(1 for k, v in ais_pred.items() if ais_true.get(k) == v)
+    dark_pred = {k for k, v in pred.items() if v is None}
+    dark_true = {k for k, v in t_det.items() if v is None}
+    dark_tp = len(dark_pred & dark_true)
+    m_pred = {
+        (str(r["scene_id"]), int(r["mmsi"]))
+        for r in result.missed.select(["scene_id", "mmsi"]).to_pylist()
+    }
+    m_tp = len(m_pred & t_missed)
+    ap, ar = _pr(ais_tp, len(ais_pred), len(ais_true))
+    dp, dr = _pr(dark_tp, len(dark_pred), len(dark_true))
+    mp, mr = _pr(m_tp, len(m_pred), len(t_missed))
+    counts = {
+        "truth_ais": len(ais_true),
+        "pred_ais": len(ais_pred),
+        "ais_correct": ais_tp,
+        "truth_dark": len(dark_true),
+        "pred_dark": len(dark_pred),
+        "dark_correct": dark_tp,
+        "truth_missed": len(t_missed),
+        "pred_missed": len(m_pred),
+        "missed_correct": m_tp,
+    }
+    return MatchAccuracy(ap, ar, dp, dr, mp, mr, counts)
+
+
+def params_dict(p: MatchParams) -> dict[str, Any]:
+    """The parameters as a plain dict (for summaries)."""
+    return asdict(p)

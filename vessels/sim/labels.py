@@ -1,0 +1,175 @@
+"""Ground truth by the published definitions, scanned from the true tracks.
+
+Injected events are only where labelling starts: the truth is *complete*, so every period of the
+true tracks that meets a definition is labelled, injected or not (a carrier waiting alone
+loiters; a carrier in an encounter also loiters). Definitions and sources:
+
+- gap (Welch et al. 2022, GFW AIS disabling): AIS off >= 12 h, starting > 50 nm from shore,
+  where satellite reception is good (here: outside the region's poor-reception box).
+- encounter (GFW pipe-encounters): carrier and fishing vessel within 500 m for >= 2 h, median
+  speed < 2 kn, >= 10 km from ports and anchorages; the same pair less than 4 h apart merges.
+- loitering (GFW, RFMO carrier definition): carrier < 2 kn for >= 4 h, >= 20 nm from shore.
+- identity: two ships broadcasting one MMSI at the same time, far apart (the overlap is labelled).
+- dark_rendezvous: a carrier loitering while its partner is dark, with a SAR scene over them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vessels.geo import distance_to_shore_km
+from vessels.sim.fleet import Vessel
+from vessels.sim.geography import Geography, haversine_np
+from vessels.sim.plans import Injected
+
+__all__ = ["LabelParams", "label"]
+
+NM_KM = 1.852
+
+
+@dataclass(frozen=True)
+class LabelParams:
+    gap_min_h: float = 12.0  # Welch 2022
+    gap_min_shore_nm: float = 50.0  # Welch 2022
+    encounter_max_distance_m: float = 500.0  # GFW pipe-encounters
+    encounter_min_h: float = 2.0
+    encounter_max_median_kn: float = 2.0
+    encounter_min_port_km: float = 10.0
+    encounter_merge_h: float = 4.0
+    loiter_max_kn: float = 2.0  # GFW loitering, RFMO carrier definition
+    loiter_min_h: float = 4.0
+    loiter_min_shore_nm: float = 20.0
+    identity_min_km: float = 50.0
+
+
+def runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """[start, end] index pairs (inclusive) of the True runs of a 1-D mask."""
+    if mask.size == 0:
+        return []
+    d = np.diff(np.r_[0, mask.astype(np.int8), 0])
+    starts = np.nonzero(d == 1)[0]
+    ends = np.nonzero(d == -1)[0] - 1
+    return [(int(a), int(b)) for a, b in zip(starts, ends)]
+
+
+def _event(
+    type_: str, mmsi: int | None, other: int | None, t0_ms: int, step_ms: int, k0: int, k1: int,
+    **params: Any,
+) -> dict[str, Any]:
+    return {
+        "type": type_,
+        "mmsi": mmsi,
+        "other_mmsi": other,
+        "start_ms": t0_ms + k0 * step_ms,
+        "end_ms": t0_ms + k1 * step_ms,
+        "params": params,
+    }
+
+
+def label(
+    vessels: list[Vessel],
+    injected: list[Injected],
+    geo: Geography,
+    t0_ms: int,
+    step_s: int,
+    lp: LabelParams = LabelParams(),
+) -> list[dict[str, Any]]:
+    """Truth events (times in ms) for every definition except SAR-based ones."""
+    step_ms = step_s * 1000
+    sph = 3600 // step_s
+    out: list[dict[str, Any]] = []
+    poor = geo.region.poor_reception
+    by_vid = {v.vid: v for v in vessels}
+    inj_gap = {i.vids[0]: i for i in injected if i.type in ("gap", "short_gap", "port_gap")}
+
+    # ---- gaps: every off period of a ship that has AIS
+    for v in vessels:
+        if not v.mmsi or v.clone_of is not None or v.kind == "buoy":
+            continue
+        t = v.track
+        for a, b in runs(~t.on):
+            if a == 0 or b == t.n - 1:
+                continue  # not bounded by reports on both sides: nothing to see
+            k_off, k_on = a - 1, b + 1
+            hours = (k_on - k_off) / sph
+            la, lo = float(t.lat[k_off]), float(t.lon[k_off])
+            shore_nm = float(distance_to_shore_km(la, lo)[0]) / NM_KM
+            good = not (poor[0] <= la <= poor[1] and poor[2] <= lo <= poor[3])
+            if hours >= lp.gap_min_h and shore_nm > lp.gap_min_shore_nm and good:
+                why = inj_gap.get(v.vid)
+                out.append(_event("gap", v.mmsi, None, t0_ms, step_ms, k_off, k_on,
+                                  hours=hours, shore_nm=shore_nm,
+                                  injected=why.params.get("reason", why.type) if why else "scan"))
+
+    # ---- loitering and encounters from the true tracks
+    carriers = [v for v in vessels if v.kind == "carrier" and v.mmsi]
+    fishers = [v for v in vessels if v.kind == "fishing" and v.mmsi]
+    anch_la = np.r_[[p.lat for p in geo.ports], [a[0] for a in geo.anchorages]]
+    anch_lo = np.r_[[p.lon for p in geo.ports], [a[1] for a in geo.anchorages]]
+    from vessels.geo import port_index
+
+    def port_km(la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        d = port_index().nearest(la, lo)[0]
+        for pla, plo in zip(anch_la, anch_lo):
+            d = np.minimum(d, haversine_np(la, lo, pla, plo) / 1000.0)
+        return d
+
+    for c in carriers:
+        t = c.track
+        shore_nm = distance_to_shore_km(t.lat, t.lon) / NM_KM
+        slow = t.on & (t.sog < lp.loiter_max_kn) & (shore_nm >= lp.loiter_min_shore_nm)
+        for a, b in runs(slow):
+            if (b - a) / sph >= lp.loiter_min_h:
+                out.append(_event("loitering", c.mmsi, None, t0_ms, step_ms, a, b,
+                                  hours=(b - a) / sph, median_sog_kn=float(np.median(t.sog[a:b + 1]))))
+        far = port_km(t.lat, t.lon) >= lp.encounter_min_port_km
+        for f in fishers:
+            u = f.track
+            coarse = slice(0, t.n, 10)
+            if float(np.min(_pair_m(t, u, coarse))) > 20_000.0:  # never near: skip the fine scan
+                continue
+            d = _pair_m(t, u, slice(None))
+            close = t.on & u.on & (d <= lp.encounter_max_distance_m) & far
+            spans = runs(close)
+            merged: list[list[int]] = []
+            for a, b in spans:
+                if merged and (a - merged[-1][1]) / sph < lp.encounter_merge_h:
+                    merged[-1][1] = b
+                else:
+                    merged.append([a, b])
+            for a, b in merged:
+                sel = close[a:b + 1]
+                speed = (t.sog[a:b + 1][sel] + u.sog[a:b + 1][sel]) / 2
+                med = float(np.median(speed))
+                if (b - a) / sph >= lp.encounter_min_h and med < lp.encounter_max_median_kn:
+                    out.append(_event("encounter", c.mmsi, f.mmsi, t0_ms, step_ms, a, b,
+                                      hours=(b - a) / sph, median_distance_m=float(np.median(d[a:b + 1][sel])),
+                                      median_speed_kn=med))
+
+    # ---- identity: the overlap of the two broadcasts
+    for inj in injected:
+        if inj.type != "identity":
+            continue
+        a, b = by_vid[inj.vids[0]], by_vid[inj.vids[1]]
+        both = a.track.on & b.track.on
+        spans = runs(both)
+        if not spans:
+            continue
+        k0, k1 = spans[0][0], spans[-1][1]
+        d = _pair_m(a.track, b.track, slice(k0, k1 + 1))
+        if float(d.min()) / 1000.0 >= lp.identity_min_km:
+            out.append(_event("identity", a.mmsi, None, t0_ms, step_ms, k0, k1,
+                              min_distance_km=float(d.min()) / 1000.0, clone_vid=b.vid))
+    return out
+
+
+def _pair_m(a: Any, b: Any, sl: slice) -> npt.NDArray[np.float64]:
+    """Metres between two tracks at the same steps."""
+    p1, p2 = np.radians(a.lat[sl]), np.radians(b.lat[sl])
+    dl = np.radians(b.lon[sl] - a.lon[sl])
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))

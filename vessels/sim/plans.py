@@ -1,0 +1,426 @@
+"""What every ship does: fleets with their routines, and the injected behaviour with its labels.
+
+The :class:`Builder` places ships in the region of a :class:`~vessels.sim.config.SimConfig` and
+fills their true tracks. Injected events are recorded as :class:`Injected` (steps, not times);
+:mod:`vessels.sim.labels` turns them and a definition-based scan of the true tracks into truth.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kernels.geo import KNOT_MS, destination, haversine_m, initial_bearing_deg
+from vessels.sim.config import SimConfig
+from vessels.sim.fleet import Vessel, make_identity
+from vessels.sim.geography import Geography, Port
+from vessels.sim.motion import NAV_ANCHOR, NAV_FISHING, NAV_MOORED, NAV_UNDERWAY, Track, gc_interp
+
+__all__ = ["Builder", "Injected"]
+
+
+@dataclass
+class Injected:
+    """An injected behaviour, in grid steps. ``vids`` are physical ships (the first is the subject)."""
+
+    type: str  # gap, encounter, dark_rendezvous, identity, and negatives: short_gap, port_gap, ...
+    vids: tuple[int, ...]
+    k0: int
+    k1: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class Builder:
+    def __init__(self, cfg: SimConfig, geo: Geography, rng: np.random.Generator) -> None:
+        self.cfg = cfg
+        self.geo = geo
+        self.rng = rng
+        self.sph = 3600 // cfg.step_s  # steps per hour
+        self.n = int(round(cfg.days * 24 * self.sph)) + 1
+        self.vessels: list[Vessel] = []
+        self.injected: list[Injected] = []
+        self.used: set[int] = set()
+        self.sar_times_k: list[int] = []  # scene times the plans ask for (dark rendezvous)
+
+    # ---- helpers -------------------------------------------------------------------------
+    def h(self, hours: float) -> int:
+        return max(1, int(round(hours * self.sph)))
+
+    def new(self, kind: str, lat: float, lon: float, *roles: str) -> Vessel:
+        vid = len(self.vessels)
+        mmsi, name, cs, imo, st, length, beam, cls, mid = make_identity(
+            kind, vid, self.rng, self.used
+        )
+        v = Vessel(vid, kind, mmsi, name, cs, imo, st, length, beam, cls, mid,
+                   Track(self.n, self.cfg.step_s, lat, lon), list(roles))
+        self.vessels.append(v)
+        return v
+
+    def point_in(self, box: tuple[float, float, float, float], margin: float = 0.0) -> tuple[float, float]:
+        lat = float(self.rng.uniform(box[0] + margin, box[1] - margin))
+        lon = float(self.rng.uniform(box[2] + margin, box[3] - margin))
+        return lat, lon
+
+    def ground_point(self) -> tuple[float, float]:
+        return self.point_in(self.geo.region.ground, 0.1)
+
+    def port(self) -> Port:
+        return self.geo.ports[int(self.rng.integers(len(self.geo.ports)))]
+
+    def sail(self, t: Track, lat: float, lon: float, speed: float, depth: int = 0) -> None:
+        """Sail to (lat, lon), going round land: a detour point is added where the line crosses it."""
+        la0, lo0 = t.here()
+        if depth >= 3 or self._clear(la0, lo0, lat, lon):
+            t.goto(lat, lon, speed)
+            return
+        mid_la, mid_lo = (la0 + lat) / 2, (lo0 + lon) / 2
+        brg = initial_bearing_deg(la0, lo0, lat, lon)
+        for off in (30e3, 60e3, 100e3, 150e3, 220e3, 300e3):
+            for side in (90.0, -90.0):
+                w = destination(mid_la, mid_lo, brg + side, off)
+                if self._clear(la0, lo0, *w) and self._clear(*w, lat, lon):
+                    t.goto(*w, speed)
+                    t.goto(lat, lon, speed)
+                    return
+        t.goto(lat, lon, speed)
+
+    def _clear(self, la0: float, lo0: float, la1: float, lo1: float) -> bool:
+        d = haversine_m(la0, lo0, la1, lo1)
+        f = np.linspace(0.0, 1.0, max(2, int(d / 3000.0)))
+        la, lo = gc_interp(la0, lo0, la1, lo1, f)
+        return bool(self.geo.on_water(la, lo, margin_km=2.0).all())
+
+    def leave_port(self, t: Track, port: Port, speed: float) -> None:
+        for la, lo in port.exit_path[1:]:
+            t.goto(la, lo, speed)
+
+    def enter_port(self, t: Track, port: Port, speed: float) -> None:
+        for la, lo in reversed(port.exit_path):
+            t.goto(la, lo, speed)
+
+    # ---- fishing -------------------------------------------------------------------------
+    def _leg(self, t: Track, steps: int, speed: float, head: float, sd_v: float, sd_h: float,
+             status: int, vmax: float = 12.0) -> None:
+        steps = min(steps, t.n - 1 - t.k)
+        if steps <= 0:
+            return
+        v = np.clip(speed + self.rng.normal(0, sd_v, steps), 0.05, vmax)
+        hd = head + np.cumsum(self.rng.normal(0, sd_h, steps))
+        t.walk(v, hd, status)
+
+    def fish(self, t: Track, steps: int, style: str,
+             box: tuple[float, float, float, float] | None = None) -> None:
+        """Fish for ``steps`` steps in a recognisable pattern, staying near ``box``."""
+        box = box or self.geo.region.ground
+        end = min(t.n - 1, t.k + steps)
+        rng = self.rng
+        head = float(rng.uniform(0, 360))
+        while t.k < end:
+            lat, lon = t.here()
+            inside = box[0] - 0.1 <= lat <= box[1] + 0.1 and box[2] - 0.15 <= lon <= box[3] + 0.15
+            if not inside:  # head back to the grounds
+                cl, co = (box[0] + box[1]) / 2, (box[2] + box[3]) / 2
+                head = initial_bearing_deg(lat, lon, cl, co) + float(rng.normal(0, 20))
+            left = end - t.k
+            if style == "trawl":  # tows of 2-4 h at 3-4 kn, then haul back slowly and turn
+                self._leg(t, min(left, self.h(rng.uniform(2, 4))), rng.uniform(3.0, 4.2), head,
+                          0.15, 1.5, NAV_FISHING)
+                self._leg(t, min(end - t.k, self.h(rng.uniform(0.3, 0.6))), rng.uniform(1.0, 2.0),
+                          head + 90, 0.1, 4.0, NAV_FISHING)
+                head = head + 180 + float(rng.normal(0, 15))
+            elif style == "longline":  # set fast, soak drifting, haul slowly back along the line
+                self._leg(t, min(left, self.h(rng.uniform(3, 5))), rng.uniform(6.0, 8.0), head,
+                          0.2, 0.8, NAV_FISHING)
+                t.hold(min(end - t.k, self.h(rng.uniform(2, 4))), rng, NAV_FISHING,
+                       drift_kn=float(rng.uniform(0.3, 0.8)))
+                self._leg(t, min(end - t.k, self.h(rng.uniform(5, 8))), rng.uniform(1.2, 2.2),
+                          head + 180, 0.15, 1.5, NAV_FISHING)
+                head = head + float(rng.normal(0, 60))
+            else:  # squid jigging: drift under lights, then move on to a new spot
+                t.hold(min(left, self.h(rng.uniform(6, 11))), rng, NAV_FISHING,
+                       drift_kn=float(rng.uniform(0.2, 0.7)))
+                self._leg(t, min(end - t.k, self.h(rng.uniform(1, 3))), rng.uniform(5.0, 9.0),
+                          head, 0.3, 2.0, NAV_UNDERWAY)
+                head = head + float(rng.normal(0, 70))
+
+    def style(self) -> str:
+        return ("trawl", "longline", "jig")[int(self.rng.integers(3))]
+
+    # ---- fleets --------------------------------------------------------------------------
+    def fisher(self, *roles: str, box: tuple[float, float, float, float] | None = None) -> Vessel:
+        lat, lon = self.point_in(box, 0.05) if box else self.ground_point()
+        return self.new("fishing", lat, lon, *roles)
+
+    def build(self) -> list[Vessel]:
+        cfg, rng, V = self.cfg, self.rng, self.cfg.vessels
+        n_enc = cfg.n_encounters if cfg.n_encounters is not None else max(2, round(V / 15))
+        n_dr = cfg.n_dark_rendezvous if cfg.n_dark_rendezvous is not None else max(1, round(V / 40))
+        n_gap = cfg.n_gaps if cfg.n_gaps is not None else max(2, round(V / 12))
+        n_id = cfg.n_identity if cfg.n_identity is not None else max(1, round(V / 50))
+        n_dark = cfg.n_dark_vessels if cfg.n_dark_vessels is not None else max(2, round(V / 20))
+        n_wait = max(2, math.ceil((n_enc + n_dr) / 2) + 1)
+
+        carriers = [self.waiting_carrier() for _ in range(n_wait)]
+        # one carrier never gets a visitor: it loiters alone
+        slots = self.carrier_slots(carriers[1:] or carriers, n_enc + n_dr)
+        for i, (c, k_meet) in enumerate(slots):
+            if i < n_dr:
+                self.dark_rendezvous(c, k_meet)
+            else:
+                self.encounter(c, k_meet)
+        for _ in range(n_gap):
+            self.gap(float(rng.uniform(13, 36)), "gap")
+        for _ in range(max(2, round(V / 20))):
+            self.gap(float(rng.uniform(2, 8)), "short_gap")
+        self.port_gap()
+        for _ in range(max(2, round(V / 25))):
+            v = self.fisher("poor_reception", box=self.geo.region.poor_reception)
+            self.fish(v.track, self.n, self.style(), self.geo.region.poor_reception)
+        self.pair_trawl()
+        self.anchored_together()
+        self.transit_carrier()
+        for _ in range(n_id):
+            self.identity()
+        self.lane_pass()
+        self.buoys(max(2, round(V / 12)))
+        n_cargo = max(2, round(V * 0.12))
+        for _ in range(n_cargo):
+            self.lane_ship()
+        for _ in range(max(2, round(V * 0.06))):
+            self.small_craft()
+        # the rest of the fleet just fishes (some go home at the end)
+        while sum(1 for v in self.vessels if v.mmsi and v.clone_of is None) < V:
+            v = self.fisher("fishing")
+            self.fish(v.track, self.n, self.style())
+        for _ in range(n_dark):
+            v = self.new("dark", *self.ground_point(), "no_ais")
+            v.track.on[:] = False
+            self.fish(v.track, self.n, self.style())
+        for v in self.vessels:
+            v.track.pad_hold(rng, NAV_MOORED if v.kind in ("tug",) else NAV_UNDERWAY)
+        return self.vessels
+
+    # ---- carriers and meetings -------------------------------------------------------------
+    def waiting_carrier(self) -> Vessel:
+        """A reefer that comes to the grounds (or is already there) and waits, drifting."""
+        rng = self.rng
+        P = self.ground_point()
+        if rng.random() < 0.5:
+            c = self.new("carrier", *P, "waiting")
+        else:
+            port = self.port()
+            c = self.new("carrier", port.lat, port.lon, "waiting", "arriving")
+            self.leave_port(c.track, port, float(rng.uniform(8, 10)))
+            self.sail(c.track, *P, float(rng.uniform(11, 13.5)))
+        c.track.hold(self.n, rng, NAV_UNDERWAY, drift_kn=float(rng.uniform(0.3, 0.9)))
+        return c
+
+    def carrier_slots(self, carriers: list[Vessel], count: int) -> list[tuple[Vessel, int]]:
+        """Meeting times spread over the carriers' waits, at least 8 h apart for one carrier."""
+        out: list[tuple[Vessel, int]] = []
+        busy: dict[int, list[int]] = {c.vid: [] for c in carriers}
+        for i in range(count):
+            c = carriers[i % len(carriers)]
+            # the carrier must already be waiting: after it stops (sog < 2 kn for good)
+            moving = np.nonzero(c.track.sog > 2.0)[0]
+            k_arr = int(moving[-1]) + 1 if moving.size else 0
+            lo, hi = k_arr + self.h(6), self.n - self.h(14)
+            for _ in range(50):
+                k = int(self.rng.integers(lo, max(lo + 1, hi)))
+                if all(abs(k - b) > self.h(12) for b in busy[c.vid]):
+                    break
+            busy[c.vid].append(k)
+            out.append((c, k))
+        return out
+
+    def _meet(self, f: Vessel, c: Vessel, k_meet: int, speed: float) -> tuple[int, int, float]:
+        """Fishing vessel ``f`` fishes, then sails to ``c`` to be alongside from about k_meet."""
+        t = f.track
+        self.fish(t, k_meet - self.h(8) - t.k, self.style())
+        lat, lon = t.here()
+        d = haversine_m(lat, lon, c.track.lat[t.k], c.track.lon[t.k])
+        travel = int(d / (speed * KNOT_MS * self.cfg.step_s))
+        wait = k_meet - t.k - travel
+        if wait > 0:
+            self.fish(t, wait, "jig")
+        bearing = float(self.rng.uniform(0, 360))
+        dist = float(self.rng.uniform(40, 180))  # moored alongside or lying close off
+        t.approach(c.track, bearing, dist, speed)
+        k0 = t.k
+        t.follow(c.track, bearing, dist, self.h(self.rng.uniform(3, 6)), NAV_UNDERWAY)
+        return k0, t.k, dist
+
+    def encounter(self, c: Vessel, k_meet: int) -> None:
+        # start the partner within a day's steaming of the carrier
+        f = self.fisher("encounter")
+        k0, k1, dist = self._meet(f, c, k_meet, float(self.rng.uniform(7, 10)))
+        self.injected.append(Injected("encounter", (c.vid, f.vid), k0, k1, {"distance_m": dist}))
+        f.track.goto(*self.ground_point(), float(self.rng.uniform(7, 10)))
+        self.fish(f.track, self.n, self.style())
+
+    def dark_rendezvous(self, c: Vessel, k_meet: int) -> None:
+        f = self.fisher("dark_rendezvous")
+        t = f.track
+        self.fish(t, k_meet - self.h(self.rng.uniform(9, 11)) - t.k, self.style())
+        k_off = t.k
+        k0, k1, dist = self._meet(f, c, k_meet, float(self.rng.uniform(7, 10)))
+        t.goto(*self.ground_point(), float(self.rng.uniform(7, 10)))
+        k_on = max(t.k + self.h(1), k_off + self.h(self.rng.uniform(14, 20)))
+        k_on = min(k_on, self.n - self.h(3))
+        t.on[k_off + 1 : k_on] = False
+        self.fish(t, self.n, self.style())
+        self.sar_times_k.append((k0 + k1) // 2)
+        self.injected.append(
+            Injected("dark_rendezvous", (c.vid, f.vid), k0, k1, {"distance_m": dist})
+        )
+        self.injected.append(Injected("gap", (f.vid,), k_off, k_on, {"reason": "dark_rendezvous"}))
+
+    def gap(self, hours: float, kind: str) -> None:
+        """A fishing vessel switches AIS off for ``hours`` while it keeps fishing."""
+        f = self.fisher(kind)
+        k_off = int(self.rng.integers(self.h(6), max(self.h(7), self.n - self.h(hours + 4))))
+        k_on = min(k_off + self.h(hours), self.n - self.h(2))
+        self.fish(f.track, self.n, self.style())
+        f.track.on[k_off + 1 : k_on] = False
+        self.injected.append(Injected(kind, (f.vid,), k_off, k_on, {"hours": hours}))
+
+    def port_gap(self) -> None:
+        """Switched off while moored in port (not a disabling event: it starts at the coast)."""
+        port = self.port()
+        f = self.new("fishing", port.lat, port.lon, "port_gap")
+        t = f.track
+        t.hold(self.h(3), self.rng, NAV_MOORED)
+        k_off = t.k
+        t.hold(self.h(self.rng.uniform(14, 20)), self.rng, NAV_MOORED)
+        k_on = t.k
+        t.on[k_off + 1 : k_on] = False
+        self.leave_port(t, port, 8.0)
+        self.sail(t, *self.ground_point(), 10.0)
+        self.fish(t, self.n, self.style())
+        self.injected.append(Injected("port_gap", (f.vid,), k_off, k_on, {"port": port.code}))
+
+    def pair_trawl(self) -> None:
+        """Two trawlers towing one net 200-400 m apart at 3-4 kn for the whole time."""
+        a = self.fisher("pair_trawl")
+        self.fish(a.track, self.n, "trawl")
+        la, lo = a.track.lat[0], a.track.lon[0]
+        dist = float(self.rng.uniform(200, 400))
+        b = self.new("fishing", *destination(la, lo, 90.0, dist), "pair_trawl")
+        b.track.follow(a.track, 90.0, dist, self.n, NAV_FISHING)
+        self.injected.append(Injected("pair_trawl", (a.vid, b.vid), 0, self.n - 1, {}))
+
+    def anchored_together(self) -> None:
+        """A carrier, a cargo ship, a tug and a fishing vessel at anchor in a port's roadstead."""
+        la, lo = self.geo.anchorages[0]
+        port = self.geo.port(self.geo.region.anchorages[0])
+        c = self.new("carrier", la, lo, "anchored")
+        c.track.hold(self.n, self.rng, NAV_ANCHOR)
+        group = [c.vid]
+        for kind, b, d in (("cargo", 60.0, 350.0), ("tug", 200.0, 250.0), ("fishing", 300.0, 150.0)):
+            v = self.new(kind, *destination(la, lo, b, d), "anchored")
+            v.track.hold(self.n if kind != "fishing" else self.h(16), self.rng, NAV_ANCHOR)
+            group.append(v.vid)
+            if kind == "fishing":
+                k1 = v.track.k
+                for wla, wlo in port.exit_path[3:]:
+                    v.track.goto(wla, wlo, 8.0)
+                self.sail(v.track, *self.ground_point(), 10.0)
+                self.fish(v.track, self.n, self.style())
+                self.injected.append(Injected("anchored_pair", (c.vid, v.vid), 0, k1, {}))
+        self.injected.append(Injected("anchored_group", tuple(group), 0, self.n - 1, {}))
+
+    def transit_carrier(self) -> None:
+        """A reefer on passage home: fast all the time, never loitering."""
+        port = self.geo.ports[-1]
+        la, lo = port.exit_path[-1]
+        c = self.new("carrier", *self.ground_point(), "transit")
+        self.sail(c.track, la, lo, float(self.rng.uniform(11, 13)))
+        self.enter_port(c.track, port, 8.0)
+        c.track.hold(self.n, self.rng, NAV_MOORED)
+
+    def identity(self) -> None:
+        """A second ship, far away, broadcasting a fishing vessel's MMSI for a day or two."""
+        a = self.fisher("identity")
+        self.fish(a.track, self.n, self.style())
+        port = self.geo.port(self.geo.region.anchorages[-1])
+        # it arrives at the far roadstead from sea and waits there at anchor
+        b = self.new("fishing", *port.exit_path[-1], "identity_clone")
+        self.used.discard(b.mmsi)
+        b.mmsi, b.name, b.callsign, b.imo = a.mmsi, a.name, a.callsign, a.imo
+        b.clone_of = a.vid
+        for wp in reversed(port.exit_path[2:-1]):
+            b.track.goto(*wp, 9.0)
+        b.track.hold(self.n, self.rng, NAV_ANCHOR)
+        k0 = int(self.rng.integers(self.h(4), self.n // 3))
+        k1 = min(self.n - 1, k0 + self.h(self.rng.uniform(18, 40)))
+        b.track.on[:] = False
+        b.track.on[k0 : k1 + 1] = True
+        self.injected.append(Injected("identity", (a.vid, b.vid), k0, k1, {}))
+
+    # ---- traffic -----------------------------------------------------------------------------
+    def lane_ship(self) -> None:
+        (la0, lo0), (la1, lo1) = self.geo.region.lane
+        kind = "cargo" if self.rng.random() < 0.6 else "tanker"
+        f = float(self.rng.uniform(0, 1))
+        v = self.new(kind, la0 + f * (la1 - la0), lo0 + f * (lo1 - lo0), "lane")
+        speed = float(self.rng.uniform(11, 15))
+        ends = [(la0, lo0), (la1, lo1)]
+        if self.rng.random() < 0.5:
+            ends.reverse()
+        while not v.track.done:
+            for e in ends:
+                v.track.goto(*e, speed)
+
+    def lane_pass(self) -> None:
+        """Two ships in the lane on opposite courses passing 150-400 m apart at speed."""
+        (la0, lo0), (la1, lo1) = self.geo.region.lane
+        k_m = self.h(float(self.rng.uniform(4, 12)))
+        f = float(self.rng.uniform(0.3, 0.7))
+        m = (la0 + f * (la1 - la0), lo0 + f * (lo1 - lo0))
+        brg = initial_bearing_deg(la0, lo0, la1, lo1)
+        sep = float(self.rng.uniform(150, 400))
+        ids = []
+        ends = ((la0, lo0), (la1, lo1))
+        for direction, end in ((brg, ends[1]), (brg + 180, ends[0])):
+            speed = float(self.rng.uniform(12, 15))
+            mid = destination(*m, direction + 90, sep / 2)
+            back = k_m * speed * KNOT_MS * self.cfg.step_s
+            v = self.new("cargo", *destination(*mid, direction + 180, back), "lane_pass")
+            v.track.goto(*mid, speed)
+            while not v.track.done:
+                v.track.goto(*end, speed)
+                v.track.goto(*(ends[0] if end == ends[1] else ends[1]), speed)
+            ids.append(v.vid)
+        self.injected.append(Injected("lane_pass", tuple(ids), k_m - self.h(0.2), k_m + self.h(0.2), {}))
+
+    def buoys(self, count: int) -> None:
+        """Gear buoys: drifting or moored; one is tended for hours by a slow longliner."""
+        for i in range(count):
+            b = self.new("buoy", *self.ground_point(), "buoy")
+            b.track.hold(self.n, self.rng, 15, drift_kn=float(self.rng.uniform(0.1, 0.5)) if i % 3 else 0.0)
+            if i == 0:
+                f = self.fisher("buoy_tender")
+                k = int(self.rng.integers(self.h(6), self.n // 2))
+                self.fish(f.track, k - self.h(10) - f.track.k, "longline")
+                f.track.approach(b.track, 45.0, 200.0, 8.0)
+                k0 = f.track.k
+                f.track.follow(b.track, 45.0, 200.0, self.h(4), NAV_FISHING)
+                self.fish(f.track, self.n, "longline")
+                self.injected.append(Injected("buoy_tending", (f.vid, b.vid), k0, k0 + self.h(4), {}))
+
+    def small_craft(self) -> None:
+        """Class B boats making day trips off a port."""
+        port = self.port()
+        path = port.exit_path
+        v = self.new("pleasure", *path[1], "small_craft")
+        t = v.track
+        while not t.done:
+            t.hold(self.h(self.rng.uniform(8, 16)), self.rng, NAV_MOORED)
+            for wp in path[2:]:
+                t.goto(*wp, float(self.rng.uniform(6, 15)))
+            t.hold(self.h(self.rng.uniform(1, 3)), self.rng, NAV_UNDERWAY, drift_kn=0.5)
+            for wp in reversed(path[1:]):
+                t.goto(*wp, float(self.rng.uniform(6, 15)))
