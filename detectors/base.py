@@ -215,9 +215,11 @@ def _concat(a: pa.Table | None, b: pa.Table) -> pa.Table:
     if a is None or a.num_rows == 0:
         return b
     if b.schema != a.schema:
-        b = b.select(a.column_names).cast(a.schema) if set(a.column_names) <= set(
-            b.column_names
-        ) else b
+        b = (
+            b.select(a.column_names).cast(a.schema)
+            if set(a.column_names) <= set(b.column_names)
+            else b
+        )
     return pa.concat_tables([a, b], promote_options="permissive")
 
 
@@ -227,8 +229,8 @@ def run_chunked(
     registry: Registry,
     ports: PortIndex | None = None,
     *,
-    track_params: TrackParams = TrackParams(),
-    params: ContextParams = ContextParams(),
+    track_params: TrackParams | None = None,
+    params: ContextParams | None = None,
     removed: dict[str, int] | None = None,
 ) -> Iterator[list[Event]]:
     """Run detectors over time-ordered position chunks; yield the events that close per chunk.
@@ -237,6 +239,8 @@ def run_chunked(
     ``removed`` (if given) accumulates the rows dropped by track building, by reason.
     The last item yielded holds the events still open at the end of the stream.
     """
+    track_params = track_params or TrackParams()
+    params = params or ContextParams()
     ctx = build_context(None, registry, params=params, ports=ports or port_index())
     live: dict[str, Any] = {}
     for s in specs:

@@ -68,9 +68,7 @@ def make_params(cls: type, values: Mapping[str, Any], table: str) -> Any:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - names)
     if unknown:
-        raise ConfigError(
-            f"[{table}] has unknown key(s) {unknown}; valid keys: {sorted(names)}"
-        )
+        raise ConfigError(f"[{table}] has unknown key(s) {unknown}; valid keys: {sorted(names)}")
     kwargs: dict[str, Any] = {}
     for key, v in values.items():
         want = hints.get(key)

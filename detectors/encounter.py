@@ -47,8 +47,14 @@ class EncounterParams:
     min_port_distance_km: float = 10.0  # GFW: >= 10 km from an anchorage/port
     resample_step_min: float = 10.0  # GFW: 10-minute resampling
     max_interp_gap_h: float = 1.0  # GFW: interpolate only across gaps < 1 h
+    # Beyond GFW: bridge satellite revisit holes (hours offshore) when the vessel was slow
+    # across them; otherwise encounters seen only by satellite AIS never last 2 h on the grid.
+    max_slow_gap_h: float = 6.0
+    slow_gap_max_kn: float = 2.0
     merge_gap_h: float = 4.0  # GFW: merge the same pair when < 4 h apart
     far_from_shore_km: float = 50.0  # 50 nm-ish: past the usual terrestrial/EEZ-coastal zone
+    use_reported_sog: bool = True  # also require the reported SOG to be low (see below)
+    sog_max_age_min: float = 30.0  # slots this close to a report vote in the median speed
     exclude_gear: bool = True  # GFW / Skylight leave buoys and gear out
     parallel: bool = False  # kernels on all cores (never inside dask tasks)
 
@@ -103,6 +109,8 @@ class EncounterStream:
         self.raw_t: list[int] = []
         self.raw_lat: list[float] = []
         self.raw_lon: list[float] = []
+        self.raw_sog: list[float] = []
+        self.raw_cog: list[float] = []
         self.rs_t: list[int] = []
         self.rs_lat: list[float] = []
         self.rs_lon: list[float] = []
@@ -121,7 +129,14 @@ class EncounterStream:
             self.gear.append(self.p.exclude_gear and is_gear(mmsi, _registry(self.ctx)))
             for lst in (self.raw_t, self.rs_t):
                 lst.append(NO_SLOT)
-            for lst2 in (self.raw_lat, self.raw_lon, self.rs_lat, self.rs_lon):
+            for lst2 in (
+                self.raw_lat,
+                self.raw_lon,
+                self.rs_lat,
+                self.rs_lon,
+                self.raw_sog,
+                self.raw_cog,
+            ):
                 lst2.append(0.0)
         return v
 
@@ -155,14 +170,24 @@ class EncounterStream:
         t[c] = raw_t[has]
         lat[c] = np.array(self.raw_lat)[vids][has]
         lon[c] = np.array(self.raw_lon)[vids][has]
+        sog = np.empty(n)
+        sog[pos] = tracks.sog
+        sog[c] = np.array(self.raw_sog)[vids][has]
+        cog = np.empty(n)
+        cog[pos] = tracks.cog
+        cog[c] = np.array(self.raw_cog)[vids][has]
         rs_t = np.array(self.rs_t, dtype=np.int64)[vids]
-        offs, rseg, rt, rla, rlo, rsp, _ = resample_tracks(
+        offs, rseg, rt, rla, rlo, rsp, src = resample_tracks(
             t,
             lat,
             lon,
             starts,
             self.p.step_ms,
             int(self.p.max_interp_gap_h * _H),
+            slow_gap_ms=int(self.p.max_slow_gap_h * _H),
+            slow_kn=self.p.slow_gap_max_kn,
+            sog=sog,
+            cog=cog,
             t_from=rs_t,
             prev_t=rs_t,
             prev_lat=np.array(self.rs_lat)[vids],
@@ -174,19 +199,48 @@ class EncounterStream:
             self.raw_t[v] = int(t[last[k]])
             self.raw_lat[v] = float(lat[last[k]])
             self.raw_lon[v] = float(lon[last[k]])
+            self.raw_sog[v] = float(sog[last[k]])
+            self.raw_cog[v] = float(cog[last[k]])
             if offs[k + 1] > offs[k]:
                 j = offs[k + 1] - 1
                 self.rs_t[v] = int(rt[j])
                 self.rs_lat[v] = float(rla[j])
                 self.rs_lon[v] = float(rlo[j])
+        rsp = self._with_reported_speed(rsp, rt, src, starts[rseg + 1] - 1, t, sog)
         rv = vids[rseg]
         keep = ~np.array(self.gear, dtype=bool)[rv] if rv.size else np.zeros(0, bool)
         new = np.c_[rv[keep], rt[keep], rla[keep], rlo[keep], rsp[keep]]
         self.buf = np.concatenate([self.buf, new]) if self.buf.size else new
         # Slot g is complete once no vessel can still interpolate it: its next report would be
         # at or after this chunk's last time, and interpolation spans at most max_interp_gap.
-        done = int(tracks.t.max()) - int(self.p.max_interp_gap_h * _H)
+        done = int(tracks.t.max()) - int(max(self.p.max_interp_gap_h, self.p.max_slow_gap_h) * _H)
         return self._advance(done)
+
+    def _with_reported_speed(
+        self,
+        speed: npt.NDArray[np.float64],
+        slot: npt.NDArray[np.int64],
+        src: npt.NDArray[np.int64],
+        seg_last: npt.NDArray[np.int64],
+        t: npt.NDArray[np.int64],
+        sog: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.float64]:
+        """Speed that votes in the median: only slots near a real report have one.
+
+        A slot within ``sog_max_age_min`` of a report takes the larger of its implied speed and
+        that report's SOG; slots deep inside a bridged hole are NaN (no vote). Implied speed
+        across a satellite hole understates a vessel that worked back and forth, and a few
+        slow reports while hauling must not make pair trawlers (3-5 kn) look like a meeting.
+        """
+        if speed.size == 0:
+            return speed
+        nxt = np.minimum(src + 1, seg_last)
+        d_i = np.abs(slot - t[src])
+        d_n = np.abs(t[nxt] - slot)
+        pick = np.where(d_n < d_i, nxt, src)
+        near = np.minimum(d_i, d_n) <= self.p.sog_max_age_min * 60_000
+        rep = sog[pick] if self.p.use_reported_sog else np.full(speed.size, np.nan)
+        return np.where(near, np.fmax(speed, rep), np.nan)
 
     def flush(self) -> list[Event]:
         """End of stream: every slot is complete and every open encounter closes."""

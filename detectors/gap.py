@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.reception import HOUR_MS
+from kernels.cellhour import T0_MS
 from kernels.geo import METRES_PER_NM, haversine_array_m
 from kernels.runs import find_gaps, window_counts
 from vessels.errors import ConfigError
@@ -45,7 +46,14 @@ class GapParams:
     naive: bool = False  # lower-threshold mode: report every gap >= naive_min_gap_h
     naive_min_gap_h: float = 6.0  # GFW pipe-gaps naive gaps, Skylight potential dark activity
     full_score_heard_vessel_hours: float = 12.0  # others heard this much during the gap: +0.2
-    full_score_gap_h: float = 48.0  # a gap this long gets the full length bonus of +0.2
+    full_score_gap_h: float = 48.0  # a gap this long gets the full length bonus of +0.1
+    # The observed gap also holds the reception holes at its two ends: the vessel may have been
+    # on but unheard until the next satellite pass. When others are heard in the cell during
+    # the gap, the stretches before the first and after the last hour they were heard are such
+    # holes (each trimmed up to max_trim_h, a long satellite revisit hole); what remains must
+    # still reach min_gap_h.
+    check_heard_span: bool = True
+    max_trim_h: float = 6.0
 
     def __post_init__(self) -> None:
         for name in ("min_gap_h", "min_shore_nm", "before_window_h", "naive_min_gap_h"):
@@ -61,8 +69,9 @@ class GapParams:
 
 
 def emit_delay_ms(params: GapParams) -> int:
-    """A gap is final once the reports of the 12 h after it (evidence) have all arrived."""
-    return int(params.after_window_h * HOUR_MS) + 1
+    """A gap is final once the 12 h after it (evidence) and the UTC day it ends in (the
+    reception window) have passed."""
+    return max(int(params.after_window_h * HOUR_MS), 24 * HOUR_MS) + 1
 
 
 def keep_since_ms(tracks: Tracks, ctx: Any, params: GapParams) -> I64:
@@ -81,17 +90,21 @@ def keep_since_ms(tracks: Tracks, ctx: Any, params: GapParams) -> I64:
     return keep
 
 
-def _score(
-    strict: bool, q_cell: float, q_own: float, heard: float, dur_h: float, p: GapParams
-) -> float:
-    if strict and q_cell >= 1.0 and q_own >= 1.0:
-        f_heard = min(1.0, heard / p.full_score_heard_vessel_hours)
-        f_len = min(1.0, (dur_h - p.min_gap_h) / (p.full_score_gap_h - p.min_gap_h))
-        return 0.6 + 0.2 * f_heard + 0.2 * f_len
-    q = min(q_cell, q_own)
-    if strict:  # far offshore and long, but reception says a coverage hole may explain it
-        return 0.15 + 0.3 * q
-    return 0.05 + 0.25 * q  # a naive gap (short or near shore)
+def _reception(q_cell: float, q_own: float, q_heard: float) -> float:
+    """How sure we are that the vessel would have been heard, in [0, 1].
+
+    The cell's satellite reception (Welch's >10 positions per vessel-day) gates everything: in a
+    coverage hole nothing else matters. The vessel's own reports before the gap (Welch's >= 14
+    in 12 h) and other vessels heard in the cell during the gap raise it.
+    """
+    return q_cell * (0.6 + 0.4 * q_own) * (0.6 + 0.4 * q_heard)
+
+
+def _score(strict: bool, rec: float, dur_h: float, p: GapParams) -> float:
+    if strict:
+        f_len = min(1.0, max(0.0, (dur_h - p.min_gap_h) / (p.full_score_gap_h - p.min_gap_h)))
+        return 0.1 + 0.8 * rec + 0.1 * f_len
+    return 0.05 + 0.4 * rec  # a naive gap (short or near shore): context, below 0.5
 
 
 def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Event]:
@@ -100,6 +113,9 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
     if tracks.n < 2:
         return []
     rows = find_gaps(tracks.t, tracks.seg_start, int(p.report_min_gap_h * HOUR_MS))
+    reg = ctx.registry
+    if rows.size:  # gear buoys switch on and off to save battery: not a vessel's dark period
+        rows = rows[[not reg.is_gear(int(m)) for m in tracks.mmsi[rows]]]
     if rows.size == 0:
         return []
     on = rows + 1
@@ -114,7 +130,14 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
         keep = shore_nm0 > p.min_shore_nm
         if not keep.any():
             return []
-        rows, on, t0, t1, dur_h, dist_m = rows[keep], on[keep], t0[keep], t1[keep], dur_h[keep], dist_m[keep]
+        rows, on, t0, t1, dur_h, dist_m = (
+            rows[keep],
+            on[keep],
+            t0[keep],
+            t1[keep],
+            dur_h[keep],
+            dist_m[keep],
+        )
         lat0, lon0, lat1, lon1 = lat0[keep], lon0[keep], lat1[keep], lon1[keep]
         shore0, shore1, shore_nm0 = shore0[keep], shore1[keep], shore_nm0[keep]
 
@@ -128,44 +151,70 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
         tracks.t, tracks.is_sat, tracks.seg_start, seg_of_row, on, win_a, False
     )
 
-    # Reception in the start cell. Only buckets complete when the gap closes are used, so a
-    # stream computes the same numbers: days before the day the gap ends (at least the day
-    # before it starts), hours strictly inside the gap.
+    # Reception in the start cell: the UTC days from the one before the gap to the one it ends
+    # in (complete when the gap is emitted on a stream), and the hours strictly inside the gap.
     rd = ctx.reception_day
     cells = rd.cells(lat0, lon0)
     cells_end = rd.cells(lat1, lon1)
     d0 = rd.bucket(t0) - 1
-    d1 = np.maximum(rd.bucket(t1), d0 + 1)
+    d1 = rd.bucket(t1) + 1
     pos_d, sat_d, ves_d = rd.range_sums(cells, d0, d1)
-    sat_known = (tracks.is_sat >= 0).any()
     rh = ctx.reception_hour
     h0 = rh.bucket(t0) + 1
     h1 = rh.bucket(t1)
     pos_h, sat_h, ves_h = rh.range_sums(cells, h0, h1)
     pos_he, _, ves_he = rh.range_sums(cells_end, h0, h1)
+    # The first and last hours inside the gap in which others were heard bound the time the
+    # vessel was demonstrably silent: the observed gap also holds reception holes at its ends.
+    hf, hl = rh.first_last(cells, h0, h1)
 
     events: list[Event] = []
-    reg = ctx.registry
     for k in range(rows.size):
         mmsi = int(tracks.mmsi[rows[k]])
         vessel_days = max(float(ves_d[k]), 1.0)
-        recv = float(sat_d[k] if sat_known else pos_d[k])
+        # Welch et al. count satellite positions; terrestrial ones prove reception just as
+        # well (a gap inside a coastal station's range is no coverage hole), so all count.
+        recv = float(pos_d[k])
         per_vd = recv / vessel_days
         own = int(nb_sat[k]) if nb_known[k] > 0 else int(nb_all[k])
         q_cell = per_vd / p.min_sat_per_vessel_day if p.min_sat_per_vessel_day > 0 else 1.0
         q_own = own / p.min_positions_before if p.min_positions_before > 0 else 1.0
         q_cell, q_own = min(q_cell, 1.0), min(q_own, 1.0)
-        strict = bool(dur_h[k] >= p.min_gap_h and shore_nm0[k] > p.min_shore_nm)
+        covered_h = float(hl[k] - hf[k] + 1) if hf[k] >= 0 else float("nan")
+        shown_h = float(dur_h[k])
+        if hf[k] >= 0 and p.check_heard_span:
+            head = (T0_MS + int(hf[k]) * HOUR_MS - int(t0[k])) / HOUR_MS
+            tail = (int(t1[k]) - T0_MS - (int(hl[k]) + 1) * HOUR_MS) / HOUR_MS
+            shown_h -= min(max(head, 0.0), p.max_trim_h) + min(max(tail, 0.0), p.max_trim_h)
+        strict = bool(
+            dur_h[k] >= p.min_gap_h and shown_h >= p.min_gap_h and shore_nm0[k] > p.min_shore_nm
+        )
         heard = float(ves_h[k])
-        score = _score(strict, q_cell, q_own, heard, float(dur_h[k]), p)
+        q_heard = min(1.0, heard / p.full_score_heard_vessel_hours)
+        rec = _reception(q_cell, q_own, q_heard)
+        score = _score(strict, rec, float(dur_h[k]), p)
         implied_kn = dist_m[k] / METRES_PER_NM / dur_h[k] if dur_h[k] > 0 else float("nan")
-        kind = "satellite" if sat_known else "all"
+        kind = "AIS"
         reasons = [
             f"{reg.label(mmsi)} was silent for {dur_h[k]:.1f} h from "
             f"{shore_nm0[k]:.0f} nm offshore and reappeared {dist_m[k] / METRES_PER_NM:.0f} nm "
             f"away (implied {implied_kn:.1f} kn).",
         ]
-        if strict and q_cell >= 1 and q_own >= 1:
+        why = []
+        if dur_h[k] < p.min_gap_h:
+            why.append(f"shorter than {p.min_gap_h:.0f} h")
+        elif shown_h < p.min_gap_h:
+            why.append(
+                f"other vessels were heard over only {covered_h:.0f} h of it, so the silence "
+                f"shown by reception ({shown_h:.1f} h) is shorter than {p.min_gap_h:.0f} h"
+            )
+        if shore_nm0[k] <= p.min_shore_nm:
+            why.append(f"started within {p.min_shore_nm:.0f} nm of shore")
+        if q_cell < 1:
+            why.append(f"weak reception in the cell ({per_vd:.1f} {kind} positions per vessel-day)")
+        if q_own < 1:
+            why.append(f"only {own} own positions in the {p.before_window_h:.0f} h before")
+        if score >= 0.5:
             reasons.append(
                 f"Reception there was good: {per_vd:.0f} {kind} positions per vessel-day in the "
                 f"1-degree cell and {own} of its own positions in the {p.before_window_h:.0f} h "
@@ -176,17 +225,12 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
                     f"Other vessels were heard in the same cell during the gap "
                     f"({heard:.0f} vessel-hours), so the silence is unlikely to be a coverage hole."
                 )
+            if why:
+                reasons.append("Weaker points: " + "; ".join(why) + ".")
         else:
-            why = []
-            if dur_h[k] < p.min_gap_h:
-                why.append(f"shorter than {p.min_gap_h:.0f} h")
-            if shore_nm0[k] <= p.min_shore_nm:
-                why.append(f"started within {p.min_shore_nm:.0f} nm of shore")
-            if q_cell < 1:
-                why.append(f"poor reception in the cell ({per_vd:.1f} {kind} positions per vessel-day)")
-            if q_own < 1:
-                why.append(f"only {own} own positions in the {p.before_window_h:.0f} h before")
-            reasons.append("Likely a coverage or naive gap: " + "; ".join(why) + ".")
+            reasons.append(
+                "Likely a coverage or naive gap: " + "; ".join(why or ["weak reception"]) + "."
+            )
         evidence: dict[str, Any] = {
             "off": {"t": int(t0[k]), "lat": float(lat0[k]), "lon": float(lon0[k])},
             "on": {"t": int(t1[k]), "lat": float(lat1[k]), "lon": float(lon1[k])},
@@ -200,7 +244,7 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
             "positions_after_12h": int(na_all[k]),
             "sat_positions_after_12h": int(na_sat[k]),
             "cell_positions_per_vessel_day": per_vd,
-            "cell_reception_measure": kind,
+            "cell_sat_positions_per_vessel_day": float(sat_d[k]) / vessel_days,
             "cell_vessel_days": float(ves_d[k]),
             "cell_positions_during_gap": int(pos_h[k]),
             "cell_sat_positions_during_gap": int(sat_h[k]),
@@ -208,6 +252,9 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
             "end_cell_vessel_hours_during_gap": int(ves_he[k]),
             "end_cell_positions_during_gap": int(pos_he[k]),
             "meets_welch_2022": bool(strict and q_cell >= 1 and q_own >= 1),
+            "reception_score": rec,
+            "heard_span_h": covered_h,
+            "silence_shown_h": shown_h,
             "segment": int(tracks.seg[rows[k]]),
             "vessel": reg.info(mmsi),
         }

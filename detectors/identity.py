@@ -40,6 +40,8 @@ class IdentityParams:
     min_segment_points: int = 3  # a ship: at least this many reports (fewer: a jump/glitch)
     min_overlap_h: float = 0.5  # concurrent use for at least this long
     min_separation_km: float = 10.0  # farther apart than position noise and receiver offsets
+    # one ship could not hop between the two tracks' reports: segmenter speed limit (GS, PS)
+    min_hop_speed_kn: float = 30.0
     merge_gap_h: float = 6.0  # overlaps of one MMSI closer than this are one event
     min_jump_km: float = 20.0  # a short segment this far from the main track is a jump
     min_identity_changes: int = 2  # changes of name/callsign/IMO/type to count as frequent
@@ -47,7 +49,13 @@ class IdentityParams:
     check_identity_changes: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("min_overlap_h", "min_separation_km", "merge_gap_h", "min_jump_km"):
+        for name in (
+            "min_overlap_h",
+            "min_separation_km",
+            "merge_gap_h",
+            "min_jump_km",
+            "min_hop_speed_kn",
+        ):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 raise ConfigError(f"identity.{name} must be a number >= 0, got {v!r}")
@@ -139,8 +147,8 @@ def shared_mmsi_events(
                 if t1 - t0 < p.min_overlap_h * _H:
                     continue
                 med_km, max_km, hop_kn = _separation(a, b, t0, t1)
-                if med_km < p.min_separation_km:
-                    continue
+                if med_km < p.min_separation_km or hop_kn < p.min_hop_speed_kn:
+                    continue  # near, or reachable: a split of one ship, not two transmitters
                 info = {
                     "median_km": med_km,
                     "max_km": max_km,

@@ -39,7 +39,7 @@ class LoiteringParams:
     max_speed_kn: float = 2.0
     min_duration_h: float = 4.0
     min_shore_nm: float = 20.0
-    max_step_h: float = 6.0  # a longer hole between reports ends the run (gap min is 12 h)
+    max_step_h: float = 12.0  # a longer hole ends the run: from 12 h it is a dark period
     noise_m: float = 50.0  # GPS jitter allowed between two reports
     carriers_only: bool = False  # GFW's carrier-loitering product reports carriers only
     partner_min_hours: int = 2  # another vessel near for this many hours = a visible partner
@@ -90,9 +90,7 @@ def keep_since_ms(tracks: Tracks, ctx: Any, params: LoiteringParams) -> I64:
     return keep - keep % HOUR_MS
 
 
-def _partner_hours(
-    tracks: Tracks, ctx: Any, a: int, b: int
-) -> tuple[int, int, int]:
+def _partner_hours(tracks: Tracks, ctx: Any, a: int, b: int) -> tuple[int, int, int]:
     """(hours checked, hours with another vessel within the 3x3 proximity cells, max others)."""
     prox = ctx.proximity
     t = tracks.t
@@ -138,10 +136,7 @@ def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()
     reg = ctx.registry
     mm = tracks.mmsi[first]
     keep = np.array(
-        [
-            not reg.is_gear(int(m)) and (not p.carriers_only or reg.is_carrier(int(m)))
-            for m in mm
-        ],
+        [not reg.is_gear(int(m)) and (not p.carriers_only or reg.is_carrier(int(m))) for m in mm],
         dtype=bool,
     )
     first, last = first[keep], last[keep]

@@ -126,6 +126,19 @@ class CellHourCounts:
             out.append(cs[b] - cs[a])
         return out[0], out[1], out[2]
 
+    def first_last(self, cells: I64, h0: I64, h1: I64) -> tuple[I64, I64]:
+        """First and last bucket in [h0, h1) of each cell with any report; -1 when none."""
+        cells = np.asarray(cells, np.int64)
+        lo = cells * HOURS + np.clip(np.asarray(h0, np.int64), 0, HOURS)
+        hi = cells * HOURS + np.clip(np.asarray(h1, np.int64), 0, HOURS)
+        a = np.searchsorted(self.keys, lo, side="left")
+        b = np.searchsorted(self.keys, hi, side="left") - 1
+        ok = b >= a
+        keys = np.r_[self.keys, 0]
+        first = np.where(ok, keys[np.minimum(a, self.keys.size)] % HOURS, -1)
+        last = np.where(ok, keys[np.maximum(b, 0)] % HOURS, -1)
+        return first.astype(np.int64), last.astype(np.int64)
+
     def neighbours(self, cells: I64) -> I64:
         """The 3x3 block of cells around each cell, shape (n, 9); longitude wraps."""
         n_lon = round(360.0 / self.cell_deg)

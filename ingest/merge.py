@@ -137,23 +137,23 @@ def _weighted_median(values: npt.NDArray[np.float64], weights: npt.NDArray[np.fl
 
 
 def _judge_hour(
-    pairs: pd.DataFrame, resid: dict[str, float], p: MergeParams
-) -> list[tuple[str, float, int]]:
+    pairs: pd.DataFrame, resid: dict[int, float], p: MergeParams
+) -> list[tuple[int, float, int]]:
     """Flag receivers of one hour from per-pair (ra, rb, median diff s, n): see module doc."""
-    flagged: list[tuple[str, float, int]] = []
-    active = set(pairs["ra"]) | set(pairs["rb"])
+    flagged: list[tuple[int, float, int]] = []
+    active = {int(x) for x in pairs["ra"]} | {int(x) for x in pairs["rb"]}
     while True:
         sub = pairs[pairs["ra"].isin(active) & pairs["rb"].isin(active)]
-        best: tuple[tuple[float, ...], str, float, int] | None = None
+        best: tuple[tuple[float, ...], int, float, int] | None = None
         for ra, grp in sub.groupby("ra", sort=True):
             n = int(grp["n"].sum())
             est = _weighted_median(grp["diff"].to_numpy(), grp["n"].to_numpy(dtype=np.float64))
             if n < p.min_shared_messages or abs(est) <= p.max_clock_offset_s:
                 continue
             disagree = int((grp["diff"].abs() > p.max_clock_offset_s).sum())
-            key = (float(disagree), abs(resid.get(str(ra), 0.0)), round(abs(est)), float(n))
+            key = (float(disagree), abs(resid.get(int(ra), 0.0)), round(abs(est)), float(n))
             if best is None or key > best[0]:
-                best = (key, str(ra), est, n)
+                best = (key, int(ra), est, n)
         if best is None:
             return flagged
         flagged.append((best[1], best[2], best[3]))
@@ -239,7 +239,7 @@ def merge_positions(
         rh = pd.DataFrame({"r": recv, "h": hour_of, "res": resid})
         res_med = rh.dropna().groupby(["h", "r"])["res"].median()
         for h, hp in agg.groupby("h", sort=True):
-            rmap = {str(r): float(res_med.get((h, r), 0.0)) for r in set(hp["ra"])}
+            rmap = {int(r): float(res_med.get((h, r), 0.0)) for r in set(hp["ra"])}
             for r, est, cnt in _judge_hour(hp, rmap, p):
                 flags.append((int(r), int(h), est, cnt, "consensus"))
         shared = set(zip(pair_df["ra"].tolist(), pair_df["h"].tolist(), strict=True))

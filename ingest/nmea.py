@@ -165,6 +165,12 @@ class NmeaDecoder:
             np.zeros(g, np.int64),
             np.zeros(g, np.int64),
             np.zeros(1, np.int64),
+            np.zeros(g, np.int64),  # line number of each waiting $PGHP
+            np.zeros(g, np.int64),  # lines between a ring sentence and the $PGHP dating it
+            np.zeros(g, np.int64),  # line number of each ring sentence
+            np.zeros(2, np.int64),  # global number of the first position / static row of a call
+            np.zeros((16, 4), np.int64),  # re-datings of rows of earlier calls (kind, row, t, sat)
+            np.zeros(1, np.int64),
         )
         self.receivers_state = (
             np.zeros((K.RECV_SLOTS, K.RECV_LEN), np.uint8),
@@ -178,6 +184,7 @@ class NmeaDecoder:
         self._pos_parts: list[tuple[npt.NDArray[Any], ...]] = []
         self._sta_parts: list[tuple[npt.NDArray[Any], ...]] = []
         self.bytes_read = 0
+        self._rows = [0, 0]  # position and static rows decoded so far
 
     def _run(self, data: bytes, final: bool) -> int:
         buf = np.frombuffer(data, dtype=np.uint8)
@@ -187,7 +194,9 @@ class NmeaDecoder:
         sta = _static_arrays(cap)
         self.counters[K.C_NPOS] = 0
         self.counters[K.C_NSTA] = 0
-        self.pghp[4][:] = -1  # a $PGHP may only re-date rows of the arrays of this call
+        self.pghp[12][0] = self._rows[0]
+        self.pghp[12][1] = self._rows[1]
+        self.pghp[14][0] = 0
         state = (
             self.counters,
             pos,
@@ -201,11 +210,29 @@ class NmeaDecoder:
         used = int(K.decode_chunk(buf, buf.shape[0], final, self.fixed_t, self.keep_bad, state))
         npos = int(self.counters[K.C_NPOS])
         nsta = int(self.counters[K.C_NSTA])
+        self._apply_fixes()
         if npos:
             self._pos_parts.append(tuple(a[:npos].copy() for a in pos))
         if nsta:
             self._sta_parts.append(tuple(a[:nsta].copy() for a in sta))
+        self._rows[0] += npos
+        self._rows[1] += nsta
         return used
+
+    def _apply_fixes(self) -> None:
+        """A $PGHP line that dates a sentence decoded in an earlier chunk."""
+        fixes = self.pghp[13]
+        for kind, row, t, sat in fixes[: int(self.pghp[14][0])].tolist():
+            parts = self._pos_parts if kind == 0 else self._sta_parts
+            start = 0
+            for part in parts:
+                n = part[0].shape[0]
+                if start <= row < start + n:
+                    part[1][row - start] = t
+                    part[10 if kind == 0 else 14][row - start] = sat
+                    part[13 if kind == 0 else 15][row - start] = 1
+                    break
+                start += n
 
     def feed(self, chunk: bytes) -> None:
         """Decode every complete line; keep a trailing partial line for the next chunk."""

@@ -36,15 +36,18 @@ def getu(six, nbits_avail, start, nbits):
     pos = start
     end = start + nbits
     while pos < end:
+        if pos >= nbits_avail:
+            # Past the payload (fill bits included): zeros, as if the message were padded.
+            v <<= end - pos
+            break
         ci = pos // 6
         off = pos - ci * 6
         take = 6 - off
         if end - pos < take:
             take = end - pos
-        if pos >= nbits_avail:
-            bits = 0
-        else:
-            bits = (six[ci] >> (6 - off - take)) & ((1 << take) - 1)
+        if nbits_avail - pos < take:
+            take = nbits_avail - pos
+        bits = (six[ci] >> (6 - off - take)) & ((1 << take) - 1)
         v = (v << take) | bits
         pos += take
     return v

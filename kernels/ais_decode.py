@@ -79,6 +79,14 @@ MAX_PARTS = 9  # NMEA fragment count is one digit
 MAX_PART_CHARS = 256
 N_SLOTS = 256  # pending multi-sentence messages held at once; the oldest is dropped beyond
 N_PGHP = 8  # $PGHP lines waiting for their sentence, and sentences waiting for their $PGHP
+# A $PGHP dates the sentence whose checksum its cc field holds. The exactEarth captures write
+# it a line or two before or after that sentence, interleaved with others; an old unmatched
+# one must not date a later sentence whose checksum happens to be equal (1 in 256). So: a
+# waiting $PGHP dates a sentence at most PGHP_FORWARD_LINES lines after it; a $PGHP dates an
+# earlier sentence only within PGHP_BACK_LINES lines (a farther one with the same checksum
+# belongs to the next sentence), and then also when that sentence's own $PGHP was farther.
+PGHP_FORWARD_LINES = 6
+PGHP_BACK_LINES = 2
 RECV_SLOTS = 4096
 RECV_LEN = 48
 RECV_HASH = 8192
@@ -159,14 +167,12 @@ def _emit(six, nbits, meta, ck, cnt, pos, sta, pg):
             cnt[C_REJ + code] += 1
     if prow >= 0 or srow >= 0:
         cnt[C_TSRC + meta[4]] += 1
-        # Remember the sentence: a $PGHP line that follows it may still carry its time.
-        ring_ck, ring_prow, ring_srow, ring_tsrc, ring_next = pg[4], pg[5], pg[6], pg[7], pg[8]
-        k = ring_next[0] % N_PGHP
-        ring_ck[k] = ck
-        ring_prow[k] = prow
-        ring_srow[k] = srow
-        ring_tsrc[k] = meta[4]
-        ring_next[0] += 1
+        # The sentence was put in the ring by _sentence: a $PGHP line that follows it may
+        # still carry its time, so remember where its rows are.
+        k = (pg[8][0] - 1) % N_PGHP
+        pg[5][k] = prow + pg[12][0] if prow >= 0 else -1  # rows are kept as global numbers
+        pg[6][k] = srow + pg[12][1] if srow >= 0 else -1
+        pg[7][k] = meta[4]
 
 
 @njit
@@ -224,46 +230,64 @@ def _pghp(buf, p, e, cnt, pos, sta, pg, commas):
     pg_cc, pg_t, pg_sat, pg_next = pg[0], pg[1], pg[2], pg[3]
     ring_ck, ring_prow, ring_srow, ring_tsrc, ring_next = pg[4], pg[5], pg[6], pg[7], pg[8]
     newest = ring_next[0]
+    line = cnt[C_LINES]
     for back in range(1, N_PGHP + 1):
         j = newest - back
         if j < 0:
             break
         k = j % N_PGHP
-        if ring_ck[k] == cc and ring_tsrc[k] != 1:
+        d = line - pg[11][k]
+        if d > PGHP_BACK_LINES:
+            break
+        if ring_ck[k] == cc and (ring_tsrc[k] != 1 or pg[10][k] > d):
             old_tsrc = ring_tsrc[k]
-            if ring_prow[k] >= 0:
-                pos[1][ring_prow[k]] = t
-                pos[10][ring_prow[k]] = sat
-                pos[13][ring_prow[k]] = 1
-            if ring_srow[k] >= 0:
-                sta[1][ring_srow[k]] = t
-                sta[14][ring_srow[k]] = sat
-                sta[15][ring_srow[k]] = 1
+            ring_ck[k] = -1
+            pg[10][k] = 0
+            if ring_prow[k] < 0 and ring_srow[k] < 0:
+                return  # it dates a message that gave no row (or a fragment)
+            base, fixes, nfix = pg[12], pg[13], pg[14]
+            for kind in range(2):
+                row = ring_prow[k] if kind == 0 else ring_srow[k]
+                if row < 0:
+                    continue
+                local = row - base[kind]
+                if local >= 0:
+                    out = pos if kind == 0 else sta
+                    out[1][local] = t
+                    out[10 if kind == 0 else 14][local] = sat
+                    out[13 if kind == 0 else 15][local] = 1
+                elif nfix[0] < fixes.shape[0]:  # a row of an earlier chunk: the caller fixes it
+                    fixes[nfix[0], 0] = kind
+                    fixes[nfix[0], 1] = row
+                    fixes[nfix[0], 2] = t
+                    fixes[nfix[0], 3] = sat
+                    nfix[0] += 1
             cnt[C_TSRC + old_tsrc] -= 1
             cnt[C_TSRC + 1] += 1
             ring_tsrc[k] = 1
-            ring_ck[k] = -1
             return
     k = pg_next[0] % N_PGHP
     pg_cc[k] = cc
     pg_t[k] = t
     pg_sat[k] = sat
+    pg[9][k] = cnt[C_LINES]
     pg_next[0] += 1
 
 
 @njit
-def _take_pghp(pg, ck):
+def _take_pghp(pg, ck, line):
     """The time and satellite flag of a waiting ``$PGHP`` for checksum ``ck``, if any."""
     pg_cc, pg_t, pg_sat, pg_next = pg[0], pg[1], pg[2], pg[3]
     start = pg_next[0] - N_PGHP
     if start < 0:
         start = 0
-    for j in range(start, pg_next[0]):
+    # Newest first: with two waiting for the same checksum, the nearer line is the right one.
+    for j in range(pg_next[0] - 1, start - 1, -1):
         k = j % N_PGHP
-        if pg_cc[k] == ck:
+        if pg_cc[k] == ck and line - pg[9][k] <= PGHP_FORWARD_LINES:
             pg_cc[k] = -1
-            return pg_t[k], pg_sat[k]
-    return NO_TIME, -1
+            return pg_t[k], pg_sat[k], line - pg[9][k]
+    return NO_TIME, -1, 0
 
 
 @njit
@@ -415,7 +439,7 @@ def _sentence(buf, p, e, tag_t, tag_recv, gkey, gtot, prefix_t, fixed_t, keep_ba
         bad = 1
     # Receive time, by trust: $PGHP (satellite time of reception), tag block c:, trailing epoch,
     # line prefix, the fixed time the user gave.
-    t, sat = _take_pghp(pg, stated)
+    t, sat, dist = _take_pghp(pg, stated, cnt[C_LINES])
     tsrc = 1
     if t == NO_TIME:
         sat = -1
@@ -430,6 +454,14 @@ def _sentence(buf, p, e, tag_t, tag_recv, gkey, gtot, prefix_t, fixed_t, keep_ba
         else:
             tsrc = 0
     recv = tag_recv if tag_recv >= 0 else trail_recv
+    k = pg[8][0] % N_PGHP
+    pg[4][k] = stated
+    pg[5][k] = -1
+    pg[6][k] = -1
+    pg[7][k] = tsrc
+    pg[10][k] = dist
+    pg[11][k] = cnt[C_LINES]
+    pg[8][0] += 1
     nchar = pb - pa
     if nchar > MAX_PART_CHARS:
         cnt[C_REJ + REJ_TOO_LONG] += 1

@@ -20,6 +20,7 @@ REJ_SHORT = 3
 REJ_NO_POSITION = 11
 REJ_BAD_POSITION = 12
 REJ_INVALID_MMSI = 15
+MAX_MMSI = 999_999_999  # nine decimal digits (ITU-R M.585); larger 30-bit values are corrupt
 
 #: Bits each layout needs up to its last field we read (shorter payloads are rejected).
 MIN_BITS_CLASS_A = 143  # through the UTC second
@@ -82,7 +83,7 @@ def position_row(six, nbits, mtype, pos, r, meta):
     ``meta`` = (t_ms, receiver, is_sat, bad_checksum, time_source) as int64.
     """
     mmsi = getu(six, nbits, 8, 30)
-    if mmsi == 0:
+    if mmsi == 0 or mmsi > MAX_MMSI:
         return REJ_INVALID_MMSI
     if mtype <= 3:
         if nbits < MIN_BITS_CLASS_A:
@@ -161,7 +162,7 @@ def static_row(six, nbits, mtype, sta, r, meta):
     s_bow, s_stern, s_port, s_star, s_dest = sta[8], sta[9], sta[10], sta[11], sta[12]
     s_recv, s_sat, s_tsrc = sta[13], sta[14], sta[15]
     mmsi = getu(six, nbits, 8, 30)
-    if mmsi == 0:
+    if mmsi == 0 or mmsi > MAX_MMSI:
         return REJ_INVALID_MMSI
     if mtype == 5:
         if nbits < MIN_BITS_TYPE5:

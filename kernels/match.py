@@ -303,3 +303,27 @@ def greedy_assign(p_det, p_ves, n_det, n_ves):
             used_v[p_ves[k]] = True
             chosen[k] = True
     return chosen
+
+
+@njit
+def bracket_reports(seg_start, t, T):
+    """Per segment, the last row at or before ``T`` and the first row after it (-1 when none)."""
+    n_seg = seg_start.shape[0] - 1
+    before = np.full(n_seg, -1, dtype=np.int64)
+    after = np.full(n_seg, -1, dtype=np.int64)
+    for k in range(n_seg):
+        a = seg_start[k]
+        b = seg_start[k + 1]
+        lo = a
+        hi = b
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if t[mid] <= T:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo - 1 >= a:
+            before[k] = lo - 1
+        if lo < b:
+            after[k] = lo
+    return before, after

@@ -6,7 +6,9 @@ is interpolated only when the reports are at most ``max_gap_ms`` apart (GFW: 10 
 interpolation across gaps < 1 h), so a long silence never turns into an invented straight line.
 
 Interpolation is linear in latitude and in the *wrapped* longitude difference: across the
-antimeridian the track goes the short way round. Over the <= 1 h intervals interpolated here
+antimeridian the track goes the short way round. Optionally a longer gap is bridged when the
+implied speed across it is low (a drifting vessel seen only by satellites, whose revisit holes
+last hours, cannot have gone far; without this every offshore encounter would break apart). Over the <= 1 h intervals interpolated here
 (a few tens of km at most) this differs from the great circle by metres, far below AIS noise.
 
 Speed of a resampled point (knots): the displacement from the previous slot of the same
@@ -25,7 +27,7 @@ import numpy.typing as npt
 from numba import prange
 
 from kernels._jit import njit, njit_parallel
-from kernels.geo import KNOT_MS, haversine_m
+from kernels.geo import KNOT_MS, destination, haversine_m
 
 NO_SLOT = np.iinfo(np.int64).min
 
@@ -43,10 +45,61 @@ def _first_slot(t, step):
 
 
 @njit
+def _drift(lat, lon, sog, cog, dt_ms):
+    """Dead reckoning: the position ``dt_ms`` after (negative: before) a report with ``sog`` kn
+    on ``cog`` degrees; the report itself when the course is unknown."""
+    if not (cog >= 0.0 and cog < 360.0 and sog > 0.0):
+        return lat, lon
+    d = sog * KNOT_MS * dt_ms / 1000.0
+    if d < 0:
+        return destination(lat, lon, (cog + 180.0) % 360.0, -d)
+    return destination(lat, lon, cog, d)
+
+
+@njit
+def _motion(t, lat, lon, sog, i, dt, max_gap, slow_gap, slow_kn):
+    """How to fill the interval from report i to i+1: (mode, move_start, move_end), ms.
+
+    mode 0: not filled. 1: linear all the way: short gaps (<= max_gap, GFW), or gaps up to
+    ``slow_gap`` of a vessel slow at both ends (reported SOG, and implied speed <= slow_kn).
+    2: slow at i, fast at i+1: it drifted on from i (dead reckoning on its reported SOG/COG)
+    until ``move_start``, then travelled to i+1 at the reported fast speed. 3: the reverse, a
+    vessel arriving (e.g. a fishing vessel at a carrier) and drifting into report i+1.
+    """
+    ti = t[i]
+    tn = t[i + 1]
+    if dt <= max_gap:
+        return 1, float(ti), float(tn)
+    if dt > slow_gap:
+        return 0, 0.0, 0.0
+    dist = haversine_m(lat[i], lon[i], lat[i + 1], lon[i + 1])
+    v = dist / (dt / 1000.0) / KNOT_MS
+    sa = sog[i]
+    sb = sog[i + 1]
+    fast_a = sa > slow_kn  # False when NaN
+    fast_b = sb > slow_kn
+    slow_a = sa <= slow_kn
+    slow_b = sb <= slow_kn
+    if v <= slow_kn and not fast_a and not fast_b:
+        return 1, float(ti), float(tn)
+    if slow_a and fast_b:
+        tt = dist / (sb * KNOT_MS) * 1000.0
+        if tt <= dt:
+            return 2, float(tn) - tt, float(tn)
+    if fast_a and slow_b:
+        tt = dist / (sa * KNOT_MS) * 1000.0
+        if tt <= dt:
+            return 3, float(ti), float(ti) + tt
+    return 0, 0.0, 0.0
+
+
+@njit
 def _resample_one(
     t,
     lat,
     lon,
+    sog,
+    cog,
     a,
     b,
     step,
@@ -84,11 +137,12 @@ def _resample_one(
         dt = tn - ti
         if dt <= 0:
             continue  # duplicate time: the next row carries the interval
-        interp = i + 1 < b and dt <= max_gap
-        if not interp and i + 1 < b and dt <= slow_gap:
-            # a slow vessel cannot have gone far: bridge a satellite revisit hole
-            v = haversine_m(lat[i], lon[i], lat[i + 1], lon[i + 1]) / (dt / 1000.0) / KNOT_MS
-            interp = v <= slow_kn
+        mode = 0
+        m0 = 0.0
+        m1 = 0.0
+        if i + 1 < b:
+            mode, m0, m1 = _motion(t, lat, lon, sog, i, dt, max_gap, slow_gap, slow_kn)
+        interp = mode > 0
         g = _first_slot(ti, step)
         if g <= t_from:
             g = _first_slot(t_from + 1, step)
@@ -96,22 +150,31 @@ def _resample_one(
             if g != ti and not interp:
                 break
             if write:
+                moving = False
                 if g == ti or not interp:
                     la = lat[i]
                     lo = lon[i]
+                elif mode == 2 and g <= m0:
+                    la, lo = _drift(lat[i], lon[i], sog[i], cog[i], g - ti)
+                elif mode == 3 and g >= m1:
+                    la, lo = _drift(lat[i + 1], lon[i + 1], sog[i + 1], cog[i + 1], g - tn)
                 else:
-                    f = (g - ti) / dt
-                    la = lat[i] + f * (lat[i + 1] - lat[i])
-                    dl = _wrap_lon(lon[i + 1] - lon[i])
-                    lo = _wrap_lon(lon[i] + f * dl)
+                    moving = True
+                    la0, lo0, la1, lo1 = lat[i], lon[i], lat[i + 1], lon[i + 1]
+                    if mode == 2:
+                        la0, lo0 = _drift(lat[i], lon[i], sog[i], cog[i], m0 - ti)
+                    elif mode == 3:
+                        la1, lo1 = _drift(lat[i + 1], lon[i + 1], sog[i + 1], cog[i + 1], m1 - tn)
+                    f = (g - m0) / (m1 - m0)
+                    la = la0 + f * (la1 - la0)
+                    lo = _wrap_lon(lo0 + f * _wrap_lon(lo1 - lo0))
                 if last_t != NO_SLOT and g - last_t == step:
                     sp = haversine_m(last_lat, last_lon, la, lo) / (step / 1000.0) / KNOT_MS
+                elif interp and (moving or (m0 == ti and m1 == tn)):
+                    d = haversine_m(lat[i], lon[i], lat[i + 1], lon[i + 1])
+                    sp = d / ((m1 - m0) / 1000.0) / KNOT_MS
                 elif interp:
-                    sp = (
-                        haversine_m(lat[i], lon[i], lat[i + 1], lon[i + 1])
-                        / (dt / 1000.0)
-                        / KNOT_MS
-                    )
+                    sp = sog[i] if g <= m0 else sog[i + 1]  # waiting at the slow end
                 else:
                     sp = np.nan
                 j = o + k
@@ -131,7 +194,20 @@ def _resample_one(
 
 @njit
 def _resample_serial(
-    t, lat, lon, seg_start, step, max_gap, slow_gap, slow_kn, t_from, prev_t, prev_lat, prev_lon
+    t,
+    lat,
+    lon,
+    sog,
+    cog,
+    seg_start,
+    step,
+    max_gap,
+    slow_gap,
+    slow_kn,
+    t_from,
+    prev_t,
+    prev_lat,
+    prev_lon,
 ):
     n_seg = seg_start.shape[0] - 1
     counts = np.zeros(n_seg + 1, dtype=np.int64)
@@ -142,6 +218,8 @@ def _resample_serial(
             t,
             lat,
             lon,
+            sog,
+            cog,
             seg_start[s],
             seg_start[s + 1],
             step,
@@ -175,6 +253,8 @@ def _resample_serial(
             t,
             lat,
             lon,
+            sog,
+            cog,
             seg_start[s],
             seg_start[s + 1],
             step,
@@ -200,7 +280,20 @@ def _resample_serial(
 
 @njit_parallel
 def _resample_parallel(
-    t, lat, lon, seg_start, step, max_gap, slow_gap, slow_kn, t_from, prev_t, prev_lat, prev_lon
+    t,
+    lat,
+    lon,
+    sog,
+    cog,
+    seg_start,
+    step,
+    max_gap,
+    slow_gap,
+    slow_kn,
+    t_from,
+    prev_t,
+    prev_lat,
+    prev_lon,
 ):
     n_seg = seg_start.shape[0] - 1
     counts = np.zeros(n_seg + 1, dtype=np.int64)
@@ -211,6 +304,8 @@ def _resample_parallel(
             t,
             lat,
             lon,
+            sog,
+            cog,
             seg_start[s],
             seg_start[s + 1],
             step,
@@ -244,6 +339,8 @@ def _resample_parallel(
             t,
             lat,
             lon,
+            sog,
+            cog,
             seg_start[s],
             seg_start[s + 1],
             step,
@@ -281,6 +378,8 @@ def resample_tracks(
     parallel: bool = False,
     slow_gap_ms: int = 0,
     slow_kn: float = 0.0,
+    sog: npt.ArrayLike | None = None,
+    cog: npt.ArrayLike | None = None,
 ) -> tuple[npt.NDArray[Any], ...]:
     """Resample every segment onto the absolute grid of ``step_ms``.
 
@@ -290,8 +389,10 @@ def resample_tracks(
 
     Returns ``(offsets, seg, t, lat, lon, speed_kn, src)``: resampled rows of segment k are
     ``offsets[k]:offsets[k+1]``, ``src`` is the raw row that starts the bracketing interval.
-    Gaps up to ``slow_gap_ms`` are also interpolated when the implied speed across them is at
-    most ``slow_kn`` (a drifting or waiting vessel cannot have gone far).
+    Gaps up to ``slow_gap_ms`` are also filled when the vessel was slow across them (implied
+    speed and reported ``sog`` in knots at most ``slow_kn``), or slow at one end and fast at the
+    other (it drifts on its reported ``sog``/``cog`` (degrees) at the slow end and travels at the
+    reported fast speed; see :func:`_motion`).
     ``parallel`` runs segments on all cores (not inside dask tasks).
     """
     n_seg = np.asarray(seg_start).shape[0] - 1
@@ -301,11 +402,21 @@ def resample_tracks(
         prev_t = np.full(n_seg, NO_SLOT, dtype=np.int64)
         prev_lat = np.zeros(n_seg)
         prev_lon = np.zeros(n_seg)
+    if sog is None:
+        sog_arr = np.full(np.asarray(t).shape[0], np.nan)
+    else:
+        sog_arr = np.ascontiguousarray(sog, dtype=np.float64)
+    if cog is None:
+        cog_arr = np.full(np.asarray(t).shape[0], np.nan)
+    else:
+        cog_arr = np.ascontiguousarray(cog, dtype=np.float64)
     fn = _resample_parallel if parallel else _resample_serial
     return fn(
         np.ascontiguousarray(t, dtype=np.int64),
         np.ascontiguousarray(lat, dtype=np.float64),
         np.ascontiguousarray(lon, dtype=np.float64),
+        sog_arr,
+        cog_arr,
         np.ascontiguousarray(seg_start, dtype=np.int64),
         np.int64(step_ms),
         np.int64(max_gap_ms),

@@ -88,9 +88,7 @@ def slow_steps(t, lat, lon, sog, seg_start, max_speed_kn, noise_m, max_step_ms):
             if sog[i] >= max_speed_kn or sog[i + 1] >= max_speed_kn:
                 continue  # NaN compares False: unavailable speed does not veto
             d = haversine_m(lat[i], lon[i], lat[i + 1], lon[i + 1]) - noise_m
-            if d <= 0.0:
-                out[i] = True
-            elif dt > 0 and d / (dt / 1000.0) / KNOT_MS < max_speed_kn:
+            if d <= 0.0 or (dt > 0 and d / (dt / 1000.0) / KNOT_MS < max_speed_kn):
                 out[i] = True
     return out
 

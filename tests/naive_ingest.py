@@ -94,7 +94,8 @@ def _none_if(v: float | None, bad: bool) -> float | None:
 #: - ``too_short``: a payload shorter than the bits that reach the last field the project
 #:   reads (UTC second for positions, course for type 27, dimensions for type 5); pyais
 #:   zero-fills the rest and returns made-up values (the libais "K What is this?" lines).
-DELIBERATE = ("bad_checksum", "no_checksum", "too_short")
+#: - ``invalid_mmsi``: a 30-bit user id above 999,999,999 (MMSIs have nine digits).
+DELIBERATE = ("bad_checksum", "no_checksum", "too_short", "invalid_mmsi")
 MIN_BITS = {1: 143, 2: 143, 3: 143, 18: 139, 19: 139, 27: 94, 5: 270}
 
 
@@ -131,6 +132,9 @@ def pyais_keys(
             left_out["too_short"] += 1
             continue
         if d.mmsi == 0:
+            continue
+        if d.mmsi > 999_999_999:
+            left_out["invalid_mmsi"] += 1
             continue
         if t in POSITION_TYPES and d.lat is not None and d.lon is not None:
             lat, lon = float(d.lat), float(d.lon)

@@ -130,12 +130,16 @@ def test_gap_longer_than_an_hour_is_not_interpolated() -> None:
         r = _track(m, -42.0, -57.0, T0, 3.0, 0.2, 0.0, 180, rng)
         # 1.2 h without reports in the middle: two 0.9 h runs, neither reaches 2 h
         rows += [x for x in r if not T0 + 0.9 * H < x[1] < T0 + 2.1 * H]
-    assert detect(make_tracks(rows), None) == []
+    strict = EncounterParams(max_slow_gap_h=0.0)  # GFW: never across a gap of 1 h or more
+    assert detect(make_tracks(rows), None, strict) == []
+    # by default the slow drift across a 1.2 h satellite hole is bridged: one 3 h encounter
+    ev = detect(make_tracks(rows), None)
+    assert len(ev) == 1 and ev[0].duration_h > 2.5
     rows2 = []
     for m in (a, b):
         r = _track(m, -42.0, -57.0, T0, 3.0, 0.2, 0.0, 180, rng)
         rows2 += [x for x in r if not T0 + 1.2 * H < x[1] < T0 + 1.9 * H]
-    assert len(detect(make_tracks(rows2), None)) == 1
+    assert len(detect(make_tracks(rows2), None, strict)) == 1
 
 
 def test_antimeridian_encounter() -> None:

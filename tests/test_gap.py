@@ -11,16 +11,21 @@ from hypothesis import strategies as st
 from detectors import run_detectors_full
 from detectors.gap import GapParams
 from kernels.runs import find_gaps, window_counts
-from vessels.errors import ConfigError
 from tests import naive_detect as nv
-from tests.naive_detect import H, T0, positions_table, track
+from tests.naive_detect import T0, H, positions_table, track
+from vessels.errors import ConfigError
 
 # 45S 55W: Argentine high seas edge, about 500 km from shore
 LAT, LON = -45.0, -55.0
 
 
-def _fleet(dark_from_h: float, dark_to_h: float, step_min: float = 30.0, others: int = 3,
-           other_step_min: float = 30.0) -> pa.Table:
+def _fleet(
+    dark_from_h: float,
+    dark_to_h: float,
+    step_min: float = 30.0,
+    others: int = 3,
+    other_step_min: float = 30.0,
+) -> pa.Table:
     """Vessel 1 goes silent between the given hours; ``others`` vessels keep reporting nearby."""
     t, lat, lon = track(LAT, LON, 60, step_min, 3.0)
     keep = (t < dark_from_h * H) | (t > dark_to_h * H)
@@ -113,7 +118,11 @@ def test_gap_kernels_match_reference(seed: int, n: int) -> None:
         for r in range(n):
             lo, hi = cuts[seg[r]], cuts[seg[r] + 1]
             tt = t[lo:hi]
-            m = (tt >= t[r] - 6 * H) & (tt <= t[r]) if before else (tt >= t[r]) & (tt <= t[r] + 6 * H)
+            m = (
+                (tt >= t[r] - 6 * H) & (tt <= t[r])
+                if before
+                else (tt >= t[r]) & (tt <= t[r] + 6 * H)
+            )
             assert a_all[r] == m.sum()
             assert a_sat[r] == (is_sat[lo:hi][m] == 1).sum()
             assert a_known[r] == (is_sat[lo:hi][m] >= 0).sum()

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.naive_detect import T0, static_table
 from vessels.errors import InputError
 from vessels.mid import MID_TABLE, flag_of, mid_of, mmsi_kind
 from vessels.registry import build_registry, imo_valid, read_vessel_list
-from tests.naive_detect import T0, static_table
 
 
 def test_imo_check_digit() -> None:
@@ -65,7 +65,9 @@ def test_real_gfw_carrier_list(shared_data: Path) -> None:
 
 def test_gear_by_mmsi_and_name() -> None:
     reg = build_registry(
-        static_table([{"mmsi": 412000009, "name": "NET 1 12%"}, {"mmsi": 412000010, "name": "BUOY"}])
+        static_table(
+            [{"mmsi": 412000009, "name": "NET 1 12%"}, {"mmsi": 412000010, "name": "BUOY"}]
+        )
     )
     assert reg.is_gear(991234567) and reg.is_gear(412000009) and reg.is_gear(412000010)
     assert not reg.is_gear(412000001)

@@ -48,6 +48,43 @@ def test_interpolates_only_across_short_gaps() -> None:
     _same(out, naive_pairs.resample(t, [0.0, 0.1, 0.2, 0.3], [0.0] * 4, STEP, GAP))
 
 
+def test_slow_vessel_bridges_a_longer_gap() -> None:
+    # 3 h without reports: a drifting vessel (0.5 kn) is bridged, a steaming one (10 kn) is not
+    t = [0, 10_800_000]
+    slow = _one(t, [0.0, 0.025], [0.0, 0.0], slow_gap_ms=6 * 3_600_000, slow_kn=2.0)
+    fast = _one(t, [0.0, 0.5], [0.0, 0.0], slow_gap_ms=6 * 3_600_000, slow_kn=2.0)
+    assert len(slow) == 19 and len(fast) == 2
+    ref = naive_pairs.resample(t, [0.0, 0.025], [0.0, 0.0], STEP, GAP, 6 * 3_600_000, 2.0)
+    _same(slow, ref)
+
+
+def test_waits_at_the_slow_end_of_a_long_gap() -> None:
+    # seen fast (10 kn) 10 nm away, then 3 h later slow (0.5 kn) at the meeting point: it
+    # arrived after 1 h at 10 kn and waited there; the reverse when it leaves
+    t = [0, 10_800_000]
+    la = [0.0, 9.99 / 60]  # just under 10 nm
+    kw = {"slow_gap_ms": 6 * 3_600_000, "slow_kn": 2.0}
+    arrive = _one(t, la, [0.0, 0.0], sog=np.array([10.0, 0.5]), **kw)
+    assert len(arrive) == 19
+    at_b = [x[0] for x in arrive if abs(x[1] - la[1]) < 1e-9]
+    assert at_b[0] == 3_600_000  # arrived after 1 h
+    leave = _one(t, la, [0.0, 0.0], sog=np.array([0.5, 10.0]), **kw)
+    at_a = [x[0] for x in leave if abs(x[1]) < 1e-9]
+    assert at_a[-1] == 7_200_000  # left 1 h before the next report
+    for sog in ([10.0, 0.5], [0.5, 10.0], [4.0, 3.5]):
+        ref = naive_pairs.resample(t, la, [0.0, 0.0], STEP, GAP, 6 * 3_600_000, 2.0, sog)
+        _same(_one(t, la, [0.0, 0.0], sog=np.array(sog), **kw), ref)
+    # with a course the waiting vessel drifts on (0.5 kn due north) instead of sitting still
+    drift = _one(t, la, [0.0, 0.0], sog=np.array([10.0, 0.5]), cog=np.array([0.0, 0.0]), **kw)
+    ref = naive_pairs.resample(
+        t, la, [0.0, 0.0], STEP, GAP, 6 * 3_600_000, 2.0, [10.0, 0.5], [0.0, 0.0]
+    )
+    _same(drift, ref)
+    assert drift[-2][1] < la[1] and math.isclose(la[1] - drift[-2][1], 0.5 / 60 / 6, rel_tol=0.01)
+    # a working vessel (3.5-4 kn at both ends) is never bridged, even with a small displacement
+    assert len(_one(t, [0.0, 0.001], [0.0, 0.0], sog=np.array([4.0, 3.5]), **kw)) == 2
+
+
 def test_antimeridian_goes_the_short_way() -> None:
     out = _one([0, 1_200_000], [10.0, 10.0], [179.99, -179.99])
     assert len(out) == 3
@@ -96,6 +133,11 @@ def test_random_tracks_match_reference(steps_min: list[int], seed: int) -> None:
     lat = (rng.uniform(-60, 60) + np.cumsum(rng.normal(0, 0.01, len(t)))).tolist()
     lon = [naive_pairs.wrap(x) for x in (179.9 + np.cumsum(rng.normal(0, 0.02, len(t)))).tolist()]
     _same(_one(t, lat, lon), naive_pairs.resample(t, lat, lon, STEP, GAP))
+    sog = rng.choice([np.nan, 0.5, 1.5, 6.0, 12.0], len(t)).tolist()
+    cog = rng.choice([np.nan, 0.0, 45.0, 359.0, 200.0], len(t)).tolist()
+    kw = {"slow_gap_ms": 3 * GAP, "slow_kn": 2.0, "sog": np.array(sog), "cog": np.array(cog)}
+    ref = naive_pairs.resample(t, lat, lon, STEP, GAP, 3 * GAP, 2.0, sog, cog)
+    _same(_one(t, lat, lon, **kw), ref)
 
 
 def test_parallel_equals_serial_on_many_segments() -> None:

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from kernels.cellhour import cellhour_keys
 from kernels.segment import assign_segments, duplicate_mask
+from tests import naive_detect as nv
+from tests.naive_detect import T0, H, positions_table
 from vessels.errors import SchemaError
 from vessels.tracks import TrackParams, build_tracks, build_tracks_indexed, take_rows
-from tests import naive_detect as nv
-from tests.naive_detect import H, T0, positions_table
 
 
 def test_cleaning_counts_every_removed_row() -> None:
@@ -83,10 +83,11 @@ def test_indexed_rows_point_back_and_take_rows_renumbers() -> None:
 
 def test_antimeridian_crossing_is_not_a_jump() -> None:
     t = T0 + np.arange(10) * 600_000
-    lon = np.array([179.96, 179.98, 179.99, -179.99, -179.98, -179.96, -179.95, -179.93, -179.91, -179.89])
+    lon = np.array(
+        [179.96, 179.98, 179.99, -179.99, -179.98, -179.96, -179.95, -179.93, -179.91, -179.89]
+    )
     tracks, _ = build_tracks(positions_table(1, t, 0.0, lon))
     assert tracks.n_seg == 1
-
 
 
 @settings(max_examples=60, deadline=None)

@@ -46,7 +46,9 @@ class Anchorages:
     vessels: npt.NDArray[np.int64]  # distinct vessels that stayed (0 for user entries)
 
 
-def anchorages_from_tracks(tracks: Tracks, params: AnchorageParams = AnchorageParams()) -> Anchorages:
+def anchorages_from_tracks(
+    tracks: Tracks, params: AnchorageParams = AnchorageParams()
+) -> Anchorages:
     """Cells where at least ``min_vessels`` distinct MMSIs stayed ``min_stay_h`` stationary."""
     empty = Anchorages(np.zeros(0), np.zeros(0), (), np.zeros(0, np.int64))
     if tracks.n < 2:
@@ -84,7 +86,9 @@ def anchorages_from_tracks(tracks: Tracks, params: AnchorageParams = AnchoragePa
     lat = (good // n_lon + 0.5) * params.cell_deg - 90.0
     lon = (good % n_lon + 0.5) * params.cell_deg - 180.0
     names = tuple(f"derived anchorage {la:.3f},{lo:.3f}" for la, lo in zip(lat, lon, strict=True))
-    return Anchorages(lat.astype(np.float64), lon.astype(np.float64), names, n_vessels.astype(np.int64))
+    return Anchorages(
+        lat.astype(np.float64), lon.astype(np.float64), names, n_vessels.astype(np.int64)
+    )
 
 
 def read_anchorages_csv(path: str | Path) -> Anchorages:
@@ -92,7 +96,7 @@ def read_anchorages_csv(path: str | Path) -> Anchorages:
     p = Path(path)
     if not p.is_file():
         raise InputError("no such anchorage file", str(p))
-    raw = gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb")
+    raw = gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb")  # noqa: SIM115
     lat: list[float] = []
     lon: list[float] = []
     names: list[str] = []

@@ -78,8 +78,14 @@ class Evaluation:
             return None if math.isnan(x) else round(x, 4)
 
         return {
-            t: {"tp": s.tp, "fp": s.fp, "fn": s.fn, "precision": num(s.precision),
-                "recall": num(s.recall), "f1": num(s.f1)}
+            t: {
+                "tp": s.tp,
+                "fp": s.fp,
+                "fn": s.fn,
+                "precision": num(s.precision),
+                "recall": num(s.recall),
+                "f1": num(s.f1),
+            }
             for t, s in self.scores.items()
         }
 
@@ -87,22 +93,32 @@ class Evaluation:
         def f(x: float) -> str:
             return "    -" if math.isnan(x) else f"{x:5.2f}"
 
-        lines = [f"{'type':<16} {'truth':>5} {'found':>5} {'tp':>4} {'fp':>4} {'fn':>4} "
-                 f"{'prec':>5} {'recall':>6} {'f1':>5}"]
+        lines = [
+            f"{'type':<16} {'truth':>5} {'found':>5} {'tp':>4} {'fp':>4} {'fn':>4} "
+            f"{'prec':>5} {'recall':>6} {'f1':>5}"
+        ]
         for t, s in self.scores.items():
-            lines.append(f"{t:<16} {s.tp + s.fn:>5} {s.tp + s.fp:>5} {s.tp:>4} {s.fp:>4} {s.fn:>4} "
-                         f"{f(s.precision)} {f(s.recall):>6} {f(s.f1)}")
+            lines.append(
+                f"{t:<16} {s.tp + s.fn:>5} {s.tp + s.fp:>5} {s.tp:>4} {s.fp:>4} {s.fn:>4} "
+                f"{f(s.precision)} {f(s.recall):>6} {f(s.f1)}"
+            )
         if self.ignored_low_score:
-            lines.append(f"({self.ignored_low_score} detected events below --min-score "
-                         f"{self.min_score} were not counted)")
+            lines.append(
+                f"({self.ignored_low_score} detected events below --min-score "
+                f"{self.min_score} were not counted)"
+            )
         if show_unmatched:
             for t, s in self.scores.items():
                 for tr in s.unmatched_truth:
-                    lines.append(f"missed  {t:<16} {_who(tr.mmsi, tr.other_mmsi, tr.detection_id)} "
-                                 f"{_iso(tr.start_ms)} .. {_iso(tr.end_ms)}")
+                    lines.append(
+                        f"missed  {t:<16} {_who(tr.mmsi, tr.other_mmsi, tr.detection_id)} "
+                        f"{_iso(tr.start_ms)} .. {_iso(tr.end_ms)}"
+                    )
                 for e in s.unmatched_detected:
-                    lines.append(f"false   {t:<16} {_who(e.mmsi, e.other_mmsi, _det_id(e))} "
-                                 f"{_iso(e.start_ms)} .. {_iso(e.end_ms)} score {e.score:.2f}")
+                    lines.append(
+                        f"false   {t:<16} {_who(e.mmsi, e.other_mmsi, _det_id(e))} "
+                        f"{_iso(e.start_ms)} .. {_iso(e.end_ms)} score {e.score:.2f}"
+                    )
         return "\n".join(lines)
 
 
@@ -145,8 +161,16 @@ def truth_from_doc(doc: Any, where: str = "truth") -> list[TruthEvent]:
     out = []
     for i, e in enumerate(doc["events"]):
         try:
-            out.append(TruthEvent(str(e["type"]), e.get("mmsi"), e.get("other_mmsi"),
-                                  _ms(e["start"]), _ms(e["end"]), e.get("detection_id")))
+            out.append(
+                TruthEvent(
+                    str(e["type"]),
+                    e.get("mmsi"),
+                    e.get("other_mmsi"),
+                    _ms(e["start"]),
+                    _ms(e["end"]),
+                    e.get("detection_id"),
+                )
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"truth event {i} is malformed ({exc!r})", where) from exc
     return out

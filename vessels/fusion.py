@@ -435,14 +435,16 @@ def match_accuracy(result: MatchResult, truth: Mapping[str, Any] | str | Path) -
     if not isinstance(sar, Mapping):
         raise InputError("truth has no 'sar' section")
     t_det = {str(d["detection_id"]): d.get("mmsi") for d in sar.get("detections", [])}
+    # false detections (no vessel at all) are right when unmatched, but are not dark vessels
+    false_det = {str(d["detection_id"]) for d in sar.get("detections", []) if d.get("kind") == "false"}
     t_missed = {(str(m["scene_id"]), int(m["mmsi"])) for m in sar.get("missed", [])}
     rows = result.matches.select(["detection_id", "mmsi"]).to_pylist()
     pred = {str(r["detection_id"]): r["mmsi"] for r in rows if str(r["detection_id"]) in t_det}
     ais_pred = {k: v for k, v in pred.items() if v is not None}
     ais_true = {k: v for k, v in t_det.items() if v is not None}
     ais_tp = sum(1 for k, v in ais_pred.items() if ais_true.get(k) == v)
-    dark_pred = {k for k, v in pred.items() if v is None}
-    dark_true = {k for k, v in t_det.items() if v is None}
+    dark_pred = {k for k, v in pred.items() if v is None and k not in false_det}
+    dark_true = {k for k, v in t_det.items() if v is None and k not in false_det}
     dark_tp = len(dark_pred & dark_true)
     m_pred = {
         (str(r["scene_id"]), int(r["mmsi"]))

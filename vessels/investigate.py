@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,22 +155,64 @@ def _file_list(paths: Sequence[str | os.PathLike[str]]) -> list[dict[str, Any]]:
 
 
 def _optional(module: str, attr: str) -> Any:
+    """``module.attr``, or None when that module does not exist in this build. Any other
+    import failure (a bug inside the module) is raised, never mistaken for "not built"."""
     try:
         mod = importlib.import_module(module)
-    except ImportError:
-        return None
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            return None
+        raise
     return getattr(mod, attr, None)
+
+
+class StageTimes(dict[str, float]):
+    """Seconds per stage, and a progress bar over the stages on a terminal (none when quiet)."""
+
+    STAGES = (
+        "ingest",
+        "tracks",
+        "registry",
+        "detectors",
+        "SAR fusion",
+        "scoring",
+        "vessel table",
+        "events",
+        "grids",
+        "report",
+    )
+
+    def __init__(self, quiet: bool = True) -> None:
+        super().__init__()
+        self.bar: Any = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(self.STAGES), desc="investigate", unit="stage", leave=False)
+
+    def start(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(f"investigate: {name}")
+
+    def done(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 @contextlib.contextmanager
 def _stage(name: str, quiet: bool, timings: dict[str, float]) -> Iterator[None]:
-    """One line per stage on a terminal (the stages' own bars show inside)."""
-    show = not quiet and sys.stderr.isatty()
-    if show:
-        print(f"[investigate] {name} ...", file=sys.stderr, flush=True)
+    """Time a stage; advance the stage bar when ``timings`` is a :class:`StageTimes`."""
+    if isinstance(timings, StageTimes):
+        timings.start(name)
     t0 = time.perf_counter()
     yield
     timings[name] = round(time.perf_counter() - t0, 3)
+    if isinstance(timings, StageTimes):
+        timings.done(name)
 
 
 # --- the pipeline --------------------------------------------------------------------------
@@ -225,6 +267,7 @@ def run_pipeline(
             tparams = TrackParams(**(config.get("tracks") or {}))
         except TypeError as exc:
             raise ConfigError(f"[tracks]: {exc}") from exc
+    positions = _merge_receivers(positions, counts_extra := {}, notes, quiet, timings)
     with _stage("tracks", quiet, timings):
         tracks, removed = build_tracks(positions, tparams)
     if tracks.n == 0:
@@ -248,21 +291,19 @@ def run_pipeline(
     carrier_set = _carrier_set(registry, mmsis)
 
     if events is None:
+        from vessels.events import events_to_table
+
+        found: list[Any] = []
         detect_tracks = _optional("detectors", "detect_tracks")
         with _stage("detectors", quiet, timings):
             if detect_tracks is None or registry is None or det_config is None:
                 notes.append("the detectors package is not available: no AIS events detected")
-                events = EVENTS_SCHEMA.empty_table()
             else:
-                from vessels.events import events_to_table
-
                 found, _ctx = detect_tracks(tracks, registry, config=det_config)
-                events = events_to_table(found)
         if sar_paths:
             with _stage("SAR fusion", quiet, timings):
-                dark = _fuse_sar(sar_paths, tracks, static, config, notes)
-                if dark is not None and dark.num_rows:
-                    events = pa.concat_tables([events, dark.cast(EVENTS_SCHEMA)])
+                found = _fuse_sar(sar_paths, tracks, static, registry, det_config, found, notes)
+        events = events_to_table(found)
     events = _sorted_events(events)
     with _stage("scoring", quiet, timings):
         scoring = ScoringParams.from_mapping(config.get("scoring"))
@@ -278,8 +319,41 @@ def run_pipeline(
         "events_by_type": _count_types(events),
         "flagged_vessels": sum(1 for s in scores.values() if s.score > 0),
         "carriers_known": len(carrier_set),
+        **counts_extra,
     }
     return PipelineResult(tracks, static, events, scores, profiles, carrier_set, counts, notes)
+
+
+#: Above this many rows the receiver merge is skipped: ingest.merge costs ~20 us a row today,
+#: which alone would break the 3-minute budget for 10 million positions.
+MERGE_MAX_ROWS = 2_000_000
+
+
+def _merge_receivers(
+    positions: pa.Table,
+    counts: dict[str, Any],
+    notes: list[str],
+    quiet: bool,
+    timings: dict[str, float],
+) -> pa.Table:
+    """One row per message heard by several receivers, receiver clock offsets corrected
+    (:func:`ingest.merge.merge_positions`), when there is more than one receiver."""
+    merge = _optional("ingest.merge", "merge_positions")
+    if merge is None or "receiver" not in positions.column_names:
+        return positions
+    n_recv = len(pa.compute.unique(positions.column("receiver").cast(pa.string())))
+    if n_recv < 2:
+        return positions
+    if positions.num_rows > MERGE_MAX_ROWS:
+        notes.append(
+            f"receiver merge skipped ({positions.num_rows:,} rows > {MERGE_MAX_ROWS:,}); "
+            "duplicates are still removed when tracks are built"
+        )
+        return positions
+    with _stage("receiver merge", quiet, timings):
+        res = merge(positions)
+    counts["receiver_merge"] = dict(sorted(res.stats.items()))
+    return res.positions  # type: ignore[no-any-return]
 
 
 def _count_types(events: pa.Table) -> dict[str, int]:
@@ -300,27 +374,37 @@ def _fuse_sar(
     sar_paths: Sequence[str | os.PathLike[str]],
     tracks: Tracks,
     static: pa.Table | None,
-    config: dict[str, Any],
+    registry: Any,
+    det_config: Any,
+    events: list[Any],
     notes: list[str],
-) -> pa.Table | None:
-    """SAR detections -> dark_detection / dark_rendezvous events via the fusion module."""
-    run_fusion = _optional("vessels.fusion", "fuse_events")
-    if run_fusion is not None:
-        return run_fusion(sar_paths, tracks, config=config)  # type: ignore[no-any-return]
+) -> list[Any]:
+    """Match SAR detections to the tracks; add ``dark_detection`` / ``dark_rendezvous`` events
+    and enrich the AIS gaps that imagery saw (the same steps as :mod:`vessels.fusepipe`)."""
     read = _optional("ingest.sar", "read_detections")
     match = _optional("vessels.fusion", "match_detections")
     dark = _optional("detectors.dark", "detect")
     if read is None or match is None or dark is None:
         notes.append("SAR fusion modules are not available: detections were not matched")
-        return None
-    from vessels.events import Event, events_to_table
+        return events
+    from detectors.config import make_params
+    from detectors.dark import DarkParams
+    from vessels.fusepipe import vessel_lengths
+    from vessels.fusion import MatchParams
 
-    sar = read(list(sar_paths))
-    result = match(sar, tracks)
-    found = dark(tracks, result, config.get("dark") or None)
-    if isinstance(found, pa.Table):
-        return found
-    return events_to_table([e for e in found if isinstance(e, Event)])
+    other = getattr(det_config, "other", {}) or {}
+    match_params = make_params(MatchParams, other.get("fusion") or {}, "fusion")
+    dark_params = make_params(DarkParams, other.get("dark") or {}, "dark")
+    sar = read([str(p) for p in sar_paths])
+    result = match(sar, tracks, lengths=vessel_lengths(static), params=match_params)
+    gaps = [e for e in events if e.type == "gap"]
+    rest = [e for e in events if e.type != "gap"]
+    is_carrier = getattr(registry, "is_carrier", None)
+    found: list[Any] = dark(result, tracks, dark_params, gaps=gaps, is_carrier=is_carrier)
+    stats = getattr(result, "stats", None)
+    if stats:
+        notes.append("SAR: " + result.summary())
+    return rest + found
 
 
 # --- vessel table --------------------------------------------------------------------------
@@ -560,7 +644,7 @@ def write_outputs(
                 }
                 for r in flagged[:20]
             ],
-            "stage_seconds": timings,
+            "stage_seconds": dict(timings),
             "run_time_s": round(time.perf_counter() - started, 3),
         }
         with atomic_write(tmp / "summary.json") as fh:
@@ -577,11 +661,26 @@ def investigate(
     carriers: str | os.PathLike[str] | None = None,
     config: str | os.PathLike[str] | dict[str, Any] | None = None,
     quiet: bool = True,
-    on_stage: Callable[[str], None] | None = None,
 ) -> InvestigateResult:
     """Run the whole investigation and write every output into ``out``."""
     started = time.perf_counter()
-    timings: dict[str, float] = {}
+    timings = StageTimes(quiet)
+    try:
+        return _investigate(inputs, out, sar, carriers, config, quiet, started, timings)
+    finally:
+        timings.close()
+
+
+def _investigate(
+    inputs: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    sar: Sequence[str | os.PathLike[str]],
+    carriers: str | os.PathLike[str] | None,
+    config: str | os.PathLike[str] | dict[str, Any] | None,
+    quiet: bool,
+    started: float,
+    timings: StageTimes,
+) -> InvestigateResult:
     if not inputs:
         raise InputError("no input files given")
     for path in [*inputs, *sar]:

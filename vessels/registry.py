@@ -37,10 +37,9 @@ def imo_valid(imo: int | None) -> bool:
     return sum(x * w for x, w in zip(d[:6], range(7, 1, -1), strict=True)) % 10 == d[6]
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace", newline="")
+def _open_text(path: Path) -> io.TextIOWrapper:
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
 
 
 def read_vessel_list(path: str | Path) -> tuple[set[int], set[int]]:
@@ -51,7 +50,7 @@ def read_vessel_list(path: str | Path) -> tuple[set[int], set[int]]:
     mmsis: set[int] = set()
     imos: set[int] = set()
     with _open_text(p) as fh:
-        reader = csv.DictReader(fh)  # type: ignore[arg-type]
+        reader = csv.DictReader(fh)
         cols = {c.strip().lower(): c for c in (reader.fieldnames or [])}
         mcol = cols.get("mmsi") or cols.get("ssvid")
         icol = cols.get("imo")
@@ -127,7 +126,13 @@ class Registry:
 
     def label(self, mmsi: int) -> str:
         """'NAME (MMSI 123456789, carrier)' for reasons."""
-        kind = "carrier" if self.is_carrier(mmsi) else "fishing vessel" if self.is_fishing(mmsi) else ""
+        kind = (
+            "carrier"
+            if self.is_carrier(mmsi)
+            else "fishing vessel"
+            if self.is_fishing(mmsi)
+            else ""
+        )
         nm = self.name(mmsi)
         if nm:
             return f"{nm} (MMSI {mmsi}" + (f", {kind})" if kind else ")")
@@ -153,8 +158,8 @@ def _int_or_none(v: Any) -> int | None:
 def _text(v: Any) -> str | None:
     if v is None:
         return None
-    s = clean_ais_text(str(v)).strip()
-    return s or None
+    s = clean_ais_text(str(v))
+    return s.strip() or None if s else None
 
 
 def build_registry(
@@ -179,7 +184,9 @@ def build_registry(
     if "t" in cols:
         tb = tb.sort_by([("mmsi", "ascending"), ("t", "ascending")])
         tb = tb.set_column(
-            tb.column_names.index("t"), "t", tb.column("t").cast(pa.timestamp("ms")).cast(pa.int64())
+            tb.column_names.index("t"),
+            "t",
+            tb.column("t").cast(pa.timestamp("ms")).cast(pa.int64()),
         )
     rows = tb.to_pydict()
     n = tb.num_rows
@@ -199,8 +206,9 @@ def build_registry(
         }
         if "to_bow" in get:
             a, b = _int_or_none(get["to_bow"][i]), _int_or_none(get.get("to_stern", [None] * n)[i])
-            c, d = _int_or_none(get.get("to_port", [None] * n)[i]), _int_or_none(
-                get.get("to_starboard", [None] * n)[i]
+            c, d = (
+                _int_or_none(get.get("to_port", [None] * n)[i]),
+                _int_or_none(get.get("to_starboard", [None] * n)[i]),
             )
             rec["length_m"] = (a or 0) + (b or 0) or None
             rec["width_m"] = (c or 0) + (d or 0) or None

@@ -45,6 +45,7 @@ TYPE_WORDS: dict[str, tuple[str, str]] = {
     "dark_rendezvous": ("rendezvous with a dark vessel", "rendezvous with dark vessels"),
 }
 
+_DURATION_TYPES = ("gap", "encounter", "loitering", "dark_rendezvous")  # "longest" makes sense
 _MAX_STRENGTH = 0.999  # keeps -ln(1 - p) finite so shares stay defined
 
 
@@ -175,7 +176,7 @@ def score_vessels(
             one, many = TYPE_WORDS.get(t, (t, t))
             longest = max(e[2] for e in evs)
             head = f"{len(evs)} {one if len(evs) == 1 else many}"
-            if longest > 0:
+            if longest > 0 and t in _DURATION_TYPES:
                 head += f" (longest {longest:.1f} h)"
             if evs_sorted[0][3]:
                 head += f": {evs_sorted[0][3]}"

@@ -10,7 +10,6 @@ segment k, whose MMSI is ``seg_mmsi[k]``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Any
 
 import numpy as np
@@ -84,7 +83,9 @@ def _float(col: pa.ChunkedArray | None, n: int, dtype: type) -> npt.NDArray[Any]
     return np.asarray(arr, dtype=dtype)
 
 
-def _receivers(col: pa.ChunkedArray | None, n: int) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
+def _receivers(
+    col: pa.ChunkedArray | None, n: int
+) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
     if col is None or n == 0:
         return np.full(n, -1, dtype=np.int32), ()
     if not pa.types.is_dictionary(col.type):

@@ -13,10 +13,18 @@ def register(sub: Any) -> None:
     p = sub.add_parser("evaluate", help="score detected events against a simulator truth.json")
     p.add_argument("events", help="detected events (.jsonl .csv .parquet .geojson .kml)")
     p.add_argument("truth", help="truth.json written by 'vessels simulate'")
-    p.add_argument("--min-score", type=float, default=0.5,
-                   help="events scored below this are not counted (default 0.5)")
-    p.add_argument("--min-overlap", type=float, default=0.5,
-                   help="share of the shorter interval that must overlap (default 0.5)")
+    p.add_argument(
+        "--min-score",
+        type=float,
+        default=0.5,
+        help="events scored below this are not counted (default 0.5)",
+    )
+    p.add_argument(
+        "--min-overlap",
+        type=float,
+        default=0.5,
+        help="share of the shorter interval that must overlap (default 0.5)",
+    )
     p.add_argument("--types", nargs="+", choices=EVENT_TYPES, help="only these event types")
     p.add_argument("--show-unmatched", action="store_true", help="list missed and false events")
     p.add_argument("--json", action="store_true", help="print the numbers as JSON")
@@ -26,9 +34,13 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from vessels.evaluate import evaluate_files
 
-    ev = evaluate_files(args.events, args.truth, min_score=args.min_score,
-                        min_overlap=args.min_overlap,
-                        types=tuple(args.types) if args.types else None)
+    ev = evaluate_files(
+        args.events,
+        args.truth,
+        min_score=args.min_score,
+        min_overlap=args.min_overlap,
+        types=tuple(args.types) if args.types else None,
+    )
     if args.json:
         print(json.dumps(ev.as_dict(), indent=1, sort_keys=True))
     else:

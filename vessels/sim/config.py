@@ -47,7 +47,7 @@ REGIONS: dict[str, Region] = {
     "argentina": Region(
         name="argentina",
         ground=(-46.6, -45.2, -61.2, -59.6),
-        poor_reception=(-47.6, -46.8, -59.0, -57.6),
+        poor_reception=(-48.4, -46.7, -59.4, -56.6),
         ports=("ARPUD", "ARCOR", "ARMDQ", "FKPSY"),
         lane=((-38.9, -56.6), (-50.5, -63.8)),
         anchorages=("ARPUD", "ARMDQ"),
@@ -56,7 +56,7 @@ REGIONS: dict[str, Region] = {
     "west_africa": Region(
         name="west_africa",
         ground=(9.6, 10.8, -20.6, -19.2),
-        poor_reception=(7.2, 8.2, -21.6, -20.4),
+        poor_reception=(6.6, 8.2, -22.2, -20.2),
         ports=("SNDKR", "GNCKY", "SLFNA", "GMBJL"),
         lane=((14.2, -18.4), (6.5, -14.2)),
         anchorages=("SNDKR", "SLFNA"),
@@ -105,8 +105,10 @@ class SimConfig:
     def __post_init__(self) -> None:
         if self.region not in REGIONS:
             raise ConfigError(f"unknown region {self.region!r}; choose one of {sorted(REGIONS)}")
-        if not 0.25 <= self.days <= 60:
-            raise ConfigError(f"--days must be between 0.25 and 60, got {self.days}")
+        if not 1.0 <= self.days <= 60:
+            raise ConfigError(
+                f"--days must be between 1 and 60 (the injected events last up to a day), got {self.days}"
+            )
         if not 12 <= self.vessels <= 5000:
             raise ConfigError(f"--vessels must be between 12 and 5000, got {self.vessels}")
         if self.step_s <= 0 or 60 % self.step_s:

@@ -108,9 +108,14 @@ def static_rows(vessels: list[Vessel], geo: Geography) -> dict[int, dict[str, An
         port_w = int(round(v.beam_m / 2))
         dest = "FISHING GROUND" if v.kind == "fishing" else geo.ports[v.vid % len(geo.ports)].name
         out[v.vid] = {
-            "imo": v.imo or None, "callsign": v.callsign or None, "name": v.name,
-            "ship_type": v.ship_type or None, "to_bow": bow, "to_stern": int(v.length_m) - bow,
-            "to_port": port_w, "to_starboard": int(v.beam_m) - port_w,
+            "imo": v.imo or None,
+            "callsign": v.callsign or None,
+            "name": v.name,
+            "ship_type": v.ship_type or None,
+            "to_bow": bow,
+            "to_stern": int(v.length_m) - bow,
+            "to_port": port_w,
+            "to_starboard": int(v.beam_m) - port_w,
             "destination": dest.upper()[:20] if v.ais_class == "A" else None,
         }
     return out
@@ -173,7 +178,11 @@ def simulate(cfg: SimConfig) -> Scenario:
     sar = simulate_sar(vessels, geo, t0, cfg.step_s, n, wanted, cfg.sar_scenes_per_day, r_sar)
     from vessels.sim.truth import build_truth
 
-    truth = build_truth(cfg, geo, t0, vessels, b.injected, passes, sar,
-                        label(vessels, b.injected, geo, t0, cfg.step_s, LabelParams()))
-    return Scenario(cfg, geo, t0, vessels, b.injected, passes, msgs, corrupt, positions, static,
-                    sar, truth)
+    pos_ok = ok & (msgs.kind == 0)
+    steps = (msgs.emit_ms[pos_ok] - t0) // (cfg.step_s * 1000)
+    seen = {int(v): np.unique(steps[msgs.vid[pos_ok] == v]) for v in np.unique(msgs.vid[pos_ok])}
+    labelled = label(vessels, b.injected, geo, t0, cfg.step_s, LabelParams(), seen)
+    truth = build_truth(cfg, geo, t0, vessels, b.injected, passes, sar, labelled)
+    return Scenario(
+        cfg, geo, t0, vessels, b.injected, passes, msgs, corrupt, positions, static, sar, truth
+    )

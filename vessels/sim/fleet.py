@@ -33,8 +33,30 @@ SPEED_RANGE_KN: dict[str, tuple[float, float]] = {
     "dark": (0.0, 12.0),
 }
 
-_SYL = ("HAI", "YU", "LONG", "SHENG", "MAR", "DEL", "SUR", "AUSTRAL", "ORION", "POLAR", "KAI",
-        "FENG", "STAR", "NOVA", "ATLAN", "PESCA", "SAN", "JIN", "DONG", "FU", "REEFER", "FROST")
+_SYL = (
+    "HAI",
+    "YU",
+    "LONG",
+    "SHENG",
+    "MAR",
+    "DEL",
+    "SUR",
+    "AUSTRAL",
+    "ORION",
+    "POLAR",
+    "KAI",
+    "FENG",
+    "STAR",
+    "NOVA",
+    "ATLAN",
+    "PESCA",
+    "SAN",
+    "JIN",
+    "DONG",
+    "FU",
+    "REEFER",
+    "FROST",
+)
 
 
 @dataclass
@@ -88,12 +110,14 @@ def make_identity(
     callsign = "".join(chr(65 + int(c)) for c in rng.integers(0, 26, 2)) + str(
         int(rng.integers(1000, 9999))
     )
-    imo = 0 if kind in ("pleasure", "dark") or rng.random() < 0.2 else int(
-        rng.integers(7_000_000, 9_999_999)
+    imo = (
+        0
+        if kind in ("pleasure", "dark") or rng.random() < 0.2
+        else int(rng.integers(7_000_000, 9_999_999))
     )
     # a valid IMO has a check digit: sum of the first six digits weighted 7..2, mod 10
     if imo:
         head = imo // 10
         digits = [int(c) for c in f"{head:06d}"]
-        imo = head * 10 + sum(d * w for d, w in zip(digits, range(7, 1, -1))) % 10
+        imo = head * 10 + sum(d * w for d, w in zip(digits, range(7, 1, -1), strict=False)) % 10
     return mmsi, name, callsign, imo, ship_type, length, beam, cls, mid

@@ -78,7 +78,7 @@ def _exit_path(lat: float, lon: float) -> tuple[tuple[float, float], ...]:
         d = distance_to_shore_km(la, lo)
         # never step back towards where we came from
         if len(path) > 1:
-            back = np.array([haversine_m(a, b, *path[-2]) for a, b in zip(la, lo)])
+            back = np.array([haversine_m(a, b, *path[-2]) for a, b in zip(la, lo, strict=False)])
             d = np.where(back < 4000.0, -np.inf, d)
         i = int(np.argmax(d))
         cur = (float(la[i]), float(lo[i]))

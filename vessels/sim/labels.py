@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vessels.geo import distance_to_shore_km
+from vessels.geo import distance_to_shore_km, port_index
 from vessels.sim.fleet import Vessel
 from vessels.sim.geography import Geography, haversine_np
 from vessels.sim.plans import Injected
@@ -44,6 +44,7 @@ class LabelParams:
     loiter_min_h: float = 4.0
     loiter_min_shore_nm: float = 20.0
     identity_min_km: float = 50.0
+    min_reports: int = 3  # positions of each ship received during an encounter or loitering
 
 
 def runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -53,11 +54,17 @@ def runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     d = np.diff(np.r_[0, mask.astype(np.int8), 0])
     starts = np.nonzero(d == 1)[0]
     ends = np.nonzero(d == -1)[0] - 1
-    return [(int(a), int(b)) for a, b in zip(starts, ends)]
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=False)]
 
 
 def _event(
-    type_: str, mmsi: int | None, other: int | None, t0_ms: int, step_ms: int, k0: int, k1: int,
+    type_: str,
+    mmsi: int | None,
+    other: int | None,
+    t0_ms: int,
+    step_ms: int,
+    k0: int,
+    k1: int,
     **params: Any,
 ) -> dict[str, Any]:
     return {
@@ -77,8 +84,23 @@ def label(
     t0_ms: int,
     step_s: int,
     lp: LabelParams = LabelParams(),
+    seen: dict[int, npt.NDArray[np.int64]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Truth events (times in ms) for every definition except SAR-based ones."""
+    """Truth events (times in ms) for every definition except SAR-based ones.
+
+    ``seen`` maps a ship to the sorted steps at which some receiver got a position from it; an
+    encounter or loitering is labelled only when each ship in it was heard at least
+    ``lp.min_reports`` times during it (what no receiver heard, no detector can find).
+    """
+
+    def heard(vid: int, a: int, b: int) -> bool:
+        if seen is None:
+            return True
+        ks = seen.get(vid, np.zeros(0, np.int64))
+        return (
+            int(np.searchsorted(ks, b, "right") - np.searchsorted(ks, a, "left")) >= lp.min_reports
+        )
+
     step_ms = step_s * 1000
     sph = 3600 // step_s
     out: list[dict[str, Any]] = []
@@ -101,31 +123,54 @@ def label(
             good = not (poor[0] <= la <= poor[1] and poor[2] <= lo <= poor[3])
             if hours >= lp.gap_min_h and shore_nm > lp.gap_min_shore_nm and good:
                 why = inj_gap.get(v.vid)
-                out.append(_event("gap", v.mmsi, None, t0_ms, step_ms, k_off, k_on,
-                                  hours=hours, shore_nm=shore_nm,
-                                  injected=why.params.get("reason", why.type) if why else "scan"))
+                out.append(
+                    _event(
+                        "gap",
+                        v.mmsi,
+                        None,
+                        t0_ms,
+                        step_ms,
+                        k_off,
+                        k_on,
+                        hours=hours,
+                        shore_nm=shore_nm,
+                        injected=why.params.get("reason", why.type) if why else "scan",
+                    )
+                )
 
     # ---- loitering and encounters from the true tracks
     carriers = [v for v in vessels if v.kind == "carrier" and v.mmsi]
     fishers = [v for v in vessels if v.kind == "fishing" and v.mmsi]
     anch_la = np.r_[[p.lat for p in geo.ports], [a[0] for a in geo.anchorages]]
     anch_lo = np.r_[[p.lon for p in geo.ports], [a[1] for a in geo.anchorages]]
-    from vessels.geo import port_index
 
-    def port_km(la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        d = port_index().nearest(la, lo)[0]
-        for pla, plo in zip(anch_la, anch_lo):
-            d = np.minimum(d, haversine_np(la, lo, pla, plo) / 1000.0)
-        return d
+    def port_km(
+        la: npt.NDArray[np.float64], lo: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        dist: npt.NDArray[np.float64] = port_index().nearest(la, lo)[0]
+        for pla, plo in zip(anch_la, anch_lo, strict=True):
+            dist = np.minimum(dist, haversine_np(la, lo, float(pla), float(plo)) / 1000.0)
+        return dist
 
     for c in carriers:
         t = c.track
-        shore_nm = distance_to_shore_km(t.lat, t.lon) / NM_KM
-        slow = t.on & (t.sog < lp.loiter_max_kn) & (shore_nm >= lp.loiter_min_shore_nm)
+        shore_c = distance_to_shore_km(t.lat, t.lon) / NM_KM
+        slow = t.on & (t.sog < lp.loiter_max_kn) & (shore_c >= lp.loiter_min_shore_nm)
         for a, b in runs(slow):
-            if (b - a) / sph >= lp.loiter_min_h:
-                out.append(_event("loitering", c.mmsi, None, t0_ms, step_ms, a, b,
-                                  hours=(b - a) / sph, median_sog_kn=float(np.median(t.sog[a:b + 1]))))
+            if (b - a) / sph >= lp.loiter_min_h and heard(c.vid, a, b):
+                out.append(
+                    _event(
+                        "loitering",
+                        c.mmsi,
+                        None,
+                        t0_ms,
+                        step_ms,
+                        a,
+                        b,
+                        hours=(b - a) / sph,
+                        median_sog_kn=float(np.median(t.sog[a : b + 1])),
+                    )
+                )
         far = port_km(t.lat, t.lon) >= lp.encounter_min_port_km
         for f in fishers:
             u = f.track
@@ -142,28 +187,55 @@ def label(
                 else:
                     merged.append([a, b])
             for a, b in merged:
-                sel = close[a:b + 1]
-                speed = (t.sog[a:b + 1][sel] + u.sog[a:b + 1][sel]) / 2
+                sel = close[a : b + 1]
+                speed = (t.sog[a : b + 1][sel] + u.sog[a : b + 1][sel]) / 2
                 med = float(np.median(speed))
-                if (b - a) / sph >= lp.encounter_min_h and med < lp.encounter_max_median_kn:
-                    out.append(_event("encounter", c.mmsi, f.mmsi, t0_ms, step_ms, a, b,
-                                      hours=(b - a) / sph, median_distance_m=float(np.median(d[a:b + 1][sel])),
-                                      median_speed_kn=med))
+                if (
+                    (b - a) / sph >= lp.encounter_min_h
+                    and med < lp.encounter_max_median_kn
+                    and heard(c.vid, a, b)
+                    and heard(f.vid, a, b)
+                ):
+                    out.append(
+                        _event(
+                            "encounter",
+                            c.mmsi,
+                            f.mmsi,
+                            t0_ms,
+                            step_ms,
+                            a,
+                            b,
+                            hours=(b - a) / sph,
+                            median_distance_m=float(np.median(d[a : b + 1][sel])),
+                            median_speed_kn=med,
+                        )
+                    )
 
     # ---- identity: the overlap of the two broadcasts
     for inj in injected:
         if inj.type != "identity":
             continue
-        a, b = by_vid[inj.vids[0]], by_vid[inj.vids[1]]
-        both = a.track.on & b.track.on
+        va, vb = by_vid[inj.vids[0]], by_vid[inj.vids[1]]
+        both = va.track.on & vb.track.on
         spans = runs(both)
         if not spans:
             continue
         k0, k1 = spans[0][0], spans[-1][1]
-        d = _pair_m(a.track, b.track, slice(k0, k1 + 1))
-        if float(d.min()) / 1000.0 >= lp.identity_min_km:
-            out.append(_event("identity", a.mmsi, None, t0_ms, step_ms, k0, k1,
-                              min_distance_km=float(d.min()) / 1000.0, clone_vid=b.vid))
+        dd = _pair_m(va.track, vb.track, slice(k0, k1 + 1))
+        if float(dd.min()) / 1000.0 >= lp.identity_min_km:
+            out.append(
+                _event(
+                    "identity",
+                    va.mmsi,
+                    None,
+                    t0_ms,
+                    step_ms,
+                    k0,
+                    k1,
+                    min_distance_km=float(dd.min()) / 1000.0,
+                    clone_vid=vb.vid,
+                )
+            )
     return out
 
 

@@ -93,7 +93,10 @@ class Track:
         prev_la = np.r_[lat0, la[:-1]]
         prev_lo = np.r_[lon0, lo[:-1]]
         cog = np.array(
-            [initial_bearing_deg(a, b, c, d) for a, b, c, d in zip(prev_la, prev_lo, la, lo)]
+            [
+                initial_bearing_deg(a, b, c, d)
+                for a, b, c, d in zip(prev_la, prev_lo, la, lo, strict=False)
+            ]
         )
         sog = np.full(n, speed_kn)
         sog[-1] = speed_kn * (dist - (n - 1) * step_m) / step_m  # the partial last step
@@ -120,7 +123,9 @@ class Track:
             la = lat0 + r * np.cos(b) / M_PER_DEG
             lo = lon0 + r * np.sin(b) / (M_PER_DEG * math.cos(math.radians(lat0)))
             # position jitter of a swinging ship is not motion: report it as stopped
-            return self._fill(la, lo, rng.uniform(0, 0.2, steps), rng.uniform(0, 360, steps), status)
+            return self._fill(
+                la, lo, rng.uniform(0, 0.2, steps), rng.uniform(0, 360, steps), status
+            )
         head = rng.uniform(0, 360) + np.cumsum(rng.normal(0, 2.0, steps))
         speed = np.clip(drift_kn + np.cumsum(rng.normal(0, 0.02, steps)), 0.1, 1.6)
         return self.walk(speed, head, status)
@@ -146,7 +151,9 @@ class Track:
                 break
         return written
 
-    def follow(self, other: Track, bearing_deg: float, dist_m: float, steps: int, status: int) -> int:
+    def follow(
+        self, other: Track, bearing_deg: float, dist_m: float, steps: int, status: int
+    ) -> int:
         """Keep station ``dist_m`` off ``other`` (alongside, pair trawling) for ``steps`` steps."""
         k0 = self.k + 1
         m = min(steps, self.n - k0)
@@ -156,7 +163,9 @@ class Track:
         lo = np.empty(m)
         for i in range(m):
             la[i], lo[i] = destination(other.lat[k0 + i], other.lon[k0 + i], bearing_deg, dist_m)
-        return self._fill(la, lo, other.sog[k0 : k0 + m].copy(), other.cog[k0 : k0 + m].copy(), status)
+        return self._fill(
+            la, lo, other.sog[k0 : k0 + m].copy(), other.cog[k0 : k0 + m].copy(), status
+        )
 
     def pad_hold(self, rng: np.random.Generator, status: int) -> None:
         """Fill whatever is left at the end by staying put."""

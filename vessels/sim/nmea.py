@@ -76,71 +76,165 @@ def checksum(body: str) -> str:
 
 
 def encode_type1(
-    mmsi: I64, nav: I64, sog: npt.NDArray[np.float64], lon: npt.NDArray[np.float64],
-    lat: npt.NDArray[np.float64], cog: npt.NDArray[np.float64], heading: I64, second: I64,
+    mmsi: I64,
+    nav: I64,
+    sog: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    cog: npt.NDArray[np.float64],
+    heading: I64,
+    second: I64,
 ) -> list[str]:
     n = len(mmsi)
     sog_i = np.where(np.isnan(sog), 1023, np.minimum(np.round(np.nan_to_num(sog) * 10), 1022))
     cog_i = np.where(np.isnan(cog), 3600, np.round(np.nan_to_num(cog) * 10) % 3600)
     hdg = np.where(heading < 0, 511, heading)
-    bits = pack_bits([
-        (np.full(n, 1), 6), (np.zeros(n), 2), (mmsi, 30), (nav, 4), (np.full(n, -128), 8),
-        (sog_i, 10), (np.zeros(n), 1), (np.round(lon * 600_000), 28),
-        (np.round(lat * 600_000), 27), (cog_i, 12), (hdg, 9), (second, 6), (np.zeros(n), 2),
-        (np.zeros(n), 3), (np.zeros(n), 1), (np.zeros(n), 19),
-    ])
+    bits = pack_bits(
+        [
+            (np.full(n, 1), 6),
+            (np.zeros(n), 2),
+            (mmsi, 30),
+            (nav, 4),
+            (np.full(n, -128), 8),
+            (sog_i, 10),
+            (np.zeros(n), 1),
+            (np.round(lon * 600_000), 28),
+            (np.round(lat * 600_000), 27),
+            (cog_i, 12),
+            (hdg, 9),
+            (second, 6),
+            (np.zeros(n), 2),
+            (np.zeros(n), 3),
+            (np.zeros(n), 1),
+            (np.zeros(n), 19),
+        ]
+    )
     return armour(bits)[0]
 
 
 def encode_type18(
-    mmsi: I64, sog: npt.NDArray[np.float64], lon: npt.NDArray[np.float64],
-    lat: npt.NDArray[np.float64], cog: npt.NDArray[np.float64], heading: I64, second: I64,
+    mmsi: I64,
+    sog: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    cog: npt.NDArray[np.float64],
+    heading: I64,
+    second: I64,
 ) -> list[str]:
     n = len(mmsi)
     sog_i = np.where(np.isnan(sog), 1023, np.minimum(np.round(np.nan_to_num(sog) * 10), 1022))
     cog_i = np.where(np.isnan(cog), 3600, np.round(np.nan_to_num(cog) * 10) % 3600)
     hdg = np.where(heading < 0, 511, heading)
     z = np.zeros(n)
-    bits = pack_bits([
-        (np.full(n, 18), 6), (z, 2), (mmsi, 30), (z, 8), (sog_i, 10), (z, 1),
-        (np.round(lon * 600_000), 28), (np.round(lat * 600_000), 27), (cog_i, 12), (hdg, 9),
-        (second, 6), (z, 2), (np.ones(n), 1), (z, 1), (np.ones(n), 1), (np.ones(n), 1),
-        (z, 1), (z, 1), (z, 1), (np.full(n, 393222), 20),
-    ])
+    bits = pack_bits(
+        [
+            (np.full(n, 18), 6),
+            (z, 2),
+            (mmsi, 30),
+            (z, 8),
+            (sog_i, 10),
+            (z, 1),
+            (np.round(lon * 600_000), 28),
+            (np.round(lat * 600_000), 27),
+            (cog_i, 12),
+            (hdg, 9),
+            (second, 6),
+            (z, 2),
+            (np.ones(n), 1),
+            (z, 1),
+            (np.ones(n), 1),
+            (np.ones(n), 1),
+            (z, 1),
+            (z, 1),
+            (z, 1),
+            (np.full(n, 393222), 20),
+        ]
+    )
     return armour(bits)[0]
 
 
 def encode_type5(
-    mmsi: I64, imo: I64, callsign: Sequence[str | None], name: Sequence[str | None],
-    ship_type: I64, bow: I64, stern: I64, port: I64, stbd: I64,
+    mmsi: I64,
+    imo: I64,
+    callsign: Sequence[str | None],
+    name: Sequence[str | None],
+    ship_type: I64,
+    bow: I64,
+    stern: I64,
+    port: I64,
+    stbd: I64,
     destination: Sequence[str | None],
 ) -> tuple[list[str], int]:
     n = len(mmsi)
     z = np.zeros(n)
-    bits = pack_bits([
-        (np.full(n, 5), 6), (z, 2), (mmsi, 30), (z, 2), (imo, 30),
-        *_text_fields(six_bit_text(callsign, 7)), *_text_fields(six_bit_text(name, 20)),
-        (ship_type, 8), (bow, 9), (stern, 9), (port, 6), (stbd, 6), (np.ones(n), 4),
-        (z, 4), (z, 5), (np.full(n, 24), 5), (np.full(n, 60), 6), (z, 8),
-        *_text_fields(six_bit_text(destination, 20)), (z, 1), (z, 1),
-    ])
+    bits = pack_bits(
+        [
+            (np.full(n, 5), 6),
+            (z, 2),
+            (mmsi, 30),
+            (z, 2),
+            (imo, 30),
+            *_text_fields(six_bit_text(callsign, 7)),
+            *_text_fields(six_bit_text(name, 20)),
+            (ship_type, 8),
+            (bow, 9),
+            (stern, 9),
+            (port, 6),
+            (stbd, 6),
+            (np.ones(n), 4),
+            (z, 4),
+            (z, 5),
+            (np.full(n, 24), 5),
+            (np.full(n, 60), 6),
+            (z, 8),
+            *_text_fields(six_bit_text(destination, 20)),
+            (z, 1),
+            (z, 1),
+        ]
+    )
     return armour(bits)
 
 
 def encode_type24(
-    mmsi: I64, name: Sequence[str | None], ship_type: I64, callsign: Sequence[str | None],
-    bow: I64, stern: I64, port: I64, stbd: I64,
+    mmsi: I64,
+    name: Sequence[str | None],
+    ship_type: I64,
+    callsign: Sequence[str | None],
+    bow: I64,
+    stern: I64,
+    port: I64,
+    stbd: I64,
 ) -> tuple[list[str], list[str]]:
     n = len(mmsi)
     z = np.zeros(n)
-    a = pack_bits([(np.full(n, 24), 6), (z, 2), (mmsi, 30), (z, 2),
-                   *_text_fields(six_bit_text(name, 20)), (z, 8)])
-    b = pack_bits([
-        (np.full(n, 24), 6), (z, 2), (mmsi, 30), (np.ones(n), 2), (ship_type, 8),
-        *_text_fields(six_bit_text(["SIMAIS"] * n, 3)), (z, 4), (z, 20),
-        *_text_fields(six_bit_text(callsign, 7)), (bow, 9), (stern, 9), (port, 6), (stbd, 6),
-        (z, 6),
-    ])
+    a = pack_bits(
+        [
+            (np.full(n, 24), 6),
+            (z, 2),
+            (mmsi, 30),
+            (z, 2),
+            *_text_fields(six_bit_text(name, 20)),
+            (z, 8),
+        ]
+    )
+    b = pack_bits(
+        [
+            (np.full(n, 24), 6),
+            (z, 2),
+            (mmsi, 30),
+            (np.ones(n), 2),
+            (ship_type, 8),
+            *_text_fields(six_bit_text(["SIMAIS"] * n, 3)),
+            (z, 4),
+            (z, 20),
+            *_text_fields(six_bit_text(callsign, 7)),
+            (bow, 9),
+            (stern, 9),
+            (port, 6),
+            (stbd, 6),
+            (z, 6),
+        ]
+    )
     return armour(a)[0], armour(b)[0]
 
 

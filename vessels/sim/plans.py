@@ -54,12 +54,27 @@ class Builder:
         mmsi, name, cs, imo, st, length, beam, cls, mid = make_identity(
             kind, vid, self.rng, self.used
         )
-        v = Vessel(vid, kind, mmsi, name, cs, imo, st, length, beam, cls, mid,
-                   Track(self.n, self.cfg.step_s, lat, lon), list(roles))
+        v = Vessel(
+            vid,
+            kind,
+            mmsi,
+            name,
+            cs,
+            imo,
+            st,
+            length,
+            beam,
+            cls,
+            mid,
+            Track(self.n, self.cfg.step_s, lat, lon),
+            list(roles),
+        )
         self.vessels.append(v)
         return v
 
-    def point_in(self, box: tuple[float, float, float, float], margin: float = 0.0) -> tuple[float, float]:
+    def point_in(
+        self, box: tuple[float, float, float, float], margin: float = 0.0
+    ) -> tuple[float, float]:
         lat = float(self.rng.uniform(box[0] + margin, box[1] - margin))
         lon = float(self.rng.uniform(box[2] + margin, box[3] - margin))
         return lat, lon
@@ -80,9 +95,9 @@ class Builder:
         brg = initial_bearing_deg(la0, lo0, lat, lon)
         for off in (30e3, 60e3, 100e3, 150e3, 220e3, 300e3):
             for side in (90.0, -90.0):
-                w = destination(mid_la, mid_lo, brg + side, off)
-                if self._clear(la0, lo0, *w) and self._clear(*w, lat, lon):
-                    t.goto(*w, speed)
+                wla, wlo = destination(mid_la, mid_lo, brg + side, off)
+                if self._clear(la0, lo0, wla, wlo) and self._clear(wla, wlo, lat, lon):
+                    t.goto(wla, wlo, speed)
                     t.goto(lat, lon, speed)
                     return
         t.goto(lat, lon, speed)
@@ -102,8 +117,17 @@ class Builder:
             t.goto(la, lo, speed)
 
     # ---- fishing -------------------------------------------------------------------------
-    def _leg(self, t: Track, steps: int, speed: float, head: float, sd_v: float, sd_h: float,
-             status: int, vmax: float = 12.0) -> None:
+    def _leg(
+        self,
+        t: Track,
+        steps: int,
+        speed: float,
+        head: float,
+        sd_v: float,
+        sd_h: float,
+        status: int,
+        vmax: float = 12.0,
+    ) -> None:
         steps = min(steps, t.n - 1 - t.k)
         if steps <= 0:
             return
@@ -111,8 +135,9 @@ class Builder:
         hd = head + np.cumsum(self.rng.normal(0, sd_h, steps))
         t.walk(v, hd, status)
 
-    def fish(self, t: Track, steps: int, style: str,
-             box: tuple[float, float, float, float] | None = None) -> None:
+    def fish(
+        self, t: Track, steps: int, style: str, box: tuple[float, float, float, float] | None = None
+    ) -> None:
         """Fish for ``steps`` steps in a recognisable pattern, staying near ``box``."""
         box = box or self.geo.region.ground
         end = min(t.n - 1, t.k + steps)
@@ -126,24 +151,67 @@ class Builder:
                 head = initial_bearing_deg(lat, lon, cl, co) + float(rng.normal(0, 20))
             left = end - t.k
             if style == "trawl":  # tows of 2-4 h at 3-4 kn, then haul back slowly and turn
-                self._leg(t, min(left, self.h(rng.uniform(2, 4))), rng.uniform(3.0, 4.2), head,
-                          0.15, 1.5, NAV_FISHING)
-                self._leg(t, min(end - t.k, self.h(rng.uniform(0.3, 0.6))), rng.uniform(1.0, 2.0),
-                          head + 90, 0.1, 4.0, NAV_FISHING)
+                self._leg(
+                    t,
+                    min(left, self.h(rng.uniform(2, 4))),
+                    rng.uniform(3.0, 4.2),
+                    head,
+                    0.15,
+                    1.5,
+                    NAV_FISHING,
+                )
+                self._leg(
+                    t,
+                    min(end - t.k, self.h(rng.uniform(0.3, 0.6))),
+                    rng.uniform(1.0, 2.0),
+                    head + 90,
+                    0.1,
+                    4.0,
+                    NAV_FISHING,
+                )
                 head = head + 180 + float(rng.normal(0, 15))
             elif style == "longline":  # set fast, soak drifting, haul slowly back along the line
-                self._leg(t, min(left, self.h(rng.uniform(3, 5))), rng.uniform(6.0, 8.0), head,
-                          0.2, 0.8, NAV_FISHING)
-                t.hold(min(end - t.k, self.h(rng.uniform(2, 4))), rng, NAV_FISHING,
-                       drift_kn=float(rng.uniform(0.3, 0.8)))
-                self._leg(t, min(end - t.k, self.h(rng.uniform(5, 8))), rng.uniform(1.2, 2.2),
-                          head + 180, 0.15, 1.5, NAV_FISHING)
+                self._leg(
+                    t,
+                    min(left, self.h(rng.uniform(3, 5))),
+                    rng.uniform(6.0, 8.0),
+                    head,
+                    0.2,
+                    0.8,
+                    NAV_FISHING,
+                )
+                t.hold(
+                    min(end - t.k, self.h(rng.uniform(2, 4))),
+                    rng,
+                    NAV_FISHING,
+                    drift_kn=float(rng.uniform(0.3, 0.8)),
+                )
+                self._leg(
+                    t,
+                    min(end - t.k, self.h(rng.uniform(5, 8))),
+                    rng.uniform(1.2, 2.2),
+                    head + 180,
+                    0.15,
+                    1.5,
+                    NAV_FISHING,
+                )
                 head = head + float(rng.normal(0, 60))
             else:  # squid jigging: drift under lights, then move on to a new spot
-                t.hold(min(left, self.h(rng.uniform(6, 11))), rng, NAV_FISHING,
-                       drift_kn=float(rng.uniform(0.2, 0.7)))
-                self._leg(t, min(end - t.k, self.h(rng.uniform(1, 3))), rng.uniform(5.0, 9.0),
-                          head, 0.3, 2.0, NAV_UNDERWAY)
+                t.hold(
+                    min(left, self.h(rng.uniform(6, 11))),
+                    rng,
+                    NAV_FISHING,
+                    drift_kn=float(rng.uniform(0.2, 0.7)),
+                )
+                self._leg(
+                    t,
+                    min(end - t.k, self.h(rng.uniform(1, 3))),
+                    rng.uniform(5.0, 9.0),
+                    head,
+                    0.3,
+                    2.0,
+                    NAV_UNDERWAY,
+                )
                 head = head + float(rng.normal(0, 70))
 
     def style(self) -> str:
@@ -177,8 +245,10 @@ class Builder:
             self.gap(float(rng.uniform(2, 8)), "short_gap")
         self.port_gap()
         for _ in range(max(2, round(V / 25))):
-            v = self.fisher("poor_reception", box=self.geo.region.poor_reception)
-            self.fish(v.track, self.n, self.style(), self.geo.region.poor_reception)
+            pb = self.geo.region.poor_reception
+            inner = (pb[0] + 0.45, pb[1] - 0.45, pb[2] + 0.6, pb[3] - 0.6)  # stay well inside
+            v = self.fisher("poor_reception", box=inner)
+            self.fish(v.track, self.n, "trawl", inner)
         self.pair_trawl()
         self.anchored_together()
         self.transit_carrier()
@@ -189,8 +259,8 @@ class Builder:
         n_cargo = max(2, round(V * 0.12))
         for _ in range(n_cargo):
             self.lane_ship()
-        for _ in range(max(2, round(V * 0.06))):
-            self.small_craft()
+        for i in range(max(len(self.geo.ports), round(V * 0.06))):
+            self.small_craft(self.geo.ports[i % len(self.geo.ports)])
         # the rest of the fleet just fishes (some go home at the end)
         while sum(1 for v in self.vessels if v.mmsi and v.clone_of is None) < V:
             v = self.fisher("fishing")
@@ -208,7 +278,8 @@ class Builder:
         """A reefer that comes to the grounds (or is already there) and waits, drifting."""
         rng = self.rng
         P = self.ground_point()
-        if rng.random() < 0.5:
+        # only long scenarios have carriers still on passage to the grounds (a day or more)
+        if self.cfg.days < 3 or rng.random() < 0.5:
             c = self.new("carrier", *P, "waiting")
         else:
             port = self.port()
@@ -222,12 +293,18 @@ class Builder:
         """Meeting times spread over the carriers' waits, at least 8 h apart for one carrier."""
         out: list[tuple[Vessel, int]] = []
         busy: dict[int, list[int]] = {c.vid: [] for c in carriers}
-        for i in range(count):
-            c = carriers[i % len(carriers)]
+
+        def arrival(c: Vessel) -> int:
             # the carrier must already be waiting: after it stops (sog < 2 kn for good)
             moving = np.nonzero(c.track.sog > 2.0)[0]
-            k_arr = int(moving[-1]) + 1 if moving.size else 0
-            lo, hi = k_arr + self.h(6), self.n - self.h(14)
+            return int(moving[-1]) + 1 if moving.size else 0
+
+        carriers = sorted(carriers, key=lambda c: (arrival(c), c.vid))
+        for i in range(count):
+            c = carriers[i % len(carriers)]
+            lo, hi = arrival(c) + self.h(6), self.n - self.h(14)
+            if lo >= hi:
+                continue
             for _ in range(50):
                 k = int(self.rng.integers(lo, max(lo + 1, hi)))
                 if all(abs(k - b) > self.h(12) for b in busy[c.vid]):
@@ -257,12 +334,16 @@ class Builder:
         # start the partner within a day's steaming of the carrier
         f = self.fisher("encounter")
         k0, k1, dist = self._meet(f, c, k_meet, float(self.rng.uniform(7, 10)))
-        self.injected.append(Injected("encounter", (c.vid, f.vid), k0, k1, {"distance_m": dist}))
+        if k1 - k0 >= self.h(2.5) and k1 < self.n - 1:
+            self.injected.append(
+                Injected("encounter", (c.vid, f.vid), k0, k1, {"distance_m": dist})
+            )
         f.track.goto(*self.ground_point(), float(self.rng.uniform(7, 10)))
         self.fish(f.track, self.n, self.style())
 
     def dark_rendezvous(self, c: Vessel, k_meet: int) -> None:
         f = self.fisher("dark_rendezvous")
+        f.length_m = max(f.length_m, 55.0)  # an industrial vessel: SAR sees it
         t = f.track
         self.fish(t, k_meet - self.h(self.rng.uniform(9, 11)) - t.k, self.style())
         k_off = t.k
@@ -272,10 +353,11 @@ class Builder:
         k_on = min(k_on, self.n - self.h(3))
         t.on[k_off + 1 : k_on] = False
         self.fish(t, self.n, self.style())
-        self.sar_times_k.append((k0 + k1) // 2)
-        self.injected.append(
-            Injected("dark_rendezvous", (c.vid, f.vid), k0, k1, {"distance_m": dist})
-        )
+        if k1 - k0 >= self.h(2.5) and k1 < self.n - 1:
+            self.sar_times_k.append((k0 + k1) // 2)
+            self.injected.append(
+                Injected("dark_rendezvous", (c.vid, f.vid), k0, k1, {"distance_m": dist})
+            )
         self.injected.append(Injected("gap", (f.vid,), k_off, k_on, {"reason": "dark_rendezvous"}))
 
     def gap(self, hours: float, kind: str) -> None:
@@ -319,7 +401,11 @@ class Builder:
         c = self.new("carrier", la, lo, "anchored")
         c.track.hold(self.n, self.rng, NAV_ANCHOR)
         group = [c.vid]
-        for kind, b, d in (("cargo", 60.0, 350.0), ("tug", 200.0, 250.0), ("fishing", 300.0, 150.0)):
+        for kind, b, d in (
+            ("cargo", 60.0, 350.0),
+            ("tug", 200.0, 250.0),
+            ("fishing", 300.0, 150.0),
+        ):
             v = self.new(kind, *destination(la, lo, b, d), "anchored")
             v.track.hold(self.n if kind != "fishing" else self.h(16), self.rng, NAV_ANCHOR)
             group.append(v.vid)
@@ -386,21 +472,26 @@ class Builder:
         ends = ((la0, lo0), (la1, lo1))
         for direction, end in ((brg, ends[1]), (brg + 180, ends[0])):
             speed = float(self.rng.uniform(12, 15))
-            mid = destination(*m, direction + 90, sep / 2)
+            mla, mlo = destination(m[0], m[1], direction + 90, sep / 2)
             back = k_m * speed * KNOT_MS * self.cfg.step_s
-            v = self.new("cargo", *destination(*mid, direction + 180, back), "lane_pass")
-            v.track.goto(*mid, speed)
+            sla, slo = destination(mla, mlo, direction + 180, back)
+            v = self.new("cargo", float(sla), float(slo), "lane_pass")
+            v.track.goto(mla, mlo, speed)
             while not v.track.done:
                 v.track.goto(*end, speed)
                 v.track.goto(*(ends[0] if end == ends[1] else ends[1]), speed)
             ids.append(v.vid)
-        self.injected.append(Injected("lane_pass", tuple(ids), k_m - self.h(0.2), k_m + self.h(0.2), {}))
+        self.injected.append(
+            Injected("lane_pass", tuple(ids), k_m - self.h(0.2), k_m + self.h(0.2), {})
+        )
 
     def buoys(self, count: int) -> None:
         """Gear buoys: drifting or moored; one is tended for hours by a slow longliner."""
         for i in range(count):
             b = self.new("buoy", *self.ground_point(), "buoy")
-            b.track.hold(self.n, self.rng, 15, drift_kn=float(self.rng.uniform(0.1, 0.5)) if i % 3 else 0.0)
+            b.track.hold(
+                self.n, self.rng, 15, drift_kn=float(self.rng.uniform(0.1, 0.5)) if i % 3 else 0.0
+            )
             if i == 0:
                 f = self.fisher("buoy_tender")
                 k = int(self.rng.integers(self.h(6), self.n // 2))
@@ -409,11 +500,12 @@ class Builder:
                 k0 = f.track.k
                 f.track.follow(b.track, 45.0, 200.0, self.h(4), NAV_FISHING)
                 self.fish(f.track, self.n, "longline")
-                self.injected.append(Injected("buoy_tending", (f.vid, b.vid), k0, k0 + self.h(4), {}))
+                self.injected.append(
+                    Injected("buoy_tending", (f.vid, b.vid), k0, k0 + self.h(4), {})
+                )
 
-    def small_craft(self) -> None:
+    def small_craft(self, port: Port) -> None:
         """Class B boats making day trips off a port."""
-        port = self.port()
         path = port.exit_path
         v = self.new("pleasure", *path[1], "small_craft")
         t = v.track

@@ -9,6 +9,7 @@ Each station that hears a message writes its own line: duplicates are real.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,13 +58,13 @@ class Messages:
         return int(self.vid.shape[0])
 
     def take(self, idx: I64) -> Messages:
-        return Messages(
-            *(getattr(self, f)[idx] for f in (
-                "vid", "mmsi", "kind", "emit_ms", "rx_ms", "deliver_ms", "receiver", "lat", "lon",
-                "sog", "cog", "heading", "nav")),
-            receivers=self.receivers,
-            sat_receivers=self.sat_receivers,
-        )
+        """The rows at ``idx`` (a subset or a new order)."""
+        arrays = {
+            f.name: getattr(self, f.name)[idx]
+            for f in dataclasses.fields(self)
+            if f.name not in ("receivers", "sat_receivers")
+        }
+        return Messages(**arrays, receivers=self.receivers, sat_receivers=self.sat_receivers)
 
 
 def satellite_passes(cfg: SimConfig, t0_ms: int, n: int, rng: np.random.Generator) -> list[Pass]:
@@ -132,16 +133,17 @@ def receive(
         frac = d_nm / st.range_nm
         p = np.where(frac < 0.7, cfg.terr_p, cfg.terr_p * (1 - (frac - 0.7) / 0.3 * 0.6))
         heard = (frac <= 1.0) & (rng.random((V, n)) < p)
-        for kind, mask in ((0, emit), (5, emit_static)):
+        for kd, mask in ((0, emit), (5, emit_static)):
             vi, k = np.nonzero(mask & heard)
-            add(vi, k, si, kind, rng.integers(50, 2000, vi.shape[0]))
+            add(vi, k, si, kd, rng.integers(50, 2000, vi.shape[0]))
 
     # ---- satellite
     ground = geo.region.poor_reception
     poor = (lat >= ground[0]) & (lat <= ground[1]) & (lon >= ground[2]) & (lon <= ground[3])
     for ps in passes:
-        k0 = max(0, (ps.start_ms - t0_ms) // step_ms)
-        k1 = min(n - 1, (ps.end_ms - t0_ms) // step_ms)
+        # whole steps inside the pass: every report sent in them falls within the pass
+        k0 = max(0, -((t0_ms - ps.start_ms) // step_ms))
+        k1 = min(n - 1, (ps.end_ms - t0_ms) // step_ms - 1)
         if k1 < k0:
             continue
         km = (k0 + k1) // 2
@@ -162,7 +164,13 @@ def receive(
         add(vi, k, rx, 0, delay)
         # type 5 takes two slots: heard about half as often
         vs, ks = np.nonzero(emit_static[:, sl] & (rng.random(pk.shape) < pk * 0.5))
-        add(vs, ks + k0, rx, 5, rng.exponential(cfg.sat_mean_delay_min * 60_000, vs.shape[0]).astype(np.int64))
+        add(
+            vs,
+            ks + k0,
+            rx,
+            5,
+            rng.exponential(cfg.sat_mean_delay_min * 60_000, vs.shape[0]).astype(np.int64),
+        )
 
     vi = np.concatenate([r[0] for r in rows]).astype(np.int64)
     k = np.concatenate([r[1] for r in rows]).astype(np.int64)
@@ -182,14 +190,27 @@ def receive(
     lo = lo + gps[1] / np.cos(np.radians(la))
     rx_ms = emit_ms + clock[rcv]
     deliver = emit_ms + delay
-    heading = np.where(sog[vi, k] > 0.5, np.round(cog[vi, k] + rng.normal(0, 3, vi.shape[0])) % 360, -1)
+    heading = np.where(
+        sog[vi, k] > 0.5, np.round(cog[vi, k] + rng.normal(0, 3, vi.shape[0])) % 360, -1
+    )
     # receivers stamp whole seconds in the tag block: keep times as the file will carry them
     rx_ms = (rx_ms // 1000) * 1000
     order = np.lexsort((rcv, kind, emit_ms, deliver))
     msg = Messages(
-        vid=vid[vi], mmsi=mmsi[vi], kind=kind, emit_ms=emit_ms, rx_ms=rx_ms, deliver_ms=deliver,
-        receiver=rcv, lat=la, lon=lo, sog=sog[vi, k] + 0.0, cog=cog[vi, k] + 0.0,
-        heading=heading.astype(np.float64), nav=nav[vi, k], receivers=receivers,
+        vid=vid[vi],
+        mmsi=mmsi[vi],
+        kind=kind,
+        emit_ms=emit_ms,
+        rx_ms=rx_ms,
+        deliver_ms=deliver,
+        receiver=rcv,
+        lat=la,
+        lon=lo,
+        sog=sog[vi, k] + 0.0,
+        cog=cog[vi, k] + 0.0,
+        heading=heading.astype(np.float64),
+        nav=nav[vi, k],
+        receivers=receivers,
         sat_receivers=sat_set,
     )
     return msg.take(order)

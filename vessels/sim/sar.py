@@ -54,7 +54,9 @@ class Scene:
 @dataclass
 class SarResult:
     scenes: list[Scene]
-    detections: list[dict[str, Any]]  # detection_id, scene_id, t_ms, lat, lon, length_m, heading_deg, confidence
+    detections: list[
+        dict[str, Any]
+    ]  # detection_id, scene_id, t_ms, lat, lon, length_m, heading_deg, confidence
     truth: list[dict[str, Any]]  # detection_id, scene_id, mmsi (null = dark), vessel_mmsi, kind
     missed: list[dict[str, Any]]  # scene_id, mmsi of AIS ships inside that were not detected
 
@@ -93,8 +95,15 @@ def simulate_sar(
         cla2, clo2 = destination(cla, clo, float(rng.uniform(0, 360)), float(rng.uniform(0, 40e3)))
         heading = 190.0 + float(rng.normal(0, 3))  # descending pass
         t_ms = t0_ms + k * step_s * 1000 + int(rng.integers(0, step_s * 1000))
-        sc = Scene(_scene_id(t_ms), t_ms, cla2, clo2, float(rng.uniform(220e3, 260e3)),
-                   float(rng.uniform(170e3, 250e3)), heading)
+        sc = Scene(
+            _scene_id(t_ms),
+            t_ms,
+            cla2,
+            clo2,
+            float(rng.uniform(220e3, 260e3)),
+            float(rng.uniform(170e3, 250e3)),
+            heading,
+        )
         if any(s.scene_id == sc.scene_id for s in scenes):
             continue
         scenes.append(sc)
@@ -110,37 +119,63 @@ def simulate_sar(
                     missed.append({"scene_id": sc.scene_id, "mmsi": v.mmsi})
                 continue
             err = float(rng.uniform(50, 200))
-            la, lo = destination(float(lat[i, k]), float(lon[i, k]), float(rng.uniform(0, 360)), err)
+            la, lo = destination(
+                float(lat[i, k]), float(lon[i, k]), float(rng.uniform(0, 360)), err
+            )
             head = float(v.track.cog[k]) + float(rng.normal(0, 8))
             if rng.random() < 0.15:
                 head += 180.0  # bow and stern look alike
-            found.append({
-                "lat": la, "lon": lo,
-                "length_m": round(L * float(rng.lognormal(0, 0.18)), 1),
-                "heading_deg": round(head % 360.0, 1),
-                "confidence": round(min(0.99, 0.55 + L / 250 + float(rng.uniform(0, 0.15))), 3),
-                "mmsi": v.mmsi if broadcasting else None,
-                "vessel_mmsi": v.mmsi or None,
-                "kind": "ais" if broadcasting else "dark",
-            })
+            found.append(
+                {
+                    "lat": la,
+                    "lon": lo,
+                    "length_m": round(L * float(rng.lognormal(0, 0.18)), 1),
+                    "heading_deg": round(head % 360.0, 1),
+                    "confidence": round(min(0.99, 0.55 + L / 250 + float(rng.uniform(0, 0.15))), 3),
+                    "mmsi": v.mmsi if broadcasting else None,
+                    "vessel_mmsi": v.mmsi or None,
+                    "kind": "ais" if broadcasting else "dark",
+                }
+            )
         for _ in range(int(rng.poisson(1.5))):
             dx, dy = rng.uniform(-0.45, 0.45, 2)
             b = math.degrees(math.atan2(dx * sc.width_m, dy * sc.height_m)) + sc.heading_deg
             la, lo = destination(sc.lat, sc.lon, b, math.hypot(dx * sc.width_m, dy * sc.height_m))
-            found.append({
-                "lat": la, "lon": lo, "length_m": round(float(rng.uniform(8, 35)), 1),
-                "heading_deg": round(float(rng.uniform(0, 360)), 1),
-                "confidence": round(float(rng.uniform(0.2, 0.6)), 3),
-                "mmsi": None, "vessel_mmsi": None, "kind": "false",
-            })
+            found.append(
+                {
+                    "lat": la,
+                    "lon": lo,
+                    "length_m": round(float(rng.uniform(8, 35)), 1),
+                    "heading_deg": round(float(rng.uniform(0, 360)), 1),
+                    "confidence": round(float(rng.uniform(0.2, 0.6)), 3),
+                    "mmsi": None,
+                    "vessel_mmsi": None,
+                    "kind": "false",
+                }
+            )
         # ids in geographic order, so an id says nothing about what was detected
         found.sort(key=lambda d: (round(d["lat"], 6), round(d["lon"], 6)))
         for j, d in enumerate(found):
             did = f"{sc.scene_id}-{j:03d}"
-            dets.append({"detection_id": did, "scene_id": sc.scene_id, "t_ms": sc.t_ms,
-                         "lat": round(d["lat"], 6), "lon": round(d["lon"], 6),
-                         "length_m": d["length_m"], "heading_deg": d["heading_deg"],
-                         "confidence": d["confidence"]})
-            truth.append({"detection_id": did, "scene_id": sc.scene_id, "mmsi": d["mmsi"],
-                          "vessel_mmsi": d["vessel_mmsi"], "kind": d["kind"]})
+            dets.append(
+                {
+                    "detection_id": did,
+                    "scene_id": sc.scene_id,
+                    "t_ms": sc.t_ms,
+                    "lat": round(d["lat"], 6),
+                    "lon": round(d["lon"], 6),
+                    "length_m": d["length_m"],
+                    "heading_deg": d["heading_deg"],
+                    "confidence": d["confidence"],
+                }
+            )
+            truth.append(
+                {
+                    "detection_id": did,
+                    "scene_id": sc.scene_id,
+                    "mmsi": d["mmsi"],
+                    "vessel_mmsi": d["vessel_mmsi"],
+                    "kind": d["kind"],
+                }
+            )
     return SarResult(scenes, dets, truth, missed)

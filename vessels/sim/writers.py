@@ -41,11 +41,34 @@ def nmea_lines(sc: Scenario) -> list[str]:
     pos = np.nonzero(m.kind == 0)[0]
     a = pos[~cls_b[pos]]
     b = pos[cls_b[pos]]
-    for idx, pl in zip(a, encode_type1(m.mmsi[a], m.nav[a].astype(np.int64), q["sog"][a], q["lon"][a],
-                                        q["lat"][a], q["cog"][a], q["heading"][a], second[a])):
+    for idx, pl in zip(
+        a,
+        encode_type1(
+            m.mmsi[a],
+            m.nav[a].astype(np.int64),
+            q["sog"][a],
+            q["lon"][a],
+            q["lat"][a],
+            q["cog"][a],
+            q["heading"][a],
+            second[a],
+        ),
+        strict=False,
+    ):
         payload[idx] = [(pl, 0)]
-    for idx, pl in zip(b, encode_type18(m.mmsi[b], q["sog"][b], q["lon"][b], q["lat"][b],
-                                         q["cog"][b], q["heading"][b], second[b])):
+    for idx, pl in zip(
+        b,
+        encode_type18(
+            m.mmsi[b],
+            q["sog"][b],
+            q["lon"][b],
+            q["lat"][b],
+            q["cog"][b],
+            q["heading"][b],
+            second[b],
+        ),
+        strict=False,
+    ):
         payload[idx] = [(pl, 0)]
     for kind in (5, 24):
         s = np.nonzero(m.kind == kind)[0]
@@ -57,17 +80,32 @@ def nmea_lines(sc: Scenario) -> list[str]:
             return np.array([r[name] or 0 for r in rows], dtype=np.int64)
 
         if kind == 5:
-            pls, fill = encode_type5(m.mmsi[s], col("imo"), [r["callsign"] for r in rows],
-                                     [r["name"] for r in rows], col("ship_type"), col("to_bow"),
-                                     col("to_stern"), col("to_port"), col("to_starboard"),
-                                     [r["destination"] for r in rows])
-            for idx, pl in zip(s, pls):
+            pls, fill = encode_type5(
+                m.mmsi[s],
+                col("imo"),
+                [r["callsign"] for r in rows],
+                [r["name"] for r in rows],
+                col("ship_type"),
+                col("to_bow"),
+                col("to_stern"),
+                col("to_port"),
+                col("to_starboard"),
+                [r["destination"] for r in rows],
+            )
+            for idx, pl in zip(s, pls, strict=False):
                 payload[idx] = [(pl, fill)]
         else:
-            pa_, pb_ = encode_type24(m.mmsi[s], [r["name"] for r in rows], col("ship_type"),
-                                     [r["callsign"] for r in rows], col("to_bow"), col("to_stern"),
-                                     col("to_port"), col("to_starboard"))
-            for idx, x, y in zip(s, pa_, pb_):
+            pa_, pb_ = encode_type24(
+                m.mmsi[s],
+                [r["name"] for r in rows],
+                col("ship_type"),
+                [r["callsign"] for r in rows],
+                col("to_bow"),
+                col("to_stern"),
+                col("to_port"),
+                col("to_starboard"),
+            )
+            for idx, x, y in zip(s, pa_, pb_, strict=False):
                 payload[idx] = [(x, 0), (y, 0)]
     rng = np.random.default_rng(np.random.SeedSequence([sc.config.seed, 11]))
     seq = dict.fromkeys(range(len(m.receivers)), 0)
@@ -100,46 +138,98 @@ def nmea_lines(sc: Scenario) -> list[str]:
     return lines
 
 
-MARINECADASTRE = ("MMSI", "BaseDateTime", "LAT", "LON", "SOG", "COG", "Heading", "VesselName",
-                  "IMO", "CallSign", "VesselType", "Status", "Length", "Width", "Draft", "Cargo",
-                  "TransceiverClass")
+MARINECADASTRE = (
+    "MMSI",
+    "BaseDateTime",
+    "LAT",
+    "LON",
+    "SOG",
+    "COG",
+    "Heading",
+    "VesselName",
+    "IMO",
+    "CallSign",
+    "VesselType",
+    "Status",
+    "Length",
+    "Width",
+    "Draft",
+    "Cargo",
+    "TransceiverClass",
+)
 
 
 def _write_csv(sc: Scenario, path: Path) -> None:
     """MarineCadastre columns (US AIS archive): one row per received position."""
     pos = sc.positions
-    info = {v.mmsi: (v, r) for v, r in zip(sc.vessels, static_rows(sc.vessels, sc.geo).values())
-            if v.mmsi and v.clone_of is None}
+    info = {
+        v.mmsi: (v, r)
+        for v, r in zip(sc.vessels, static_rows(sc.vessels, sc.geo).values(), strict=False)
+        if v.mmsi and v.clone_of is None
+    }
     with atomic_write(path) as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(MARINECADASTRE)
-        cols = {c: pos.column(c).to_pylist() for c in ("mmsi", "lat", "lon", "sog", "cog", "heading", "nav_status", "msg_type")}
+        cols = {
+            c: pos.column(c).to_pylist()
+            for c in ("mmsi", "lat", "lon", "sog", "cog", "heading", "nav_status", "msg_type")
+        }
         t = pos.column("t").cast("int64").to_numpy()
         for i in range(pos.num_rows):
             v, r = info[cols["mmsi"][i]]
-            w.writerow([
-                cols["mmsi"][i], iso(int(t[i]))[:-1], f"{cols['lat'][i]:.5f}", f"{cols['lon'][i]:.5f}",
-                f"{cols['sog'][i]:.1f}", f"{cols['cog'][i]:.1f}",
-                511 if cols["heading"][i] < 0 else cols["heading"][i], r["name"],
-                f"IMO{r['imo']}" if r["imo"] else "", r["callsign"] or "", r["ship_type"] or "",
-                cols["nav_status"][i], int(v.length_m), int(v.beam_m), "", "",
-                "B" if cols["msg_type"][i] == 18 else "A",
-            ])
+            w.writerow(
+                [
+                    cols["mmsi"][i],
+                    iso(int(t[i]))[:-1],
+                    f"{cols['lat'][i]:.5f}",
+                    f"{cols['lon'][i]:.5f}",
+                    f"{cols['sog'][i]:.1f}",
+                    f"{cols['cog'][i]:.1f}",
+                    511 if cols["heading"][i] < 0 else cols["heading"][i],
+                    r["name"],
+                    f"IMO{r['imo']}" if r["imo"] else "",
+                    r["callsign"] or "",
+                    r["ship_type"] or "",
+                    cols["nav_status"][i],
+                    int(v.length_m),
+                    int(v.beam_m),
+                    "",
+                    "",
+                    "B" if cols["msg_type"][i] == 18 else "A",
+                ]
+            )
 
 
 def _write_sar(sc: Scenario, out: Path) -> None:
     with atomic_write(out / "sar_detections.csv") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["detection_id", "scene_id", "t", "lat", "lon", "length_m", "heading_deg", "confidence"])
+        w.writerow(
+            ["detection_id", "scene_id", "t", "lat", "lon", "length_m", "heading_deg", "confidence"]
+        )
         for d in sc.sar.detections:
-            w.writerow([d["detection_id"], d["scene_id"], iso(d["t_ms"]), f"{d['lat']:.6f}",
-                        f"{d['lon']:.6f}", d["length_m"], d["heading_deg"], d["confidence"]])
+            w.writerow(
+                [
+                    d["detection_id"],
+                    d["scene_id"],
+                    iso(d["t_ms"]),
+                    f"{d['lat']:.6f}",
+                    f"{d['lon']:.6f}",
+                    d["length_m"],
+                    d["heading_deg"],
+                    d["confidence"],
+                ]
+            )
     feats = []
     for s in sc.sar.scenes:
         ring = [[round(lo, 6), round(la, 6)] for la, lo in s.corners()]
-        ring = ring[:-1][::-1] + [ring[:-1][::-1][0]]  # GeoJSON outer rings run anticlockwise
-        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                      "properties": {"scene_id": s.scene_id, "t": iso(s.t_ms)}})
+        # corners() already runs anticlockwise (RFC 7946 wants that for outer rings)
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"scene_id": s.scene_id, "t": iso(s.t_ms)},
+            }
+        )
     with atomic_write(out / "sar_scenes.geojson") as fh:
         json.dump({"type": "FeatureCollection", "features": feats}, fh, sort_keys=True)
         fh.write("\n")
@@ -175,5 +265,7 @@ def write_scenario(sc: Scenario, out: str | Path, fmt: str = "nmea") -> list[Pat
         w.writerow(["mmsi", "imo", "name", "callsign", "flag_mid", "source"])
         for v in sorted((v for v in sc.vessels if v.kind == "carrier"), key=lambda v: v.mmsi):
             w.writerow([v.mmsi, v.imo or "", v.name, v.callsign, v.flag_mid, "simulated registry"])
-    written += [out / n for n in ("truth.json", "sar_detections.csv", "sar_scenes.geojson", "carriers.csv")]
+    written += [
+        out / n for n in ("truth.json", "sar_detections.csv", "sar_scenes.geojson", "carriers.csv")
+    ]
     return written

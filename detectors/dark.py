@@ -1,0 +1,426 @@
+"""Dark vessels seen by satellite imagery: events from a detection-to-AIS match.
+
+- ``dark_detection``: a detection no AIS vessel accounts for (Paolo et al. 2024's "not publicly
+  tracked" vessel). Score from the detector's confidence, isolation from unmatched AIS vessels
+  (a nearby AIS vessel that matched nothing may be the same ship badly placed) and distance
+  from shore (Paolo et al. 2024 leave out detections within 1 km of land: rocks, piers, noise).
+- ``dark_rendezvous``: an AIS vessel that is slow (< 2 kn, GFW loitering speed) for a while
+  around the image time, at least ``min_shore_nm`` from shore (GFW loitering: 20 nm), with an
+  unmatched detection within ``max_distance_m`` of it at the image time: the loitering carrier
+  with a visible-but-silent partner that AIS alone can only suspect. When a vessel's AIS gap
+  brackets the image and the detection is reachable from both ends of that gap, the partner is
+  named (``other_mmsi``).
+- :func:`enrich_gaps`: a ``gap`` event whose vessel is seen by imagery during the gap (an
+  unmatched detection on a reachable path between the gap's ends) gets the detection as
+  evidence and a higher score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kernels.geo import KNOT_MS, METRES_PER_NM, haversine_m
+from kernels.match import bracket_reports
+from vessels.errors import ConfigError
+from vessels.events import Event
+from vessels.fusion import MatchResult
+from vessels.tracks import Tracks
+
+__all__ = ["DarkParams", "dark_detections", "dark_rendezvous", "detect", "enrich_gaps"]
+
+F64 = npt.NDArray[np.float64]
+ShoreFn = Callable[[npt.ArrayLike, npt.ArrayLike], F64]
+
+
+@dataclass(frozen=True)
+class DarkParams:
+    """Parameters of the imagery-based dark-vessel events (units in the names)."""
+
+    default_confidence: float = 0.7  # when the detector gives none
+    min_shore_km: float = 1.0  # Paolo et al. 2024: detections within 1 km of shore left out
+    full_shore_km: float = 5.0  # full weight from here on
+    max_distance_m: float = 1_000.0  # rendezvous: detection this close to the slow AIS vessel
+    max_speed_kn: float = 2.0  # GFW loitering speed
+    min_slow_h: float = 2.0  # slow this long around the image (half the RFMO 4 h loitering)
+    min_shore_nm: float = 20.0  # GFW loitering: >= 20 nm from shore
+    max_report_age_h: float = 3.0  # the slow vessel's position at image time must be fresh
+    min_gap_h: float = 6.0  # partner/gap attribution: AIS silent at least this long (GFW naive gap)
+    dark_max_speed_kn: float = 15.0  # reachability of a detection from a gap's ends
+    gap_score_boost: float = 0.5  # gap score s becomes 1 - (1 - s) * (1 - boost)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.default_confidence <= 1 or not 0 <= self.gap_score_boost <= 1:
+            raise ConfigError("default_confidence and gap_score_boost must be in [0, 1]")
+        if self.max_distance_m <= 0 or self.dark_max_speed_kn <= 0:
+            raise ConfigError("max_distance_m and dark_max_speed_kn must be > 0")
+
+
+def _default_shore(lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
+    from vessels.geo import distance_to_shore_km
+
+    return distance_to_shore_km(lat, lon)
+
+
+def _ms(ts: Any) -> int:
+    return int(ts.timestamp() * 1000)
+
+
+def _f(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def _unmatched(result: MatchResult) -> list[dict[str, Any]]:
+    rows = result.matches.to_pylist()
+    return [r for r in rows if r["mmsi"] is None]
+
+
+def dark_detections(
+    result: MatchResult, params: DarkParams | None = None, *, shore_km: ShoreFn | None = None
+) -> list[Event]:
+    """One ``dark_detection`` event per unmatched detection (``mmsi`` null)."""
+    p = params or DarkParams()
+    rows = _unmatched(result)
+    if not rows:
+        return []
+    shore = (shore_km or _default_shore)(
+        np.array([r["lat"] for r in rows]), np.array([r["lon"] for r in rows])
+    )
+    events = []
+    for r, km in zip(rows, shore.tolist(), strict=True):
+        conf = _f(r["confidence"])
+        conf_known = math.isfinite(conf)
+        c = conf if conf_known else p.default_confidence
+        reasons = []
+        f_conf = 0.2 + 0.8 * c
+        d = _f(r["nearest_ais_m"])
+        sig = _f(r["nearest_sigma_m"])
+        f_iso = 1.0
+        if r["nearest_mmsi"] is not None and not r["nearest_matched"] and math.isfinite(d):
+            # an AIS vessel that matched nothing is near: maybe this ship, badly placed
+            f_iso = 0.5 + 0.5 * (1.0 - math.exp(-0.5 * (d / max(sig, 1.0)) ** 2))
+            reasons.append(
+                f"an AIS vessel (MMSI {r['nearest_mmsi']}) that matched no detection is "
+                f"{d / 1000:.1f} km away: it may be this ship"
+            )
+        if not math.isfinite(km):
+            f_shore = 1.0
+        elif km < 0:
+            f_shore = 0.1
+            reasons.append("the detection is on land: probably not a vessel")
+        else:
+            span = max(p.full_shore_km - p.min_shore_km, 1e-9)
+            f_shore = float(np.clip(0.2 + 0.8 * (km - p.min_shore_km) / span, 0.2, 1.0))
+            if km < p.min_shore_km:
+                reasons.append(f"only {km:.1f} km from shore: could be a rock, pier or clutter")
+        score = float(np.clip(f_conf * f_iso * f_shore, 0.0, 1.0))
+        near = (
+            f"the nearest AIS vessel is {d / 1000:.1f} km away"
+            if math.isfinite(d)
+            else "no AIS vessel within reach"
+        )
+        reasons.insert(
+            0,
+            f"vessel seen by satellite imagery (scene {r['scene_id']}) with no AIS vessel to "
+            f"account for it; {near}",
+        )
+        t = _ms(r["t"])
+        events.append(
+            Event(
+                type="dark_detection",
+                mmsi=None,
+                start_ms=t,
+                end_ms=t,
+                lat=r["lat"],
+                lon=r["lon"],
+                score=score,
+                reasons=reasons,
+                evidence={
+                    "detection_id": r["detection_id"],
+                    "scene_id": r["scene_id"],
+                    "confidence": conf if conf_known else None,
+                    "length_m": _f(r["length_m"]),
+                    "nearest_ais_m": d,
+                    "nearest_mmsi": r["nearest_mmsi"],
+                    "nearest_ais_matched": r["nearest_matched"],
+                    "distance_from_shore_km": km,
+                    "score_parts": {"confidence": f_conf, "isolation": f_iso, "shore": f_shore},
+                },
+                id_key=str(r["detection_id"]),
+            )
+        )
+    return events
+
+
+def _slow_run(tracks: Tracks, seg: int, T: int, max_speed_kn: float) -> tuple[int, int]:
+    """Start and end (ms) of the run of slow reports of segment ``seg`` around time ``T``."""
+    a, b = int(tracks.seg_start[seg]), int(tracks.seg_start[seg + 1])
+    t = tracks.t[a:b]
+    sog = tracks.sog[a:b].astype(np.float64)
+    # speed per report: SOG when known, else implied from the neighbouring step
+    imp = np.full(b - a, np.nan)
+    if b - a >= 2:
+        d = np.array(
+            [
+                haversine_m(tracks.lat[i], tracks.lon[i], tracks.lat[i + 1], tracks.lon[i + 1])
+                for i in range(a, b - 1)
+            ]
+        )
+        dt = np.maximum(np.diff(t) / 1000.0, 1.0)
+        imp[:-1] = d / dt / KNOT_MS
+        imp[-1] = imp[-2]
+    speed = np.where(np.isfinite(sog), sog, imp)
+    slow = ~(speed >= max_speed_kn)  # NaN counts as slow: no evidence of movement
+    i = int(np.searchsorted(t, T, side="right")) - 1
+    i = min(max(i, 0), b - a - 1)
+    if not slow[i]:
+        j = min(i + 1, b - a - 1)
+        if not slow[j]:
+            return T, T
+        i = j
+    lo = i
+    while lo > 0 and slow[lo - 1]:
+        lo -= 1
+    hi = i
+    while hi < b - a - 1 and slow[hi + 1]:
+        hi += 1
+    return int(t[lo]), int(t[hi])
+
+
+@dataclass(frozen=True)
+class _GapCandidate:
+    seg: int
+    mmsi: int
+    t_off: int
+    t_on: int
+    ratio: float  # detour of the path via the detection over the reachable distance
+    off: tuple[float, float]
+    on: tuple[float, float]
+
+
+def _gap_candidates(
+    tracks: Tracks, T: int, lat: float, lon: float, p: DarkParams, exclude_seg: int = -1
+) -> list[_GapCandidate]:
+    """Segments silent for >= min_gap_h around T whose gap ends can both reach (lat, lon)."""
+    before, after = bracket_reports(tracks.seg_start, tracks.t, T)
+    ok = (before >= 0) & (after >= 0)
+    ok &= (tracks.t[np.maximum(after, 0)] - tracks.t[np.maximum(before, 0)]) >= p.min_gap_h * 3.6e6
+    out = []
+    v = p.dark_max_speed_kn * KNOT_MS
+    for k in np.flatnonzero(ok):
+        if k == exclude_seg:
+            continue
+        ib, ia = int(before[k]), int(after[k])
+        t0, t1 = int(tracks.t[ib]), int(tracks.t[ia])
+        d0 = haversine_m(tracks.lat[ib], tracks.lon[ib], lat, lon)
+        d1 = haversine_m(lat, lon, tracks.lat[ia], tracks.lon[ia])
+        if d0 > v * (T - t0) / 1000.0 or d1 > v * (t1 - T) / 1000.0:
+            continue
+        direct = haversine_m(tracks.lat[ib], tracks.lon[ib], tracks.lat[ia], tracks.lon[ia])
+        reach = max(v * (t1 - t0) / 1000.0, 1.0)
+        ratio = (d0 + d1 - direct) / reach  # 0 on the straight path, 1 at the edge of reach
+        out.append(
+            _GapCandidate(
+                int(k),
+                int(tracks.seg_mmsi[k]),
+                t0,
+                t1,
+                ratio,
+                (float(tracks.lat[ib]), float(tracks.lon[ib])),
+                (float(tracks.lat[ia]), float(tracks.lon[ia])),
+            )
+        )
+    out.sort(key=lambda c: (c.ratio, c.mmsi))
+    return out
+
+
+def dark_rendezvous(
+    result: MatchResult,
+    tracks: Tracks,
+    params: DarkParams | None = None,
+    *,
+    is_carrier: Callable[[int], bool] | None = None,
+    shore_km: ShoreFn | None = None,
+) -> list[Event]:
+    """Slow AIS vessels with an unmatched detection beside them at the image time."""
+    p = params or DarkParams()
+    dets = _unmatched(result)
+    if not dets:
+        return []
+    proj = result.projections.to_pylist()
+    by_scene: dict[str, list[dict[str, Any]]] = {}
+    for v in proj:
+        if v["speed_kn"] <= p.max_speed_kn and v["report_age_h"] <= p.max_report_age_h:
+            by_scene.setdefault(v["scene_id"], []).append(v)
+    # closest (vessel, detection) pairs per scene, one event per vessel and scene
+    best: dict[tuple[str, int], tuple[float, dict[str, Any], dict[str, Any]]] = {}
+    for d in dets:
+        for v in by_scene.get(d["scene_id"], []):
+            dist = haversine_m(d["lat"], d["lon"], v["lat"], v["lon"])
+            if dist > max(p.max_distance_m, 2.0 * v["sigma_m"]):
+                continue
+            key = (v["scene_id"], int(v["seg"]))
+            if key not in best or dist < best[key][0]:
+                best[key] = (dist, d, v)
+    if not best:
+        return []
+    items = sorted(best.values(), key=lambda x: (x[2]["scene_id"], x[2]["mmsi"]))
+    shore = (shore_km or _default_shore)(
+        np.array([x[2]["lat"] for x in items]), np.array([x[2]["lon"] for x in items])
+    )
+    events = []
+    for (dist, d, v), km in zip(items, shore.tolist(), strict=True):
+        if math.isfinite(km) and km * 1000.0 / METRES_PER_NM < p.min_shore_nm:
+            continue
+        T = _ms(d["t"])
+        start, end = _slow_run(tracks, int(v["seg"]), T, p.max_speed_kn)
+        if (end - start) / 3.6e6 < p.min_slow_h:
+            continue
+        mmsi = int(v["mmsi"])
+        carrier = bool(is_carrier(mmsi)) if is_carrier else False
+        partners = _gap_candidates(tracks, T, d["lat"], d["lon"], p, exclude_seg=int(v["seg"]))
+        partner = partners[0] if partners else None
+        conf = _f(d["confidence"])
+        c = conf if math.isfinite(conf) else p.default_confidence
+        score = 0.55 + 0.2 * c + 0.1 * (1.0 - dist / max(p.max_distance_m, dist, 1.0))
+        score += (0.1 if carrier else 0.0) + (0.05 if partner else 0.0)
+        reasons = [
+            f"{'carrier ' if carrier else ''}MMSI {mmsi} slow (< {p.max_speed_kn:g} kn) for "
+            f"{(end - start) / 3.6e6:.1f} h with a vessel seen by satellite imagery "
+            f"{dist:.0f} m away that broadcasts no AIS (detection {d['detection_id']})"
+        ]
+        if partner:
+            reasons.append(
+                f"MMSI {partner.mmsi} was silent on AIS from "
+                f"{(T - partner.t_off) / 3.6e6:.1f} h before to "
+                f"{(partner.t_on - T) / 3.6e6:.1f} h after the image and could have been there"
+            )
+        events.append(
+            Event(
+                type="dark_rendezvous",
+                mmsi=mmsi,
+                other_mmsi=None,  # the partner has no AIS identity at the image time
+                start_ms=min(start, T),
+                end_ms=max(end, T),
+                lat=d["lat"],
+                lon=d["lon"],
+                score=float(min(score, 1.0)),
+                reasons=reasons,
+                evidence={
+                    "detection_id": d["detection_id"],
+                    "scene_id": d["scene_id"],
+                    "image_time_ms": T,
+                    "distance_m": dist,
+                    "vessel_speed_kn": v["speed_kn"],
+                    "vessel_report_age_h": v["report_age_h"],
+                    "slow_hours": (end - start) / 3.6e6,
+                    "is_carrier": carrier,
+                    "detection_confidence": conf if math.isfinite(conf) else None,
+                    "detection_length_m": _f(d["length_m"]),
+                    "distance_from_shore_km": km,
+                    "partner_mmsi": partner.mmsi if partner else None,
+                    "partner_candidates": [c_.mmsi for c_ in partners[:5]],
+                },
+                id_key=str(d["detection_id"]),
+            )
+        )
+    return events
+
+
+def enrich_gaps(
+    gaps: Iterable[Event],
+    result: MatchResult,
+    tracks: Tracks,
+    params: DarkParams | None = None,
+) -> list[Event]:
+    """Gap events, those seen by imagery during the gap enriched (others returned unchanged).
+
+    A gap is seen when an unmatched detection taken during it is reachable at
+    ``dark_max_speed_kn`` from both the last report before and the first after; each detection
+    is given to at most one gap (the one it lies closest to the straight path of).
+    """
+    p = params or DarkParams()
+    gaps = list(gaps)
+    dets = _unmatched(result)
+    seg_of_mmsi: dict[int, list[int]] = {}
+    for k, m in enumerate(tracks.seg_mmsi.tolist()):
+        seg_of_mmsi.setdefault(int(m), []).append(k)
+    v = p.dark_max_speed_kn * KNOT_MS
+    cands: list[tuple[float, int, int]] = []  # ratio, gap index, detection index
+    for gi, g in enumerate(gaps):
+        if g.type != "gap" or g.mmsi is None:
+            continue
+        for di, d in enumerate(dets):
+            T = _ms(d["t"])
+            if not g.start_ms < T < g.end_ms:
+                continue
+            for k in seg_of_mmsi.get(int(g.mmsi), []):
+                a, b = int(tracks.seg_start[k]), int(tracks.seg_start[k + 1])
+                ib = a + int(np.searchsorted(tracks.t[a:b], T, side="right")) - 1
+                ia = ib + 1
+                if ib < a or ia >= b:
+                    continue
+                t0, t1 = int(tracks.t[ib]), int(tracks.t[ia])
+                d0 = haversine_m(tracks.lat[ib], tracks.lon[ib], d["lat"], d["lon"])
+                d1 = haversine_m(d["lat"], d["lon"], tracks.lat[ia], tracks.lon[ia])
+                if d0 > v * (T - t0) / 1000.0 or d1 > v * (t1 - T) / 1000.0:
+                    continue
+                direct = haversine_m(tracks.lat[ib], tracks.lon[ib], tracks.lat[ia], tracks.lon[ia])
+                ratio = (d0 + d1 - direct) / max(v * (t1 - t0) / 1000.0, 1.0)
+                cands.append((ratio, gi, di))
+    cands.sort()
+    used_g: set[int] = set()
+    used_d: set[int] = set()
+    out = list(gaps)
+    for ratio, gi, di in cands:
+        if gi in used_g or di in used_d:
+            continue
+        used_g.add(gi)
+        used_d.add(di)
+        g, d = gaps[gi], dets[di]
+        conf = _f(d["confidence"])
+        ev = dict(g.evidence)
+        ev["imagery"] = {
+            "detection_id": d["detection_id"],
+            "scene_id": d["scene_id"],
+            "image_time_ms": _ms(d["t"]),
+            "lat": d["lat"],
+            "lon": d["lon"],
+            "confidence": conf if math.isfinite(conf) else None,
+            "length_m": _f(d["length_m"]),
+            "path_detour_ratio": ratio,
+        }
+        out[gi] = replace(
+            g,
+            score=1.0 - (1.0 - g.score) * (1.0 - p.gap_score_boost),
+            reasons=[
+                *g.reasons,
+                f"seen by satellite imagery during the gap (detection {d['detection_id']}, "
+                f"scene {d['scene_id']}) where it could have been, with no AIS",
+            ],
+            evidence=ev,
+        )
+    return out
+
+
+def detect(
+    result: MatchResult,
+    tracks: Tracks,
+    params: DarkParams | None = None,
+    *,
+    gaps: Sequence[Event] = (),
+    is_carrier: Callable[[int], bool] | None = None,
+    shore_km: ShoreFn | None = None,
+) -> list[Event]:
+    """``dark_detection`` and ``dark_rendezvous`` events, plus ``gaps`` enriched by imagery."""
+    p = params or DarkParams()
+    events = dark_detections(result, p, shore_km=shore_km)
+    events += dark_rendezvous(result, tracks, p, is_carrier=is_carrier, shore_km=shore_km)
+    if gaps:
+        events += enrich_gaps(gaps, result, tracks, p)
+    return events
