@@ -11,6 +11,7 @@ Run: .venv/bin/python -m benchmarks.bench_pairs [--positions N] [--vessels V]
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import resource
 import time
@@ -56,10 +57,17 @@ def make_tracks(n_pos: int, n_vessels: int, seed: int = 7) -> tuple[Tracks, int]
     starts = np.arange(0, n + 1, per, dtype=np.int64)
     mm = (412_000_000 + np.arange(n_vessels)).astype(np.uint32)
     tr = Tracks(
-        mmsi=np.repeat(mm, per), seg=seg, t=t, lat=lat, lon=lon,
-        sog=np.full(n, np.nan, np.float32), cog=np.full(n, np.nan, np.float32),
-        receiver=np.full(n, -1, np.int32), is_sat=np.full(n, -1, np.int8),
-        seg_start=starts, seg_mmsi=mm,
+        mmsi=np.repeat(mm, per),
+        seg=seg,
+        t=t,
+        lat=lat,
+        lon=lon,
+        sog=np.full(n, np.nan, np.float32),
+        cog=np.full(n, np.nan, np.float32),
+        receiver=np.full(n, -1, np.int32),
+        is_sat=np.full(n, -1, np.int8),
+        seg_start=starts,
+        seg_mmsi=mm,
     )
     return tr, n_pairs
 
@@ -74,7 +82,7 @@ def peer_ckdtree(slot: np.ndarray, lat: np.ndarray, lon: np.ndarray, max_m: floa
     s = slot[order]
     bounds = np.flatnonzero(np.r_[True, s[1:] != s[:-1], True])
     total = 0
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         total += len(cKDTree(xyz[order[a:b]]).query_pairs(chord, output_type="ndarray"))
     return total
 
@@ -86,18 +94,20 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     tr, injected = make_tracks(args.positions, args.vessels)
-    print(f"data: {tr.n:,} positions, {tr.n_seg:,} vessels ({time.perf_counter() - t0:.1f} s to make)")
+    print(
+        f"data: {tr.n:,} positions, {tr.n_seg:,} vessels ({time.perf_counter() - t0:.1f} s to make)"
+    )
     # warm the JIT cache on a tiny input so compile time is not counted
     small, _ = make_tracks(20_000, 100)
     detect(small, None, EncounterParams(parallel=True))
     detect(small, None, EncounterParams(parallel=False))
     for parallel in (False, True):
         t1 = time.perf_counter()
-        offs, rseg, rt, rla, rlo, rsp, _ = resample_tracks(
+        _offs, rseg, rt, rla, rlo, _rsp, _ = resample_tracks(
             tr.t, tr.lat, tr.lon, tr.seg_start, 600_000, 3_600_000, parallel=parallel
         )
         t2 = time.perf_counter()
-        i, j, d = close_pairs(rt, rla, rlo, rseg, 500.0, parallel=parallel)
+        i, _j, _d = close_pairs(rt, rla, rlo, rseg, 500.0, parallel=parallel)
         t3 = time.perf_counter()
         tag = "parallel" if parallel else "serial  "
         print(

@@ -45,6 +45,7 @@ class DarkParams:
     default_confidence: float = 0.7  # when the detector gives none
     min_shore_km: float = 1.0  # Paolo et al. 2024: detections within 1 km of shore left out
     full_shore_km: float = 5.0  # full weight from here on
+    min_length_m: float = 15.0  # smaller detections are less often real vessels (SAR clutter)
     max_distance_m: float = 1_000.0  # rendezvous: detection this close to the slow AIS vessel
     max_speed_kn: float = 2.0  # GFW loitering speed
     min_slow_h: float = 2.0  # slow this long around the image (half the RFMO 4 h loitering)
@@ -97,7 +98,12 @@ def dark_detections(
         conf_known = math.isfinite(conf)
         c = conf if conf_known else p.default_confidence
         reasons = []
-        f_conf = 0.2 + 0.8 * c
+        # sharpened: mid confidences are mostly clutter (xView3 LOW/MEDIUM, simulator clutter)
+        f_conf = c**1.5
+        length = _f(r["length_m"])
+        if math.isfinite(length) and length < p.min_length_m:
+            f_conf *= 0.8
+            reasons.append(f"small ({length:.0f} m): SAR clutter is often this small")
         d = _f(r["nearest_ais_m"])
         sig = _f(r["nearest_sigma_m"])
         f_iso = 1.0
@@ -269,11 +275,12 @@ def dark_rendezvous(
                 best[key] = (dist, d, v)
     if not best:
         return []
-    items = sorted(best.values(), key=lambda x: (x[2]["scene_id"], x[2]["mmsi"]))
+    items = sorted(best.values(), key=lambda x: (x[1]["t"], x[2]["scene_id"], x[2]["mmsi"]))
     shore = (shore_km or _default_shore)(
         np.array([x[2]["lat"] for x in items]), np.array([x[2]["lon"] for x in items])
     )
-    events = []
+    events: list[Event] = []
+    seen_runs: dict[tuple[int, int], Event] = {}
     for (dist, d, v), km in zip(items, shore.tolist(), strict=True):
         if math.isfinite(km) and km * 1000.0 / METRES_PER_NM < p.min_shore_nm:
             continue
@@ -282,6 +289,11 @@ def dark_rendezvous(
         if (end - start) / 3.6e6 < p.min_slow_h:
             continue
         mmsi = int(v["mmsi"])
+        if (mmsi, start) in seen_runs:  # one event per slow run, the later images as evidence
+            seen_runs[(mmsi, start)].evidence.setdefault("more_detections", []).append(
+                d["detection_id"]
+            )
+            continue
         carrier = bool(is_carrier(mmsi)) if is_carrier else False
         partners = _gap_candidates(tracks, T, d["lat"], d["lon"], p, exclude_seg=int(v["seg"]))
         partner = partners[0] if partners else None
@@ -329,6 +341,7 @@ def dark_rendezvous(
                 id_key=str(d["detection_id"]),
             )
         )
+        seen_runs[(mmsi, start)] = events[-1]
     return events
 
 

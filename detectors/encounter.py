@@ -55,6 +55,9 @@ class EncounterParams:
     far_from_shore_km: float = 50.0  # 50 nm-ish: past the usual terrestrial/EEZ-coastal zone
     use_reported_sog: bool = True  # also require the reported SOG to be low (see below)
     sog_max_age_min: float = 30.0  # slots this close to a report vote in the median speed
+    # Each vessel must have been heard this often while close: otherwise the encounter is an
+    # interpolation artefact (detection-methods.md, pitfall 4), not something AIS showed.
+    min_reports: int = 3
     exclude_gear: bool = True  # GFW / Skylight leave buoys and gear out
     parallel: bool = False  # kernels on all cores (never inside dask tasks)
 
@@ -115,7 +118,7 @@ class EncounterStream:
         self.rs_lat: list[float] = []
         self.rs_lon: list[float] = []
         # resampled points of slots that other vessels may still fill
-        self.buf = np.zeros((0, 5))  # vid, t, lat, lon, speed
+        self.buf = np.zeros((0, 6))  # vid, t, lat, lon, speed, reports in (t - step, t]
         self.positions_seen = 0
 
     # -- vessel bookkeeping ------------------------------------------------------------------
@@ -209,7 +212,8 @@ class EncounterStream:
         rsp = self._with_reported_speed(rsp, rt, src, starts[rseg + 1] - 1, t, sog)
         rv = vids[rseg]
         keep = ~np.array(self.gear, dtype=bool)[rv] if rv.size else np.zeros(0, bool)
-        new = np.c_[rv[keep], rt[keep], rla[keep], rlo[keep], rsp[keep]]
+        nrep = _reports_per_slot(starts, t, rseg, rt, self.p.step_ms)
+        new = np.c_[rv[keep], rt[keep], rla[keep], rlo[keep], rsp[keep], nrep[keep]]
         self.buf = np.concatenate([self.buf, new]) if self.buf.size else new
         # Slot g is complete once no vessel can still interpolate it: its next report would be
         # at or after this chunk's last time, and interpolation spans at most max_interp_gap.
@@ -269,7 +273,7 @@ class EncounterStream:
         la = 0.5 * (cur[i, 2] + cur[j, 2])
         dl = (cur[j, 3] - cur[i, 3] + 540.0) % 360.0 - 180.0
         lo = (cur[i, 3] + 0.5 * dl + 540.0) % 360.0 - 180.0
-        cols = np.c_[d, cur[i, 4], cur[j, 4], la, lo]
+        cols = np.c_[d, cur[i, 4], cur[j, 4], la, lo, cur[i, 5], cur[j, 5]]
         cands = self.runs.feed(vid[i], vid[j], slot[i], cols, done_ms)
         return self._events(cands)
 
@@ -296,6 +300,8 @@ class EncounterStream:
         for k, (c, slots, v, med_sp, la, lo) in enumerate(stats):
             if not med_sp < self.p.max_median_speed_kn:
                 continue
+            if min(v[:, 5].sum(), v[:, 6].sum()) < self.p.min_reports:
+                continue  # an interpolation, not an observation
             if port_km[k] < self.p.min_port_distance_km:
                 continue
             out.append(
@@ -353,6 +359,25 @@ class EncounterStream:
             _registry(self.ctx),
             self.p,
         )
+
+
+def _reports_per_slot(
+    starts: npt.NDArray[np.int64],
+    t: npt.NDArray[np.int64],
+    rseg: npt.NDArray[np.int64],
+    rt: npt.NDArray[np.int64],
+    step: int,
+) -> npt.NDArray[np.float64]:
+    """Number of reports of each resampled point's segment in (slot - step, slot]."""
+    if rt.size == 0:
+        return np.zeros(0)
+    seg_of_row = np.repeat(np.arange(starts.size - 1), np.diff(starts))
+    t0 = min(int(t.min()), int(rt.min())) - step
+    span = max(int(t.max()), int(rt.max())) - t0 + 1
+    key = seg_of_row * span + (t - t0)  # sorted: rows are by (segment, time)
+    hi = np.searchsorted(key, rseg * span + (rt - t0), side="right")
+    lo = np.searchsorted(key, rseg * span + (rt - step - t0), side="right")
+    return (hi - lo).astype(np.float64)
 
 
 def detect(

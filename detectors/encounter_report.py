@@ -69,12 +69,17 @@ def describe(
         fa, fb = fb, fa  # the carrier first: it is the vessel the event is about
     transship = (fa["is_carrier"] and fb["is_fishing"]) or (fb["is_carrier"] and fa["is_fishing"])
     carrier = fa["is_carrier"] or fb["is_carrier"]
+    # Two fishing vessels side by side are usually working together (pair trawling, gear
+    # handling): GFW does not publish fishing-fishing meetings as encounters.
+    both_fishing = fa["is_fishing"] and fb["is_fishing"] and not carrier
     duration_h = (c.end_ms - c.start_ms) / 3_600_000.0
     shore = max(0.0, shore_km) if math.isfinite(shore_km) else 0.0
     far = min(1.0, shore / p.far_from_shore_km) if p.far_from_shore_km > 0 else 1.0
     score = 0.55 + (0.25 if transship else 0.12 if carrier else 0.0)
     score += 0.1 * far + 0.05 * min(1.0, max(0.0, duration_h - p.min_duration_h) / 10.0)
     score = float(min(0.99, score))
+    if both_fishing:
+        score = min(score, 0.4)
     med_d = float(np.median(v[:, 0]))
     close_h = slots.size * p.step_ms / 3_600_000.0
     reasons = [
@@ -90,6 +95,10 @@ def describe(
         )
     elif carrier:
         reasons.append("One of the vessels is a listed carrier (reefer).")
+    elif both_fishing:
+        reasons.append(
+            "Both are fishing vessels: often pair fishing or gear handling, so scored low."
+        )
     if c.n_runs > 1:
         reasons.append(f"Merged from {c.n_runs} close periods less than {p.merge_gap_h:g} h apart.")
     sa, sb = v[:, 1], v[:, 2]
@@ -101,6 +110,8 @@ def describe(
         "duration_h": duration_h,
         "close_h": close_h,
         "points": int(slots.size),
+        "reports_a": int(v[:, 5].sum()),
+        "reports_b": int(v[:, 6].sum()),
         "resample_step_min": p.resample_step_min,
         "n_runs": c.n_runs,
         "distance_from_shore_km": shore_km,

@@ -23,9 +23,11 @@ def invalid_mmsi_reason(mmsi: int) -> tuple[str, str] | None:
     s = str(mmsi)
     if mmsi in _PLACEHOLDERS or (len(s) == 9 and len(set(s)) == 1):
         return "placeholder", f"MMSI {mmsi} is a placeholder number, not an assigned identity."
+    if mmsi_kind(mmsi) == "coast_station":
+        return None  # 00MIDxxxx: a base station, whose type 4 reports carry a position
     if mmsi < 100_000_000 or mmsi > 999_999_999:
         return "not_9_digits", (
-            f"MMSI {mmsi} has fewer or more than 9 digits (or is a group/coast-station number), "
+            f"MMSI {mmsi} has fewer or more than 9 digits (or is a group call number), "
             "which no ship should transmit."
         )
     kind = mmsi_kind(mmsi)

@@ -19,8 +19,9 @@ __all__ = ["PairCandidate", "PairRuns"]
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
-#: Per-slot columns kept for each run: distance (m), speed of a and b (kn), midpoint lat/lon.
-COLUMNS = ("dist_m", "speed_a_kn", "speed_b_kn", "lat", "lon")
+#: Per-slot columns kept for each run: distance (m), speed of a and b (kn), midpoint lat/lon,
+#: reports of a and b received in the slot.
+COLUMNS = ("dist_m", "speed_a_kn", "speed_b_kn", "lat", "lon", "reports_a", "reports_b")
 
 
 @dataclass

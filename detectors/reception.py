@@ -9,12 +9,13 @@ memory stays bounded and the result equals the batch one.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from kernels.cellhour import HOUR_MS, HOURS, T0_MS, cell_index, cellhour_keys
+from kernels.cellhour import HOUR_MS, HOURS, T0_MS, cell_index, cellhour_runs
 from vessels.tracks import Tracks
 
 __all__ = ["DAY_MS", "HOUR_MS", "CellHourCounts", "bucket_of"]
@@ -34,7 +35,7 @@ def _reduce(keys: I64, pos: I64, sat: I64, ves: I64) -> tuple[I64, I64, I64, I64
     if keys.size == 0:
         z = np.zeros(0, np.int64)
         return z, z, z, z
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)
     k = keys[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     return (
@@ -72,18 +73,25 @@ class CellHourCounts:
         """Counts of ``tracks`` (only rows where ``rows`` is true, when given)."""
         if tracks.n == 0:
             return cls.empty(cell_deg, bucket_ms)
-        keys, first = cellhour_keys(
-            tracks.lat, tracks.lon, tracks.t, tracks.seg_start, float(cell_deg), int(bucket_ms)
+        mask = np.ones(tracks.n, np.bool_) if rows is None else np.asarray(rows, np.bool_)
+        runs = cellhour_runs(
+            tracks.lat,
+            tracks.lon,
+            tracks.t,
+            tracks.is_sat,
+            tracks.seg_start,
+            float(cell_deg),
+            int(bucket_ms),
+            mask,
         )
-        sat = (tracks.is_sat == 1).astype(np.int64)
-        one = np.ones(tracks.n, np.int64)
-        ves = first.astype(np.int64)
-        if rows is not None:
-            keys, one, sat, ves = keys[rows], one[rows], sat[rows], ves[rows]
-        k, p, s, v = _reduce(keys, one, sat, ves)
+        k, p, s, v = _reduce(*runs)
         return cls(cell_deg, bucket_ms, k, p, s, v)
 
     def merged(self, other: CellHourCounts) -> CellHourCounts:
+        if other.keys.size == 0:
+            return self
+        if self.keys.size == 0:
+            return other
         k, p, s, v = _reduce(
             np.r_[self.keys, other.keys],
             np.r_[self.positions, other.positions],
@@ -120,11 +128,17 @@ class CellHourCounts:
         h1 = np.clip(np.maximum(np.asarray(h1, np.int64), h0), 0, HOURS)
         a = np.searchsorted(self.keys, cells * HOURS + h0, side="left")
         b = np.searchsorted(self.keys, cells * HOURS + h1, side="left")
-        out = []
-        for arr in (self.positions, self.sat, self.vessels):
-            cs = np.r_[0, np.cumsum(arr)]
-            out.append(cs[b] - cs[a])
+        cs = self._prefix
+        out = cs[:, b] - cs[:, a]
         return out[0], out[1], out[2]
+
+    @functools.cached_property
+    def _prefix(self) -> npt.NDArray[np.int64]:
+        """Prefix sums of (positions, sat, vessels), shape (3, n + 1): range sums in O(1)."""
+        cs = np.zeros((3, self.keys.size + 1), np.int64)
+        for i, arr in enumerate((self.positions, self.sat, self.vessels)):
+            np.cumsum(arr, out=cs[i, 1:])
+        return cs
 
     def first_last(self, cells: I64, h0: I64, h1: I64) -> tuple[I64, I64]:
         """First and last bucket in [h0, h1) of each cell with any report; -1 when none."""

@@ -247,18 +247,26 @@ def merge_positions(
         shared = set()
     # --- receiver-hours that share nothing: the AIS second field alone
     rh_all = pd.DataFrame({"r": recv, "h": hour_of, "res": resid}).dropna()
+
+    def offset_of(vals: npt.NDArray[np.float64]) -> float | None:
+        m = float(np.median(vals))
+        concentrated = np.mean(np.abs(vals - m) <= 5.0) >= 0.6  # a real offset, not noise
+        return m if abs(m) > p.ais_second_max_residual_s and concentrated else None
+
     if len(rh_all):
-        g = rh_all.groupby(["r", "h"], sort=True)["res"]
-        med = g.median()
-        cnt = g.size()
-        for (r, h), m in med.items():
-            if (r, h) in shared or cnt[(r, h)] < p.min_ais_second_reports:
+        # an hour with few reports inherits its receiver's judgement over the whole input
+        whole = {
+            int(r): offset_of(g.to_numpy())
+            for r, g in rh_all.groupby("r")["res"]
+            if len(g) >= p.min_ais_second_reports
+        }
+        for (r, h), g in rh_all.groupby(["r", "h"], sort=True)["res"]:
+            if (r, h) in shared:
                 continue
-            if abs(m) <= p.ais_second_max_residual_s:
-                continue
-            vals = rh_all["res"][(rh_all["r"] == r) & (rh_all["h"] == h)].to_numpy()
-            if np.mean(np.abs(vals - m) <= 5.0) >= 0.6:  # concentrated: a real offset
-                flags.append((int(r), int(h), float(m), 0, "ais_second"))
+            vals = g.to_numpy()
+            off = offset_of(vals) if len(vals) >= p.min_ais_second_reports else whole.get(int(r))
+            if off is not None:
+                flags.append((int(r), int(h), off, 0, "ais_second"))
 
     # --- apply: correct / drop / keep
     keep = np.ones(n, dtype=bool)

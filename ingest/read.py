@@ -61,7 +61,7 @@ def _read_nmea(
     static, no_time_s = nmea.static_table(res)
     st = _nmea_stats(res, no_time_p + no_time_s)
     st.formats["nmea"] = 1
-    if st.lines and not positions.num_rows and not static.num_rows and not st.messages:
+    if not positions.num_rows and not static.num_rows and not st.sentences:
         raise InputError(
             f"no AIS sentences found in {st.lines:,} lines (rejects: {st.rejects}); "
             "is this an NMEA AIS file?",

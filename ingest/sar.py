@@ -390,10 +390,10 @@ def read_detections(
         path = Path(p)
         if not path.is_file():
             raise InputError("no such file", str(path))
-        df, scenes = _read_frame(path)
+        df, file_scenes = _read_frame(path)
         stats.files[path.name] = len(df)
         stats.rows += len(df)
-        scene_rows.extend(_scene_rows(scenes, path))
+        scene_rows.extend(_scene_rows(file_scenes, path))
         if len(df):
             parts.append(_detections_part(df, path, mapping, stats))
     if not parts and not scene_rows:
@@ -453,11 +453,15 @@ def read_detections(
     if stats.accepted + sum(stats.rejects.values()) != stats.rows:
         raise SchemaError("internal: detection rows not all accounted for")  # pragma: no cover
 
-    k = det["keep"].astype(bool) if parts else np.zeros(0, dtype=bool)
-    order = np.lexsort((det["detection_id"][k].astype(str), det["t"][k])) if parts else np.empty(0)
+    kept = det["keep"].astype(bool) if parts else np.zeros(0, dtype=bool)
+    order = (
+        np.lexsort((det["detection_id"][kept].astype(str), det["t"][kept]))
+        if parts
+        else np.empty(0, dtype=np.int64)
+    )
 
-    def sel(name: str) -> np.ndarray:
-        return det[name][k][order] if parts else np.empty(0)
+    def sel(name: str) -> npt.NDArray[Any]:
+        return det[name][kept][order] if parts else np.empty(0)
 
     detections = pa.table(
         {

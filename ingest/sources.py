@@ -127,13 +127,13 @@ def sniff_format(src: Source) -> str:
     if b"VDM," in head or b"VDO," in head or b"$PGHP" in head:
         return "nmea"
     text = head.decode("utf-8", "replace")
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    if "," in first or ";" in first or "\t" in first:
-        return "csv"
     if head.count(b"\x00") > len(head) // 100 or text.count("\ufffd") > len(text) // 20:
         raise InputError(
             "binary content that is neither NMEA text, CSV nor Parquet "
             "(compressed? name it .gz, .xz, .bz2 or .zip)",
             src.name,
         )
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if "," in first or ";" in first or "\t" in first:
+        return "csv"
     return "nmea"  # text without sentences: the decoder counts every line as a reject

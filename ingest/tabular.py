@@ -75,7 +75,7 @@ def _num(df: pd.DataFrame, field: str) -> npt.NDArray[np.float64]:
     if field not in df:
         return np.full(len(df), np.nan)
     col = df[field]
-    if col.dtype == object or str(col.dtype).startswith("string"):
+    if col.dtype == object or pd.api.types.is_string_dtype(col):
         col = col.astype(str).str.replace(r"^IMO", "", regex=True)
     return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 

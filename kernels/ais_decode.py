@@ -251,11 +251,14 @@ def _pghp(buf, p, e, cnt, pos, sta, pg, commas):
                 if row < 0:
                     continue
                 local = row - base[kind]
-                if local >= 0:
-                    out = pos if kind == 0 else sta
-                    out[1][local] = t
-                    out[10 if kind == 0 else 14][local] = sat
-                    out[13 if kind == 0 else 15][local] = 1
+                if local >= 0 and kind == 0:
+                    pos[1][local] = t
+                    pos[10][local] = sat
+                    pos[13][local] = 1
+                elif local >= 0:
+                    sta[1][local] = t
+                    sta[14][local] = sat
+                    sta[15][local] = 1
                 elif nfix[0] < fixes.shape[0]:  # a row of an earlier chunk: the caller fixes it
                     fixes[nfix[0], 0] = kind
                     fixes[nfix[0], 1] = row
@@ -331,7 +334,14 @@ def _prefix_time(buf, p, e):
 def _slot_find(pend, keyf, keyg):
     pk_active, pk_keyf, pk_keyg = pend[0], pend[1], pend[2]
     for s in range(pk_active.shape[0]):
-        if pk_active[s] != 0 and (pk_keyf[s] == keyf or (keyg >= 0 and pk_keyg[s] == keyg)):
+        if pk_active[s] == 0:
+            continue
+        # Two tag block groups tell messages apart even when their NMEA fields are equal
+        # (satellite feeds leave the sequence id empty); otherwise the NMEA fields decide.
+        if keyg >= 0 and pk_keyg[s] >= 0:
+            if pk_keyg[s] == keyg:
+                return s
+        elif pk_keyf[s] == keyf:
             return s
     return -1
 

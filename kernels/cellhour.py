@@ -75,3 +75,32 @@ def cellhour_keys(lat, lon, t, seg_start, cell_deg, bucket_ms):
                     buf[nb] = cell
                     nb += 1
     return keys, first
+
+
+@njit
+def cellhour_runs(lat, lon, t, is_sat, seg_start, cell_deg, bucket_ms, rows):
+    """Counts per run of equal consecutive keys among the rows where ``rows`` is True.
+
+    Returns (keys, positions, satellite positions, vessels); a key may appear in several runs
+    (the caller sums them). Tracks are sorted by (segment, time), so runs are long and the
+    sort that follows works on far fewer items than positions.
+    """
+    keys, first = cellhour_keys(lat, lon, t, seg_start, cell_deg, bucket_ms)
+    n = keys.shape[0]
+    ok = np.empty(n, dtype=np.int64)
+    op = np.zeros(n, dtype=np.int64)
+    os_ = np.zeros(n, dtype=np.int64)
+    ov = np.zeros(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if not rows[i]:
+            continue
+        if m == 0 or ok[m - 1] != keys[i]:
+            ok[m] = keys[i]
+            m += 1
+        op[m - 1] += 1
+        if is_sat[i] == 1:
+            os_[m - 1] += 1
+        if first[i]:
+            ov[m - 1] += 1
+    return ok[:m].copy(), op[:m].copy(), os_[:m].copy(), ov[:m].copy()

@@ -68,6 +68,31 @@ def project_one(
             lo = mid + 1
         else:
             hi = mid
+    return project_at(
+        t, lat, lon, sog, cog, a, b, lo, T, max_interp_gap_ms, max_extrap_ms, sigma0_m,
+        growth_kn, growth_frac, unknown_speed_kn,
+    )  # fmt: skip
+
+
+@njit
+def project_at(
+    t,
+    lat,
+    lon,
+    sog,
+    cog,
+    a,
+    b,
+    lo,
+    T,
+    max_interp_gap_ms,
+    max_extrap_ms,
+    sigma0_m,
+    growth_kn,
+    growth_frac,
+    unknown_speed_kn,
+):
+    """:func:`project_one` given ``lo``, the first row of ``a:b`` with ``t > T``."""
     ib = lo - 1  # last report at or before T (may be < a)
     ia = lo  # first report after T (may be == b)
     if ib >= a and ia < b and t[ia] - t[ib] <= max_interp_gap_ms:
@@ -139,6 +164,55 @@ def _in_box(plat, plon, lat0, lon0, half_dlat, half_dlon, margin_m):
     return abs(wrap_lon(plon - lon0)) <= half_dlon + m_deg / c
 
 
+@njit
+def _walk_segment(
+    k, emit, out_j, seg_start, t, lat, lon, sog, cog, scene_t, scene_order, scene_lat0,
+    scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms, sigma0_m,
+    growth_kn, growth_frac, unknown_speed_kn, n_sigma, max_radius_m, o_scene, o_seg, o_lat,
+    o_lon, o_sig, o_dt, o_meth, o_spd, o_row,
+):  # fmt: skip
+    """Scenes in time order against one segment, with a pointer that only moves forward (the
+    segment's rows stay in cache). Counts placements, and writes them when ``emit``."""
+    a = seg_start[k]
+    b = seg_start[k + 1]
+    c = 0
+    if b <= a:
+        return c
+    lo = a
+    t_first = t[a] - max_extrap_ms
+    t_last = t[b - 1] + max_extrap_ms
+    for q in range(scene_order.shape[0]):
+        s = scene_order[q]
+        T = scene_t[s]
+        if T < t_first:
+            continue
+        if T > t_last:
+            break
+        while lo < b and t[lo] <= T:
+            lo += 1
+        ok, plat, plon, sig, dt, meth, spd, row = project_at(
+            t, lat, lon, sog, cog, a, b, lo, T, max_interp_gap_ms, max_extrap_ms, sigma0_m,
+            growth_kn, growth_frac, unknown_speed_kn,
+        )  # fmt: skip
+        if ok and _in_box(
+            plat, plon, scene_lat0[s], scene_lon0[s], scene_half_dlat[s], scene_half_dlon[s],
+            min(n_sigma * sig, max_radius_m),
+        ):  # fmt: skip
+            if emit:
+                j = out_j + c
+                o_scene[j] = s
+                o_seg[j] = k
+                o_lat[j] = plat
+                o_lon[j] = plon
+                o_sig[j] = sig
+                o_dt[j] = dt
+                o_meth[j] = meth
+                o_spd[j] = spd
+                o_row[j] = row
+            c += 1
+    return c
+
+
 @njit_parallel
 def project_to_scenes(
     seg_start,
@@ -164,30 +238,26 @@ def project_to_scenes(
     """Every (scene, segment) whose projection at the scene time falls in the scene's box.
 
     The box is the scene's lat/lon half-extents around its centre, widened by the vessel's
-    search radius ``min(n_sigma * sigma, max_radius_m)``. Output arrays sorted by scene, then
-    segment: scene, seg, lat, lon, sigma_m, dt_ms, method, speed_kn, row.
+    search radius ``min(n_sigma * sigma, max_radius_m)``. Output arrays in segment order:
+    scene, seg, lat, lon, sigma_m, dt_ms, method, speed_kn, row.
     """
-    n_scene = scene_t.shape[0]
     n_seg = seg_start.shape[0] - 1
-    counts = np.zeros(n_scene, dtype=np.int64)
-    for s in prange(n_scene):
-        c = 0
-        for k in range(n_seg):
-            ok, plat, plon, sig, dt, meth, spd, row = project_one(
-                t, lat, lon, sog, cog, seg_start[k], seg_start[k + 1], scene_t[s],
-                max_interp_gap_ms, max_extrap_ms, sigma0_m, growth_kn, growth_frac,
-                unknown_speed_kn,
-            )  # fmt: skip
-            if ok and _in_box(
-                plat, plon, scene_lat0[s], scene_lon0[s], scene_half_dlat[s],
-                scene_half_dlon[s], min(n_sigma * sig, max_radius_m),
-            ):  # fmt: skip
-                c += 1
-        counts[s] = c
-    offs = np.zeros(n_scene + 1, dtype=np.int64)
-    for s in range(n_scene):
-        offs[s + 1] = offs[s] + counts[s]
-    n = offs[n_scene]
+    order = np.argsort(scene_t, kind="mergesort")
+    counts = np.zeros(n_seg, dtype=np.int64)
+    e_i = np.empty(0, dtype=np.int64)
+    e_f = np.empty(0, dtype=np.float64)
+    e_b = np.empty(0, dtype=np.int8)
+    for k in prange(n_seg):
+        counts[k] = _walk_segment(
+            k, False, 0, seg_start, t, lat, lon, sog, cog, scene_t, order, scene_lat0,
+            scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms,
+            sigma0_m, growth_kn, growth_frac, unknown_speed_kn, n_sigma, max_radius_m,
+            e_i, e_i, e_f, e_f, e_f, e_i, e_b, e_f, e_i,
+        )  # fmt: skip
+    offs = np.zeros(n_seg + 1, dtype=np.int64)
+    for k in range(n_seg):
+        offs[k + 1] = offs[k] + counts[k]
+    n = offs[n_seg]
     o_scene = np.empty(n, dtype=np.int64)
     o_seg = np.empty(n, dtype=np.int64)
     o_lat = np.empty(n, dtype=np.float64)
@@ -197,28 +267,13 @@ def project_to_scenes(
     o_meth = np.empty(n, dtype=np.int8)
     o_spd = np.empty(n, dtype=np.float64)
     o_row = np.empty(n, dtype=np.int64)
-    for s in prange(n_scene):
-        j = offs[s]
-        for k in range(n_seg):
-            ok, plat, plon, sig, dt, meth, spd, row = project_one(
-                t, lat, lon, sog, cog, seg_start[k], seg_start[k + 1], scene_t[s],
-                max_interp_gap_ms, max_extrap_ms, sigma0_m, growth_kn, growth_frac,
-                unknown_speed_kn,
-            )  # fmt: skip
-            if ok and _in_box(
-                plat, plon, scene_lat0[s], scene_lon0[s], scene_half_dlat[s],
-                scene_half_dlon[s], min(n_sigma * sig, max_radius_m),
-            ):  # fmt: skip
-                o_scene[j] = s
-                o_seg[j] = k
-                o_lat[j] = plat
-                o_lon[j] = plon
-                o_sig[j] = sig
-                o_dt[j] = dt
-                o_meth[j] = meth
-                o_spd[j] = spd
-                o_row[j] = row
-                j += 1
+    for k in prange(n_seg):
+        _walk_segment(
+            k, True, offs[k], seg_start, t, lat, lon, sog, cog, scene_t, order, scene_lat0,
+            scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms,
+            sigma0_m, growth_kn, growth_frac, unknown_speed_kn, n_sigma, max_radius_m,
+            o_scene, o_seg, o_lat, o_lon, o_sig, o_dt, o_meth, o_spd, o_row,
+        )  # fmt: skip
     return o_scene, o_seg, o_lat, o_lon, o_sig, o_dt, o_meth, o_spd, o_row
 
 

@@ -138,3 +138,42 @@ def segment_starts(mmsi, seg_local):
             c += 1
     starts[count] = n
     return starts
+
+
+@njit
+def sort_by_mmsi_time(mmsi, t):
+    """Permutation sorting rows by (mmsi, t), stable (equal to ``np.lexsort((t, mmsi))``).
+
+    A two-pass LSD radix sort on the 32-bit MMSI (linear, stable), then each MMSI's rows are
+    put in time order only where they are not already: feeds are mostly time-ordered, so this
+    is far cheaper than a comparison sort of n rows.
+    """
+    n = mmsi.shape[0]
+    idx = np.arange(n)
+    tmp = np.empty(n, dtype=np.int64)
+    for shift in (0, 16):
+        counts = np.zeros(65537, dtype=np.int64)
+        for i in range(n):
+            counts[((mmsi[idx[i]] >> shift) & 0xFFFF) + 1] += 1
+        for k in range(1, 65537):
+            counts[k] += counts[k - 1]
+        for i in range(n):
+            k = (mmsi[idx[i]] >> shift) & 0xFFFF
+            tmp[counts[k]] = idx[i]
+            counts[k] += 1
+        idx, tmp = tmp, idx
+    a = 0
+    while a < n:
+        b = a + 1
+        ordered = True
+        while b < n and mmsi[idx[b]] == mmsi[idx[a]]:
+            if t[idx[b]] < t[idx[b - 1]]:
+                ordered = False
+            b += 1
+        if not ordered:
+            sub = idx[a:b].copy()
+            o = np.argsort(t[sub], kind="mergesort")
+            for j in range(b - a):
+                idx[a + j] = sub[o[j]]
+        a = b
+    return idx

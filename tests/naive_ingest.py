@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import math
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ def nmea_checksum(body: str) -> int:
 
 
 def civil_ms(y: int, mo: int, d: int, h: int, mi: int, s: int, ms: int) -> int:
-    return int(datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=UTC).timestamp() * 1000)
+    delta = datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return delta // timedelta(milliseconds=1)
 
 
 def read_lines(path: Path) -> list[bytes]:

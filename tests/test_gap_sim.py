@@ -35,7 +35,9 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[int]]:
 
 
 @pytest.mark.parametrize("typ", TYPES)
-def test_precision_and_recall_on_simulated_scenarios(scored: dict[str, list[int]], typ: str) -> None:
+def test_precision_and_recall_on_simulated_scenarios(
+    scored: dict[str, list[int]], typ: str
+) -> None:
     tp, fp, fn = scored[typ]
     assert tp >= 10  # the scenarios hold enough events for the numbers to mean something
     assert tp / (tp + fp) >= 0.95

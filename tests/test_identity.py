@@ -49,7 +49,7 @@ def _scene() -> list[tuple[int, int, float, float]]:
     rows += g
     rows += _ship(NORMAL, 10.0, 179.95, T0, 10.0, 14.0, 120)  # crosses the antimeridian
     rows += _ship(123_456_789, 5.0, 100.0, T0, 2.0, 5.0, 300)
-    rows += _ship(2_345_678, 5.1, 100.0, T0, 2.0, 5.0, 300)
+    rows += _ship(41_234_567, 5.1, 100.0, T0, 2.0, 5.0, 300)
     rows += _ship(RENAMED, 0.0, 0.5, T0, 2.0, 5.0, 300)
     return rows
 
@@ -108,7 +108,7 @@ def test_invalid_mmsis_and_identity_changes() -> None:
     tracks, _ = build_tracks(_positions(_scene()))
     ev = _by_kind(detect(tracks, _registry()))
     inv = {e.mmsi: e for e in ev["invalid_mmsi"]}
-    assert set(inv) == {123_456_789, 2_345_678}
+    assert set(inv) == {123_456_789, 41_234_567}
     assert inv[123_456_789].evidence["check"] == "placeholder"
     assert all(e.score < 0.5 for e in inv.values())
     ch = ev["identity_change"]
@@ -117,10 +117,10 @@ def test_invalid_mmsis_and_identity_changes() -> None:
     assert ch[0].score >= 0.5
     assert "GAMMA" in ch[0].reasons[0]
     # with class B known, invalid numbers score lower still
-    s = IdentityStream(SimpleNamespace(registry=None, class_b={2_345_678}))
+    s = IdentityStream(SimpleNamespace(registry=None, class_b={41_234_567}))
     s.update(tracks)
     low = {e.mmsi: e.score for e in s.flush() if e.evidence["kind"] == "invalid_mmsi"}
-    assert low[2_345_678] < inv[2_345_678].score
+    assert low[41_234_567] < inv[41_234_567].score
 
 
 @pytest.mark.parametrize(
@@ -134,6 +134,8 @@ def test_invalid_mmsis_and_identity_changes() -> None:
         (992_351_001, None),
         (970_123_456, None),
         (1_000_000_000, "not_9_digits"),
+        (3_669_881, None),
+        (12_345_678, "placeholder"),
     ],
 )
 def test_invalid_mmsi_rules(mmsi: int, code: str | None) -> None:

@@ -57,18 +57,20 @@ def test_outputs_complete_and_ranked(result: tuple[PipelineResult, Path]) -> Non
     assert len(rows) == 6  # every vessel, flagged or not
     scores = [float(r["risk_score"]) for r in rows]
     assert scores == sorted(scores, reverse=True)
-    assert [int(r["mmsi"]) for r in rows[:4]] == [ENC_A, ENC_B, GAP, LOIT]
+    # gap 0.8 x 0.9 > encounter 0.8 x 0.8 (both vessels) > loitering 0.8 x 0.6
+    assert [int(r["mmsi"]) for r in rows[:4]] == [GAP, ENC_A, ENC_B, LOIT]
     top = rows[0]
-    assert top["n_encounter"] == "1" and "encounter" in top["top_reasons"]
+    assert top["n_gap"] == "1" and "AIS gap" in top["top_reasons"]
+    assert float(top["risk_score"]) == pytest.approx(0.72)
     assert top["flag"].startswith("ES") and top["ship_type"] == "Fishing"
     assert rows[-1]["risk_score"] == "0.0000" and rows[-1]["top_reasons"] == ""
     pt = pq.read_table(out / "vessels.parquet")
     assert pt.column("mmsi").to_pylist() == [int(r["mmsi"]) for r in rows]
-    assert pt.column("name").to_pylist()[0] == EVIL_CSV  # data files keep the true text
+    assert pt.column("name").to_pylist()[:2] == [EVIL_HTML, EVIL_CSV]  # data keeps true text
     summary = json.loads((out / "summary.json").read_text())
     assert summary["counts"]["flagged_vessels"] == 4
     assert summary["counts"]["events_by_type"]["dark_detection"] == 1
-    assert summary["parameters"]["scoring"]["weight_gap"] == 0.6
+    assert summary["parameters"]["scoring"]["weight_gap"] == 0.8
     assert summary["software"]["name"] == "vessels" and "run_time_s" in summary
 
 
@@ -147,11 +149,11 @@ def test_no_positions_is_a_clear_error() -> None:
 
 def test_scoring_config_changes_ranking(tmp_path: Path) -> None:
     p = _pipeline()
-    cfg = {"scoring": {"weight_encounter": 0.1}}
+    cfg = {"scoring": {"weight_gap": 0.1}}
     p2 = run_pipeline(positions_table(n_vessels=6, gap_mmsi=GAP), None, events=p.events, config=cfg)
     summary = _write(p2, tmp_path / "o", cfg)
-    assert summary["top_vessels"][0]["mmsi"] == GAP
-    assert summary["parameters"]["scoring"]["weight_encounter"] == 0.1
+    assert summary["top_vessels"][0]["mmsi"] == ENC_A
+    assert summary["parameters"]["scoring"]["weight_gap"] == 0.1
 
 
 # --- the command line ----------------------------------------------------------------------

@@ -100,13 +100,16 @@ def test_report_in_chromium(report: Path, artifacts: Path) -> None:
             assert EVIL_HTML in names and EVIL_CSV in names  # shown as text, not markup
             assert page.evaluate("document.querySelectorAll('img').length") == 0
 
-            # sort by MMSI then by risk (descending)
+            # sort by MMSI (ascending, then descending on a second click), then by risk
             page.click("#vessel-table th button[data-key='mmsi']")
             first = page.locator("#vessel-table tbody tr").first.get_attribute("data-mmsi")
             assert first == "224000001"
+            page.click("#vessel-table th button[data-key='mmsi']")
+            first = page.locator("#vessel-table tbody tr").first.get_attribute("data-mmsi")
+            assert first == "224000004"
             page.click("#vessel-table th button[data-key='score']")
             first = page.locator("#vessel-table tbody tr").first.get_attribute("data-mmsi")
-            assert first in ("224000002", "224000003")
+            assert first == "224000001"  # the 0.9 gap scores highest
 
             # click the vessel with the hostile name: its gap event, evidence and history show
             page.click("#vessel-table tbody tr[data-mmsi='224000001']")
@@ -120,6 +123,12 @@ def test_report_in_chromium(report: Path, artifacts: Path) -> None:
             assert "active" in (items.first.get_attribute("class") or "")
             hist = page.locator("#history tbody tr")
             assert hist.count() == 2 and EVIL_HTML in (hist.nth(1).text_content() or "")
+
+            # an encounter links to its partner vessel
+            page.click("#vessel-table tbody tr[data-mmsi='224000002']")
+            page.click("#event-list button.link")
+            assert page.locator("#detail").get_attribute("data-mmsi") == "224000003"
+            assert "224000003" in (page.locator("#detail-title").text_content() or "")
 
             # map interactions keep working
             page.click("#zoom-in")

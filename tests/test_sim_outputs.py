@@ -107,7 +107,7 @@ def test_scale_mode_small(tmp_path: Path) -> None:
     f = pq.ParquetFile(tmp_path / "positions.parquet")
     assert f.schema_arrow.equals(POSITIONS_SCHEMA) and f.metadata.num_row_groups == 3
     pos = f.read()
-    assert pos.num_rows == res.positions and 55_000 < res.positions <= 60_000
+    assert pos.num_rows == res.positions and 59_500 < res.positions <= 61_000
     truth = json.loads((tmp_path / "truth.json").read_text())
     types = {e["type"] for e in truth["events"]}
     assert {"gap", "encounter", "loitering", "identity"} <= types

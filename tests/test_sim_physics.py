@@ -78,7 +78,8 @@ def test_reports_only_where_reception_allows(sc: Scenario) -> None:
     for si, st in enumerate(sc.geo.stations):
         sel = m.receiver == si
         d = haversine_np(m.lat[sel], m.lon[sel], st.lat, st.lon) / 1852
-        assert sel.sum() > 0 and d.max() <= st.range_nm + 0.1, st.name
+        # a station decides at the start of each minute; the ship sends within it (< 0.3 nm on)
+        assert sel.sum() > 0 and d.max() <= st.range_nm + 0.3, st.name
     sat = np.array([names[i] in m.sat_receivers for i in m.receiver])
     assert sat.sum() > 100
     starts = np.array([p.start_ms for p in sc.passes])
@@ -93,7 +94,7 @@ def test_reports_only_where_reception_allows(sc: Scenario) -> None:
     good_ships = {v.mmsi for v in sc.vessels if v.roles == ["fishing"]}
     per = lambda ships: np.isin(m.mmsi[sat], list(ships)).sum() / max(1, len(ships))  # noqa: E731
     assert per(poor_ships) * 5 < per(good_ships)
-    assert inbox[sat].sum() <= per(poor_ships) * len(poor_ships)
+    assert inbox[sat].sum() < 0.02 * sat.sum()
 
 
 def test_no_reports_while_ais_is_off(sc: Scenario) -> None:
@@ -116,8 +117,10 @@ def test_delivery_is_out_of_order_and_duplicated(sc: Scenario) -> None:
     assert (counts > 1).sum() > 10  # the same transmission heard by two receivers
     assert 0 < (sc.corrupt > 0).sum() < 0.02 * len(m)
     off = sc.truth["params"]["receiver_clock_offsets_s"]
-    assert off == {sc.geo.stations[1].name: 90}
-    shifted = m.receiver == 1
+    (name,) = off
+    assert off[name] == 90 and name in m.receivers
+    shifted = m.receiver == m.receivers.index(name)
+    assert shifted.sum() > 100
     assert np.all(m.rx_ms[shifted] - (m.emit_ms[shifted] // 1000) * 1000 == 90_000)
 
 
@@ -258,6 +261,16 @@ def test_hard_negatives_are_there(sc: Scenario) -> None:
             assert frozenset((sc.vessels[a].mmsi, sc.vessels[b].mmsi)) not in labelled_pairs
         if i.type == "buoy_tending":
             assert str(sc.vessels[b].mmsi).startswith("99") and "%" in sc.vessels[b].name
+    # natural coverage gaps: ships in the poor-reception box go unheard for 12 h and more,
+    # and no gap is labelled for them (a reception-aware detector must not flag them)
+    m = sc.messages
+    longest = []
+    for v in sc.vessels:
+        if "poor_reception" in v.roles:
+            t = np.sort(m.emit_ms[(m.vid == v.vid) & (m.kind == 0)])
+            longest.append(np.diff(np.r_[sc.t0_ms, t, sc.times_ms[-1]]).max() / MS_H)
+            assert not [e for e in sc.events("gap") if e["mmsi"] == v.mmsi]
+    assert longest and max(longest) >= 12
     buoys = [v for v in sc.vessels if v.kind == "buoy"]
     assert len(buoys) >= 2
     assert not [e for e in sc.truth["events"] if e["mmsi"] in {b.mmsi for b in buoys}]

@@ -70,7 +70,9 @@ def fuse_tables(
 
     merged = merge_positions(positions, merge_params)
     avail = available_detectors()
-    types = list(avail) if all_events else [t for t in ("gap", "loitering") if t in avail]
+    types: list[str] = (
+        list(avail) if all_events else [t for t in ("gap", "loitering") if t in avail]
+    )
     res = run_detectors_full(
         merged.positions,
         static,

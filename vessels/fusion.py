@@ -66,7 +66,8 @@ class MatchParams:
     """Parameters of the detection-to-AIS matching (units in the names)."""
 
     max_interp_gap_h: float = 12.0  # GFW gap threshold: longer silences are AIS gaps (dark)
-    max_extrap_h: float = 3.0  # dead reckoning reach; Paolo et al. 2024 allow up to 12 h
+    max_extrap_h: float = 1.0  # dead reckoning reach (Paolo et al. 2024 allow 12 h; longer
+    # reach matched vessels that had switched AIS off on the simulator, so 1 h)
     sigma0_m: float = 300.0  # SAR geolocation (xView3 matches within 200 m) plus AIS GPS error
     growth_kn: float = 1.0  # speed/course uncertainty of any vessel, knots
     growth_frac: float = 0.1  # extra uncertainty per knot of speed (course changes)
@@ -189,7 +190,9 @@ def _p_inside(
     return out
 
 
-def _assign_optimal(p_det: I64, p_ves: I64, w: F64, n_det: int, n_ves: int) -> npt.NDArray[np.bool_]:
+def _assign_optimal(
+    p_det: I64, p_ves: I64, w: F64, n_det: int, n_ves: int
+) -> npt.NDArray[np.bool_]:
     """Max-weight one-to-one choice of pairs (weights > 0), per connected group."""
     from scipy.optimize import linear_sum_assignment
     from scipy.sparse import coo_matrix
@@ -327,9 +330,7 @@ def match_detections(
         return out
 
     det_ids = det.column("detection_id").to_pylist()
-    mmsi_col = pa.array(
-        [int(v_mmsi[v]) if v >= 0 else None for v in m_ves.tolist()], pa.uint32()
-    )
+    mmsi_col = pa.array([int(v_mmsi[v]) if v >= 0 else None for v in m_ves.tolist()], pa.uint32())
     near_mmsi = pa.array(
         [int(v_mmsi[v]) if v >= 0 else None for v in nearest.tolist()], pa.uint32()
     )
@@ -436,7 +437,9 @@ def match_accuracy(result: MatchResult, truth: Mapping[str, Any] | str | Path) -
         raise InputError("truth has no 'sar' section")
     t_det = {str(d["detection_id"]): d.get("mmsi") for d in sar.get("detections", [])}
     # false detections (no vessel at all) are right when unmatched, but are not dark vessels
-    false_det = {str(d["detection_id"]) for d in sar.get("detections", []) if d.get("kind") == "false"}
+    false_det = {
+        str(d["detection_id"]) for d in sar.get("detections", []) if d.get("kind") == "false"
+    }
     t_missed = {(str(m["scene_id"]), int(m["mmsi"])) for m in sar.get("missed", [])}
     rows = result.matches.select(["detection_id", "mmsi"]).to_pylist()
     pred = {str(r["detection_id"]): r["mmsi"] for r in rows if str(r["detection_id"]) in t_det}

@@ -64,9 +64,9 @@ OUTPUT_FILES = (
 
 METHOD_TEXT = (
     "Each event carries a score in [0, 1] from its detector (evidence in the event). A vessel's "
-    "risk combines its events as a noisy-OR, 1 - prod(1 - w_type x event score), with weights per "
-    "event type (rendezvous with a dark vessel > encounter > AIS gap = identity > loitering; "
-    "configurable in the [scoring] table). Each reason's share of the score is proportional to "
+    "risk combines its events as a noisy-OR, 1 - prod(1 - w_type x event score), with a weight per "
+    "event type (0.8 for gaps, encounters, loitering and identity, 0.7 for a rendezvous with a "
+    "vessel seen only by satellite; configurable in the [scoring] table). Each reason's share of the score is proportional to "
     "its log-odds contribution, so the shares add up to the score. Events below the minimum "
     "event score are not counted. A flag is a lead for investigation, not proof: check the "
     "evidence (reception quality, distance from shore, matched detections) of every event."
@@ -171,6 +171,7 @@ class StageTimes(dict[str, float]):
 
     STAGES = (
         "ingest",
+        "receiver merge",
         "tracks",
         "registry",
         "detectors",
@@ -267,7 +268,8 @@ def run_pipeline(
             tparams = TrackParams(**(config.get("tracks") or {}))
         except TypeError as exc:
             raise ConfigError(f"[tracks]: {exc}") from exc
-    positions = _merge_receivers(positions, counts_extra := {}, notes, quiet, timings)
+    counts_extra: dict[str, Any] = {}
+    positions = _merge_receivers(positions, counts_extra, notes, quiet, timings)
     with _stage("tracks", quiet, timings):
         tracks, removed = build_tracks(positions, tparams)
     if tracks.n == 0:

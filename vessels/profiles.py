@@ -47,6 +47,9 @@ class Profile:
     flag_name: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)  # t in ms, one row per change
     names_seen: int = 0
+    # other MMSIs that reported the same IMO number: a flag (MID) change of one hull, or a
+    # stolen identity; each {"mmsi", "flag", "name", "first_seen", "last_seen"} (ms)
+    same_imo: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ship_type(self) -> str | None:
@@ -103,6 +106,7 @@ def build_profiles(static: pa.Table | None, mmsis: set[int] | None = None) -> di
             p.ship_type_code = row["ship_type"] or p.ship_type_code
     for m in mmsis or ():
         out.setdefault(m, Profile(mmsi=m))
+    _link_same_imo(out)
     for m, p in out.items():
         f = flag_of(m)
         if f is not None:
@@ -110,3 +114,33 @@ def build_profiles(static: pa.Table | None, mmsis: set[int] | None = None) -> di
         if p.history or p.name:
             p.names_seen = max(p.names_seen + (1 if p.history else 0), 1 if p.name else 0)
     return out
+
+
+def _link_same_imo(profiles: dict[int, Profile]) -> None:
+    """Fill ``same_imo``: every other MMSI whose static reports carried one of this one's IMOs."""
+    spans: dict[int, dict[int, list[int]]] = {}  # imo -> mmsi -> [first, last]
+    for m, p in profiles.items():
+        for h in p.history:
+            imo = h.get("imo")
+            if not imo:
+                continue
+            span = spans.setdefault(int(imo), {}).setdefault(m, [h["t"], h["t"]])
+            span[0] = min(span[0], h["t"])
+            span[1] = max(span[1], h["t"])
+    for by_mmsi in spans.values():
+        if len(by_mmsi) < 2:
+            continue
+        for m in by_mmsi:
+            for other, (first, last) in sorted(by_mmsi.items(), key=lambda kv: (kv[1][0], kv[0])):
+                if other == m:
+                    continue
+                f = flag_of(other)
+                profiles[m].same_imo.append(
+                    {
+                        "mmsi": other,
+                        "flag": f"{f[0]} {f[1]}" if f else None,
+                        "name": profiles[other].name,
+                        "first_seen": first,
+                        "last_seen": last,
+                    }
+                )

@@ -342,7 +342,18 @@
       var other = e.mmsi === v.mmsi ? e.other : e.mmsi;
       li.appendChild(document.createTextNode(
         " " + iso(e.start) + " → " + iso(e.end) + " UTC, " + ((e.end - e.start) / 3600000).toFixed(1) + " h, score " +
-        e.score.toFixed(2) + (other !== null && other !== undefined ? ", with MMSI " + other : "")));
+        e.score.toFixed(2)));
+      if (other !== null && other !== undefined) {
+        li.appendChild(document.createTextNode(", with "));
+        if (byMmsi[other]) {
+          var link = el("button", "MMSI " + other, "link");
+          link.type = "button";
+          link.addEventListener("click", function (ev) { ev.stopPropagation(); select(byMmsi[other], true); });
+          li.appendChild(link);
+        } else {
+          li.appendChild(document.createTextNode("MMSI " + other));
+        }
+      }
       var ul = el("ul");
       e.reasons.forEach(function (r) { ul.appendChild(el("li", r)); });
       li.appendChild(ul);

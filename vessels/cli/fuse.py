@@ -35,7 +35,9 @@ def register(sub: Any) -> None:
         metavar="DETECTIONS",
         help="detection tables and scene footprints (CSV, GeoJSON)",
     )
-    p.add_argument("-o", "--output", required=True, help="events: .jsonl .csv .parquet .geojson .kml")
+    p.add_argument(
+        "-o", "--output", required=True, help="events: .jsonl .csv .parquet .geojson .kml"
+    )
     p.add_argument("--matches", help="write every detection with its MMSI/score (.csv/.parquet)")
     p.add_argument("--missed", help="write AIS vessels expected in a footprint but not detected")
     p.add_argument("--clock", help="write flagged receiver-hours (clock offsets) (.csv/.parquet)")

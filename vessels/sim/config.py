@@ -84,10 +84,10 @@ class SimConfig:
     sat_mean_revisit_h: float = 1.6
     sat_max_hole_h: float = 6.0  # no hole in good coverage longer than this
     sat_pass_min: float = 12.0
-    sat_p_class_a: float = 0.25  # chance one class A report per minute of a pass is decoded
+    sat_p_class_a: float = 0.35  # chance one class A report per minute of a pass is decoded
     sat_p_class_b: float = 0.06
     sat_poor_factor: float = 0.04  # multiplier in the poor-reception box
-    sat_dense_vessels: float = 40.0  # p halves when this many vessels are within 100 km
+    sat_dense_vessels: float = 60.0  # p halves when this many ships share a 1-degree cell
     sat_mean_delay_min: float = 25.0  # delivery delay (store and forward)
     terr_p: float = 0.97
     duplicate_stations: bool = True

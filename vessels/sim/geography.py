@@ -36,6 +36,13 @@ class Geography:
     stations: tuple[Station, ...]
     anchorages: tuple[tuple[float, float], ...]  # a few km out on a port's exit path
 
+    @property
+    def shifted_station(self) -> int:
+        """The station whose clock the simulator may shift: the one by the busy roadstead, so
+        its reports overlap with other receivers' (what clock-offset estimation needs)."""
+        name = f"{self.region.anchorages[0]}-terrestrial"
+        return next(i for i, s in enumerate(self.stations) if s.name == name)
+
     def port(self, code: str) -> Port:
         return next(p for p in self.ports if p.code == code)
 

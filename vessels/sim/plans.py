@@ -264,7 +264,10 @@ class Builder:
         # the rest of the fleet just fishes (some go home at the end)
         while sum(1 for v in self.vessels if v.mmsi and v.clone_of is None) < V:
             v = self.fisher("fishing")
-            self.fish(v.track, self.n, self.style())
+            if self.cfg.days >= 2 and rng.random() < 0.25:
+                self.go_home(v)
+            else:
+                self.fish(v.track, self.n, self.style())
         for _ in range(n_dark):
             v = self.new("dark", *self.ground_point(), "no_ais")
             v.track.on[:] = False
@@ -327,7 +330,8 @@ class Builder:
         dist = float(self.rng.uniform(40, 180))  # moored alongside or lying close off
         t.approach(c.track, bearing, dist, speed)
         k0 = t.k
-        t.follow(c.track, bearing, dist, self.h(self.rng.uniform(3, 6)), NAV_UNDERWAY)
+        # a transshipment alongside takes hours (Miller et al. 2018: most last 4-10 h)
+        t.follow(c.track, bearing, dist, self.h(self.rng.uniform(4, 8)), NAV_UNDERWAY)
         return k0, t.k, dist
 
     def encounter(self, c: Vessel, k_meet: int) -> None:
@@ -340,6 +344,19 @@ class Builder:
             )
         f.track.goto(*self.ground_point(), float(self.rng.uniform(7, 10)))
         self.fish(f.track, self.n, self.style())
+
+    def go_home(self, v: Vessel) -> None:
+        """Fish for a while, then steam to the nearest port, go in and tie up."""
+        t = v.track
+        self.fish(
+            t, int(self.rng.integers(self.h(4), max(self.h(5), self.n - self.h(40)))), self.style()
+        )
+        la, lo = t.here()
+        port = min(self.geo.ports, key=lambda p: haversine_m(la, lo, *p.exit_path[-1]))
+        v.roles.append("returns_to_port")
+        self.sail(t, *port.exit_path[-1], float(self.rng.uniform(9, 11)))
+        self.enter_port(t, port, 6.0)
+        t.hold(self.n, self.rng, NAV_MOORED)
 
     def dark_rendezvous(self, c: Vessel, k_meet: int) -> None:
         f = self.fisher("dark_rendezvous")

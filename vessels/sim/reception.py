@@ -119,8 +119,8 @@ def receive(
     receivers = tuple(s.name for s in geo.stations) + tuple(SAT_NAMES)
     sat_set = frozenset(SAT_NAMES)
     clock = np.zeros(len(receivers), dtype=np.int64)
-    if cfg.clock_offset_s and len(geo.stations) > 1:
-        clock[1] = cfg.clock_offset_s * 1000  # the second coastal station's clock runs ahead
+    if cfg.clock_offset_s:
+        clock[geo.shifted_station] = cfg.clock_offset_s * 1000  # this station's clock runs ahead
 
     rows: list[tuple[I64, I64, I64, int, I64, npt.NDArray[np.int8]]] = []
 

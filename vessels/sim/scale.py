@@ -44,7 +44,7 @@ class ScaleConfig:
     vessels: int = 20_000
     days: float = 3.0
     start: str = "2024-03-01T00:00:00Z"
-    box: tuple[float, float, float, float] = (-42.0, -12.0, -135.0, -95.0)  # open South Pacific
+    box: tuple[float, float, float, float] = (-48.0, -30.0, -132.0, -108.0)  # open South Pacific
     chunk_vessels: int = 1000  # vessels per Parquet row group
     gap_share: float = 0.02  # of vessels, each with one >= 12 h AIS-off period
     encounter_share: float = 0.01  # of vessels are carriers meeting a fishing vessel
@@ -223,36 +223,58 @@ def _chunk(
                 "start_ms": int(tv[before[-1]]),
                 "end_ms": int(tv[after[0]]),
                 "params": {},
+                "_row": int(starts[v] + before[-1]),
             }
         )
     # identity: a second ship far away broadcasts the MMSI of the first
     busy = {e["mmsi"] for e in events} | {e["other_mmsi"] for e in events}
     free = [v for v in np.nonzero(kind == 1)[0] if int(mmsi[v]) not in busy]
     n_id = max(1, int(cfg.identity_share * nv))
-    for a, b in zip(free[0 : 2 * n_id : 2], free[1 : 2 * n_id : 2], strict=False):
-        if abs(lat0[a] - lat0[b]) + abs(lon0[a] - lon0[b]) < 15:
+    pairs: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for a in free:
+        if len(pairs) >= n_id:
+            break
+        if a in used:
             continue
-        ta = t[starts[a] : starts[a] + counts[a]]
-        tb = t[starts[b] : starts[b] + counts[b]]
-        mmsi[b] = mmsi[a]
+        # the clone sails at least ~800 km away (8 degrees of latitude plus longitude)
+        far = [
+            b
+            for b in free
+            if b not in used and b != a and abs(lat0[a] - lat0[b]) + abs(lon0[a] - lon0[b]) >= 8
+        ]
+        if far:
+            pairs.append((int(a), int(far[0])))
+            used |= {int(a), int(far[0])}
+    for ia, ib in pairs:
+        ta = t[starts[ia] : starts[ia] + counts[ia]]
+        tb = t[starts[ib] : starts[ib] + counts[ib]]
+        mmsi[ib] = mmsi[ia]
         events.append(
             {
                 "type": "identity",
-                "mmsi": int(mmsi[a]),
+                "mmsi": int(mmsi[ia]),
                 "other_mmsi": None,
                 "start_ms": int(max(ta[0], tb[0])),
                 "end_ms": int(min(ta[-1], tb[-1])),
                 "params": {},
             }
         )
-    # move tracks that touch land (rarely: the box is open ocean) by whole degrees south-east
-    for _ in range(8):
-        bad_v = np.unique(vidx[distance_to_shore_km(lat, lon) < 5.0])
-        if not bad_v.size:
-            break
-        moving = np.isin(vidx, bad_v)
-        lat[moving] -= 2.0
-        lon[moving] += 3.0
+    # a ship whose track touches land (an island: the box is open ocean) is left out, with
+    # its partner and its events, rather than bent round it
+    shore = distance_to_shore_km(lat, lon)
+    bad = {int(mmsi[v]) for v in np.unique(vidx[shore < 5.0])}
+    bad |= {e["other_mmsi"] for e in events if e["mmsi"] in bad and e["other_mmsi"]}
+    bad |= {e["mmsi"] for e in events if e["other_mmsi"] in bad}
+    if bad:
+        keep &= ~np.isin(mmsi[vidx], list(bad))
+        events = [e for e in events if e["mmsi"] not in bad and e["other_mmsi"] not in bad]
+    # and a gap is only a disabling event when it starts far from any shore (> 50 nm)
+    events = [
+        e
+        for e in events
+        if e["type"] != "gap" or shore[e.pop("_row")] > 50 * 1.852  # type: ignore[operator]
+    ]
     lon = (lon + 180.0) % 360.0 - 180.0
     cog = np.mod(head, 360.0)
     sel = np.nonzero(keep)[0]
@@ -285,7 +307,9 @@ def simulate_scale(cfg: ScaleConfig, out: str | Path) -> ScaleResult:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = int(dt.datetime.fromisoformat(cfg.start.replace("Z", "+00:00")).timestamp() * 1000)
-    base, extra = divmod(cfg.positions, cfg.vessels)
+    # a little more than asked for: the injected gaps cut some reports out again
+    wanted = int(cfg.positions * (1 + cfg.gap_share))
+    base, extra = divmod(wanted, cfg.vessels)
     per = np.full(cfg.vessels, base, dtype=np.int64)
     per[:extra] += 1
     n_chunks = -(-cfg.vessels // cfg.chunk_vessels)

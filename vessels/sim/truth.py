@@ -108,8 +108,8 @@ def build_truth(
         if i.type not in ("gap", "encounter", "dark_rendezvous", "identity")
     ]
     clock = {}
-    if cfg.clock_offset_s and len(geo.stations) > 1:
-        clock[geo.stations[1].name] = cfg.clock_offset_s
+    if cfg.clock_offset_s:
+        clock[geo.stations[geo.shifted_station].name] = cfg.clock_offset_s
     params = {
         "config": {k: v for k, v in cfg.as_dict().items() if k != "extra"},
         "region": {

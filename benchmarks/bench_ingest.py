@@ -1,0 +1,163 @@
+"""NMEA decoding speed: this project's Numba kernel against pyais and aiscat on the same file.
+
+The file repeats real position sentences from ../shared/data (tag-block, trailing-epoch and
+bare lines from the AISdb, AMSA and pyais samples) to ``N_POSITIONS`` lines. Kernels are
+compiled (and cached) by a warm-up call before timing; everything runs on one thread.
+Run: ``.venv/bin/python -m benchmarks.bench_ingest [n_positions]``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+N_POSITIONS = 2_000_000
+PYAIS_LINES = 200_000  # pyais is ~100x slower: timed on the first lines of the same file
+
+
+def _position_lines() -> list[bytes]:
+    """Real single-sentence position reports (types 1-3, 18, 19, 27) with their framing."""
+    from pyais import decode
+
+    sources = [
+        SHARED / "aisdb_nmea_tagblock_20211101/test_data_20211101.nm4",
+        SHARED / "amsa_risky_nmea/nmea-timestamped.txt",
+        SHARED / "amsa_risky_nmea/exact-earth-augmented.txt",
+        SHARED / "pyais_nmea_data_sample/nmea_data_sample.txt",
+    ]
+    out = []
+    for path in sources:
+        data = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+        for line in data.splitlines():
+            i = line.find(b"!")
+            if i < 0 or line[i + 7 : i + 11] != b"1,1,":
+                continue
+            body = line[i : line.index(b"*", i) + 3] if b"*" in line[i:] else b""
+            try:
+                msg = decode(body)
+            except Exception:
+                continue
+            if msg.msg_type in (1, 2, 3, 18, 19, 27) and msg.mmsi:
+                out.append(line.strip())
+    return out
+
+
+def build_file(path: Path, n: int) -> int:
+    lines = _position_lines()
+    reps = n // len(lines) + 1
+    block = b"\n".join(lines) + b"\n"
+    with open(path, "wb") as fh:
+        for _ in range(reps):
+            fh.write(block)
+    with open(path, "rb+") as fh:  # trim to exactly n lines
+        data = fh.read()
+        cut = 0
+        for _ in range(n):
+            cut = data.index(b"\n", cut) + 1
+        fh.truncate(cut)
+    return len(lines)
+
+
+def bench_vessels(data: bytes) -> tuple[float, int, int]:
+    from ingest.nmea import decode_nmea_bytes
+
+    decode_nmea_bytes([data[:100_000]], fixed_time_ms=1_600_000_000_000)  # compile / load cache
+    best = float("inf")
+    res = None
+    for _ in range(3):
+        t0 = time.perf_counter()
+        res = decode_nmea_bytes([data], fixed_time_ms=1_600_000_000_000)
+        best = min(best, time.perf_counter() - t0)
+    assert res is not None
+    from kernels import ais_decode as K
+
+    return best, int(res.counters[K.C_MESSAGES]), int(res.positions["mmsi"].shape[0])
+
+
+def bench_pyais(lines: list[bytes]) -> tuple[float, int]:
+    from pyais.stream import IterMessages
+
+    t0 = time.perf_counter()
+    n = 0
+    for msg in IterMessages(lines):
+        try:
+            msg.decode()
+            n += 1
+        except Exception:
+            pass
+    return time.perf_counter() - t0, n
+
+
+def bench_aiscat(data: bytes) -> tuple[float, int] | None:
+    try:
+        import aiscat
+    except ImportError:
+        return None
+    dec = aiscat.Decoder()
+    t0 = time.perf_counter()
+    n = 0
+    step = 1 << 20
+    for i in range(0, len(data), step):
+        dec.feed(data[i : i + step])
+        while dec.next() is not None:
+            n += 1
+    return time.perf_counter() - t0, n
+
+
+def main(n_positions: int = N_POSITIONS) -> None:
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    from ingest import read_inputs
+
+    with tempfile.TemporaryDirectory(prefix="vessels-bench-") as tmp:
+        path = Path(tmp) / "positions.nmea"
+        distinct = build_file(path, n_positions)
+        data = path.read_bytes()
+        print(
+            f"file: {n_positions:,} position sentences ({distinct:,} distinct real lines "
+            f"repeated), {len(data) / 1e6:.1f} MB"
+        )
+        t_v, msgs_v, pos_v = bench_vessels(data)
+        rate_v = msgs_v / t_v
+        print(f"vessels (Numba kernel, 1 thread): {t_v:.3f} s, {msgs_v:,} messages, "
+              f"{pos_v:,} positions -> {rate_v / 1e6:.2f} M msg/s, {pos_v / t_v / 1e6:.2f} M positions/s")
+
+        t0 = time.perf_counter()
+        res = read_inputs([path], fixed_time_ms=1_600_000_000_000)
+        t_full = time.perf_counter() - t0
+        table = res.positions
+        print(f"vessels read_inputs (file -> Arrow tables): {t_full:.3f} s, "
+              f"{table.num_rows / t_full / 1e6:.2f} M positions/s")
+        bpp = table.nbytes / max(1, table.num_rows)
+        print(f"positions table: {table.num_rows:,} rows, {table.nbytes / 1e6:.1f} MB in memory "
+              f"= {bpp:.1f} bytes per position (target <= 64)")
+
+        lines = data.split(b"\n", PYAIS_LINES)[:PYAIS_LINES]
+        t_p, msgs_p = bench_pyais(lines)
+        rate_p = msgs_p / t_p
+        print(f"pyais (IterMessages + decode, first {len(lines):,} lines): {t_p:.3f} s, "
+              f"{msgs_p:,} messages -> {rate_p / 1e3:.1f} k msg/s")
+        ac = bench_aiscat(data)
+        if ac is None:
+            print("aiscat: not installed (pip install aiscat)")
+            rate_a = float("nan")
+        else:
+            t_a, msgs_a = ac
+            rate_a = msgs_a / t_a
+            print(f"aiscat (AIS-catcher C++ decoder, full file): {t_a:.3f} s, {msgs_a:,} messages "
+                  f"-> {rate_a / 1e6:.2f} M msg/s")
+        print(f"ratio vessels/pyais: {rate_v / rate_p:.0f}x (target >= 50x)")
+        if np.isfinite(rate_a):
+            print(f"ratio vessels/aiscat: {rate_v / rate_a:.1f}x")
+        print(f"target >= 3 M position msg/s: {'met' if pos_v / t_v >= 3e6 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else N_POSITIONS)

@@ -1,0 +1,96 @@
+"""Plain reference implementations for the fusion kernels, and a hand-made Tracks builder."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from kernels.geo import KNOT_MS, destination, haversine_m, initial_bearing_deg
+from vessels.tracks import Tracks
+
+
+def make_tracks(rows: list[tuple[int, int, float, float, float, float]]) -> Tracks:
+    """Tracks from (mmsi, t_ms, lat, lon, sog, cog) rows; one segment per MMSI."""
+    rows = sorted(rows, key=lambda r: (r[0], r[1]))
+    a = np.array(rows, dtype=float).reshape(-1, 6)
+    mmsi = a[:, 0].astype(np.uint32)
+    u, first = np.unique(mmsi, return_index=True)
+    n = len(rows)
+    return Tracks(
+        mmsi=mmsi,
+        seg=np.searchsorted(u, mmsi).astype(np.int64),
+        t=a[:, 1].astype(np.int64),
+        lat=a[:, 2].copy(),
+        lon=a[:, 3].copy(),
+        sog=a[:, 4].astype(np.float32),
+        cog=a[:, 5].astype(np.float32),
+        receiver=np.zeros(n, np.int32),
+        is_sat=np.zeros(n, np.int8),
+        seg_start=np.r_[first, n].astype(np.int64),
+        seg_mmsi=u.astype(np.uint32),
+    )
+
+
+def project_one(t, lat, lon, sog, cog, a, b, T, gap_ms, extrap_ms, s0, gk, gf, unk):
+    """Same contract as kernels.match.project_one, written plainly."""
+    rows = list(range(a, b))
+    if not rows:
+        return None
+    before = [i for i in rows if t[i] <= T]
+    after = [i for i in rows if t[i] > T]
+    ib = before[-1] if before else None
+    ia = after[0] if after else None
+    if ib is not None and ia is not None and t[ia] - t[ib] <= gap_ms:
+        span = t[ia] - t[ib]
+        f = (T - t[ib]) / span if span else 0.0
+        dlon = (lon[ia] - lon[ib] + 540) % 360 - 180
+        plat = lat[ib] + f * (lat[ia] - lat[ib])
+        plon = (lon[ib] + f * dlon + 540) % 360 - 180
+        speed = (
+            haversine_m(lat[ib], lon[ib], lat[ia], lon[ia]) / (span / 1000) / KNOT_MS
+            if span
+            else 0.0
+        )
+        if math.isfinite(sog[ib]) and speed < sog[ib] < 60:
+            speed = float(sog[ib])
+        dt = min(T - t[ib], t[ia] - T)
+        return plat, plon, s0 + (gk + gf * speed) * KNOT_MS * dt / 1000, dt, 0
+    cands = []
+    if ib is not None and T - t[ib] <= extrap_ms:
+        cands.append((T - t[ib], 1, ib, ib - 1 if ib - 1 >= a else None))
+    if ia is not None and t[ia] - T <= extrap_ms:
+        cands.append((t[ia] - T, 2, ia, ia + 1 if ia + 1 < b else None))
+    if not cands:
+        return None
+    dt, method, row, nb = min(cands, key=lambda c: (c[0], c[1]))
+    speed, bearing, moving = unk, 0.0, False
+    if (
+        math.isfinite(sog[row])
+        and math.isfinite(cog[row])
+        and 0 <= sog[row] < 60
+        and 0 <= cog[row] < 360
+    ):
+        speed, bearing, moving = float(sog[row]), float(cog[row]), True
+    elif nb is not None and 0 < abs(t[row] - t[nb]) <= 6 * 3_600_000:
+        p, q = (nb, row) if method == 1 else (row, nb)
+        speed = haversine_m(lat[p], lon[p], lat[q], lon[q]) / (abs(t[row] - t[nb]) / 1000) / KNOT_MS
+        bearing = initial_bearing_deg(lat[p], lon[p], lat[q], lon[q])
+        moving = True
+    if method == 2:
+        bearing = (bearing + 180) % 360
+    plat, plon = lat[row], lon[row]
+    if moving and speed > 0:
+        plat, plon = destination(lat[row], lon[row], bearing, speed * KNOT_MS * dt / 1000)
+    return plat, plon, s0 + (gk + gf * speed) * KNOT_MS * dt / 1000, dt, method
+
+
+def candidate_pairs(det_lat, det_lon, det_scene, ves_lat, ves_lon, ves_scene, radius):
+    """All same-scene pairs within the vessel's radius, as a set of (det, ves)."""
+    out = set()
+    for i in range(len(det_lat)):
+        for j in range(len(ves_lat)):
+            near = haversine_m(det_lat[i], det_lon[i], ves_lat[j], ves_lon[j]) <= radius[j]
+            if det_scene[i] == ves_scene[j] and near:
+                out.add((i, j))
+    return out
