@@ -76,6 +76,7 @@ class ReportVessel:
     counts: dict[str, int] = field(default_factory=dict)
     reasons: list[tuple[str, float]] = field(default_factory=list)  # (text, share)
     history: list[dict[str, Any]] = field(default_factory=list)  # static data changes
+    same_imo: list[dict[str, Any]] = field(default_factory=list)  # other MMSIs, same IMO
 
 
 def _b64(a: npt.NDArray[Any]) -> str:
@@ -272,6 +273,7 @@ def build_report_html(
                 "counts": v.counts,
                 "reasons": [[t, round(s, 4)] for t, s in v.reasons],
                 "history": v.history,
+                "same_imo": v.same_imo,
                 "track": list(spans.get(v.mmsi, (0, 0))),
             }
             for v in listed

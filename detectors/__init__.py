@@ -8,13 +8,20 @@ are missing (not written yet) are skipped unless asked for by name.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from detectors.base import ContextParams, DetectContext, DetectorSpec, build_context, load_spec
+from detectors.base import (
+    ContextParams,
+    DetectContext,
+    DetectorSpec,
+    build_context,
+    load_spec,
+    run_chunked,
+)
 from detectors.config import Config, load_config
 from vessels.errors import ConfigError, NoDataError
 from vessels.events import Event, events_to_table
@@ -25,6 +32,7 @@ __all__ = [
     "DETECTOR_MODULES",
     "DetectResult",
     "available_detectors",
+    "detect_stream",
     "detect_tracks",
     "run_detectors",
     "run_detectors_full",
@@ -160,3 +168,35 @@ def run_detectors(
         positions, static, types=types, config=config, carriers=carriers, anchorages=anchorages
     )
     return res.table
+
+
+def detect_stream(
+    chunks: Iterable[pa.Table],
+    static: pa.Table | None,
+    *,
+    types: Sequence[str] | None = None,
+    config: str | Path | Config | dict[str, Any] | None = None,
+    carriers: str | Path | None = None,
+    anchorages: str | None = None,
+    removed: dict[str, int] | None = None,
+) -> Iterator[list[Event]]:
+    """Streaming form of :func:`run_detectors`: time-ordered position chunks in, the events
+    that became final after each chunk out (the last item: those still open at the end).
+
+    Anchorages come from ``anchorages`` and the port list only (deriving them needs all data).
+    """
+    cfg = load_config(config)
+    specs = _specs(types, cfg)
+    registry = build_registry(static, carriers)
+    ports = build_context(
+        None, registry, anchorages=anchorages, params=ContextParams(derive_anchorages=False)
+    ).ports
+    yield from run_chunked(
+        chunks,
+        specs,
+        registry,
+        ports,
+        track_params=cfg.get("tracks", TrackParams()),
+        params=cfg.get("context", ContextParams()),
+        removed=removed,
+    )

@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from detectors.reception import DAY_MS, HOUR_MS, CellHourCounts
+from kernels.cellhour import T0_MS
 from vessels.anchorages import AnchorageParams, anchorages_from_tracks, read_anchorages_csv
 from vessels.events import Event
 from vessels.geo import PortIndex, distance_to_shore_km, port_index
@@ -272,8 +273,10 @@ def run_chunked(
             fresh = take_rows(tracks, np.flatnonzero(new))
             for st in live.values():
                 out += st.update(fresh)
-        keep_since = tracks.t[tracks.seg_start[1:] - 1] - DAY_MS  # a day of context at least
-        # day start of each vessel's last report: the day's distinct-vessel counts need it
+        # From the start of the UTC day of each vessel's last report: the day's distinct-vessel
+        # counts need to know which cells it was already counted in.
+        last = tracks.t[tracks.seg_start[1:] - 1]
+        keep_since = last - (last - T0_MS) % DAY_MS
         for spec in rerun:
             delay = spec.emit_delay_ms()
             for e in spec.detect(tracks, ctx):

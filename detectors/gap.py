@@ -39,7 +39,9 @@ class GapParams:
 
     min_gap_h: float = 12.0  # Welch 2022
     min_shore_nm: float = 50.0  # Welch 2022: the gap starts more than 50 nm from shore
-    min_sat_per_vessel_day: float = 10.0  # Welch 2022: > 10 sat positions/day in the 1-deg cell
+    min_cell_positions_per_vessel_day: float = (
+        10.0  # Welch 2022: > 10 sat positions/day, 1-deg cell
+    )
     min_positions_before: int = 14  # Welch 2022: >= 14 sat positions in the 12 h before
     before_window_h: float = 12.0  # Welch 2022
     after_window_h: float = 12.0  # evidence only: reports in the 12 h after the gap
@@ -93,9 +95,10 @@ def keep_since_ms(tracks: Tracks, ctx: Any, params: GapParams) -> I64:
 def _reception(q_cell: float, q_own: float, q_heard: float) -> float:
     """How sure we are that the vessel would have been heard, in [0, 1].
 
-    The cell's satellite reception (Welch's >10 positions per vessel-day) gates everything: in a
-    coverage hole nothing else matters. The vessel's own reports before the gap (Welch's >= 14
-    in 12 h) and other vessels heard in the cell during the gap raise it.
+    The cell's reception (Welch's > 10 satellite positions per vessel-day; here every receiver
+    counts) gates everything: in a coverage hole nothing else matters. The vessel's own reports
+    before the gap (Welch's >= 14 in 12 h) and other vessels heard in the cell during the gap
+    raise it.
     """
     return q_cell * (0.6 + 0.4 * q_own) * (0.6 + 0.4 * q_heard)
 
@@ -144,7 +147,7 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
     seg_of_row = tracks.seg
     win_b = int(p.before_window_h * HOUR_MS)
     win_a = int(p.after_window_h * HOUR_MS)
-    nb_all, nb_sat, nb_known = window_counts(
+    nb_all, nb_sat, _ = window_counts(
         tracks.t, tracks.is_sat, tracks.seg_start, seg_of_row, rows, win_b, True
     )
     na_all, na_sat, _ = window_counts(
@@ -176,8 +179,12 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
         # well (a gap inside a coastal station's range is no coverage hole), so all count.
         recv = float(pos_d[k])
         per_vd = recv / vessel_days
-        own = int(nb_sat[k]) if nb_known[k] > 0 else int(nb_all[k])
-        q_cell = per_vd / p.min_sat_per_vessel_day if p.min_sat_per_vessel_day > 0 else 1.0
+        own = int(nb_all[k])  # as for the cell: a terrestrial report proves reception too
+        q_cell = (
+            per_vd / p.min_cell_positions_per_vessel_day
+            if p.min_cell_positions_per_vessel_day > 0
+            else 1.0
+        )
         q_own = own / p.min_positions_before if p.min_positions_before > 0 else 1.0
         q_cell, q_own = min(q_cell, 1.0), min(q_own, 1.0)
         covered_h = float(hl[k] - hf[k] + 1) if hf[k] >= 0 else float("nan")

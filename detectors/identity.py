@@ -300,8 +300,10 @@ class IdentityStream:
                 continue
             cur = self.open.get(e.mmsi)
             if cur is not None and e.start_ms - cur.end_ms < gap:
-                cur.end_ms = max(cur.end_ms, e.end_ms)
-                cur.evidence["overlap_h"] = (cur.end_ms - cur.start_ms) / _H
+                # one conflict seen across chunks: rebuild it whole (score grows with length)
+                infos = _infos_of(cur) + _infos_of(e)
+                end = max(cur.end_ms, e.end_ms)
+                self.open[e.mmsi] = _shared_event(e.mmsi, cur.start_ms, end, infos, reg, self.p)
                 continue
             if cur is not None:
                 out.append(cur)
@@ -337,6 +339,21 @@ class IdentityStream:
         if self.p.check_identity_changes and reg is not None:
             out += change_events(self.seen, reg, self.conflicts, self.p.min_identity_changes)
         return out
+
+
+def _infos_of(e: Event) -> list[dict[str, Any]]:
+    """The per-segment-pair facts behind a shared_mmsi event, read back from its evidence."""
+    ev = e.evidence
+    return [
+        {
+            "median_km": ev["median_separation_km"],
+            "max_km": ev["max_separation_km"],
+            "hop_kn": ev["implied_speed_kn"],
+            "points": tuple(pts),
+            "pos": tuple(pos),
+        }
+        for pts, pos in zip(ev["segment_points"], ev["positions"], strict=True)
+    ]
 
 
 def _join_jumps(a: Event, b: Event) -> Event:

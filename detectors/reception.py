@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from kernels.cellhour import HOUR_MS, HOURS, T0_MS, cell_index, cellhour_runs
 from vessels.tracks import Tracks
@@ -152,6 +153,29 @@ class CellHourCounts:
         first = np.where(ok, keys[np.minimum(a, self.keys.size)] % HOURS, -1)
         last = np.where(ok, keys[np.maximum(b, 0)] % HOURS, -1)
         return first.astype(np.int64), last.astype(np.int64)
+
+    def to_table(self) -> pa.Table:
+        """One row per cell and bucket: centre lat/lon, bucket start (UTC), positions, satellite
+        and terrestrial (or unknown-receiver) positions, vessels heard, and positions per
+        vessel heard (the reception measure of the gap detector)."""
+        n_lon = round(360.0 / self.cell_deg)
+        cell = self.keys // HOURS
+        b = self.keys % HOURS
+        lat = (cell // n_lon + 0.5) * self.cell_deg - 90.0
+        lon = (cell % n_lon + 0.5) * self.cell_deg - 180.0
+        start = T0_MS + b * self.bucket_ms
+        return pa.table(
+            {
+                "lat": lat,
+                "lon": lon,
+                "start": pa.array(start).cast(pa.timestamp("ms", tz="UTC")),
+                "positions": self.positions,
+                "sat_positions": self.sat,
+                "other_positions": self.positions - self.sat,
+                "vessels": self.vessels,
+                "positions_per_vessel": self.positions / np.maximum(self.vessels, 1),
+            }
+        )
 
     def neighbours(self, cells: I64) -> I64:
         """The 3x3 block of cells around each cell, shape (n, 9); longitude wraps."""

@@ -21,8 +21,11 @@ Clock-offset rule
     is judged by that second field alone (median residual beyond ``ais_second_max_residual_s``
     with most residuals close to it); that finds offsets only modulo 60 s.
     Flagged receiver-hours are reported (``MergeResult.clock``) and, by ``clock_action``:
-    ``"correct"`` (default) shifts their times by the estimated offset (consensus method only;
-    a receiver-hour found by the second field alone is dropped, its offset being ambiguous),
+    ``"correct"`` (default) shifts their times by the estimated offset. An offset found by the
+    second field alone is known modulo 60 s: the candidate ``residual + 60 k`` (``|k| <= 5``)
+    that puts the receiver's reports of moving vessels closest to the tracks other receivers
+    heard (median distance at least halved against the next best) is taken
+    (``method="ais_second+tracks"``); when none wins, the receiver-hour is dropped,
     ``"drop"`` removes their rows (GFW), ``"keep"`` only reports.
 
 Late data
@@ -160,6 +163,71 @@ def _judge_hour(
         active.discard(best[1])
 
 
+def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Concatenated ``arange(s, s + n)`` for each start and length, vectorised."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    out = np.ones(total, dtype=np.int64)
+    out[0] = starts[0]
+    nz = lengths > 0
+    s_nz, e_nz = starts[nz], ends[nz]
+    out[e_nz[:-1]] = s_nz[1:] - (s_nz[:-1] + lengths[nz][:-1] - 1)
+    return np.cumsum(out)
+
+
+def _resolve_by_tracks(
+    r: int,
+    residual_s: float,
+    recv: npt.NDArray[np.int64],
+    bad_row: npt.NDArray[np.bool_],
+    mmsi: npt.NDArray[np.int64],
+    t: npt.NDArray[np.int64],
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    p: MergeParams,
+) -> float | None:
+    """The offset ``residual_s + 60 k`` (|k| <= 5) that best puts receiver ``r``'s reports of
+    moving vessels on the tracks other receivers heard; None when no candidate clearly wins."""
+    trusted = ~bad_row
+    mine = np.flatnonzero(recv == r)
+    if mine.size == 0 or not trusted.any():
+        return None
+    _, inv = np.unique(mmsi, return_inverse=True)
+    t_min = int(t.min())
+    key = inv.astype(np.int64) * (1 << 38) + (t - t_min)
+    tr = np.flatnonzero(trusted)
+    tr = tr[np.argsort(key[tr], kind="stable")]
+    k_tr = key[tr]
+    window = 30 * 60_000  # neighbours within 30 min on both sides
+    errors: list[tuple[float, float]] = []
+    for k in range(-5, 6):
+        off = residual_s + 60.0 * k
+        tc = t[mine] - int(round(off * 1000))
+        kc = inv[mine].astype(np.int64) * (1 << 38) + (tc - t_min)
+        i = np.searchsorted(k_tr, kc)
+        ok = (i > 0) & (i < tr.size)
+        i_ok = np.clip(i, 1, max(tr.size - 1, 1))
+        b, a = tr[i_ok - 1], tr[i_ok]
+        ok &= (mmsi[b] == mmsi[mine]) & (mmsi[a] == mmsi[mine])
+        ok &= (tc - t[b] <= window) & (t[a] - tc <= window) & (t[a] > t[b])
+        span = np.maximum(t[a] - t[b], 1)
+        f = (tc - t[b]) / span
+        plat = lat[b] + f * (lat[a] - lat[b])
+        plon = lon[b] + f * (lon[a] - lon[b])
+        c = np.cos(np.radians(lat[mine]))
+        err = np.hypot(lat[mine] - plat, (lon[mine] - plon) * c) * 111_195.0
+        moved = np.hypot(lat[a] - lat[b], (lon[a] - lon[b]) * c) * 111_195.0 > 200.0
+        sel = ok & moved  # stationary vessels say nothing about time
+        if sel.sum() < p.min_shared_messages:
+            return None
+        errors.append((float(np.median(err[sel])), off))
+    errors.sort()
+    best, second = errors[0], errors[1]
+    return best[1] if best[0] < 0.5 * second[0] else None
+
+
 def merge_positions(
     tables: Sequence[pa.Table] | pa.Table, params: MergeParams | None = None
 ) -> MergeResult:
@@ -268,6 +336,27 @@ def merge_positions(
             if off is not None:
                 flags.append((int(r), int(h), off, 0, "ais_second"))
 
+    # --- offsets known only modulo 60 s: resolved against other receivers' tracks
+    lone = sorted({f[0] for f in flags if f[4] == "ais_second"})
+    if lone:
+        flagged_rh = {(f[0], f[1]) for f in flags}
+        rh_key = recv * (1 << 32) + hour_of
+        bad_row = np.isin(rh_key, np.array([a * (1 << 32) + b for a, b in flagged_rh], np.int64))
+        lat = _col(table, "lat", np.float64, np.nan)
+        lon = _col(table, "lon", np.float64, np.nan)
+        resolved: dict[int, float] = {}
+        for r in lone:
+            m = float(np.median([f[2] for f in flags if f[0] == r and f[4] == "ais_second"]))
+            off = _resolve_by_tracks(r, m, recv, bad_row, mmsi, t, lat, lon, p)  # type: ignore[arg-type]
+            if off is not None:
+                resolved[r] = off
+        flags = [
+            (f[0], f[1], resolved[f[0]], f[3], "ais_second+tracks")
+            if f[4] == "ais_second" and f[0] in resolved
+            else f
+            for f in flags
+        ]
+
     # --- apply: correct / drop / keep
     keep = np.ones(n, dtype=bool)
     trusted = np.ones(n, dtype=bool)
@@ -280,7 +369,7 @@ def merge_positions(
         rows = int(sel.sum())
         if p.clock_action == "keep":
             action = "kept"
-        elif p.clock_action == "correct" and method == "consensus":
+        elif p.clock_action == "correct" and method in ("consensus", "ais_second+tracks"):
             t_adj[sel] -= int(round(off * 1000))
             action = "corrected"
             n_corr += rows
@@ -312,14 +401,25 @@ def merge_positions(
     first = np.ones(k_gid.size, dtype=bool)
     first[1:] = k_gid[1:] != k_gid[:-1]
     rep = k_order[first]
-    heard = pd.DataFrame({"g": k_gid, "r": recv_names[recv[k_order]].astype(str)})
-    heard_lists = heard.groupby("g", sort=True)["r"].agg(lambda s: sorted(set(s)))
-    heard_by = heard_lists.to_numpy() if len(heard) else np.empty(0, dtype=object)
+    # receivers per message, names sorted: unique (group, name rank) pairs, then list offsets
+    name_rank = np.argsort(np.argsort(recv_names.astype(str), kind="stable"))
+    pair = np.sort(k_gid * len(recv_names) + name_rank[recv[k_order]])
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if pair.size else pair
+    pair_g = pair // max(len(recv_names), 1)
+    by_rank = np.sort(recv_names.astype(str))
+    new_g = np.r_[True, pair_g[1:] != pair_g[:-1]] if pair.size else np.zeros(0, bool)
+    uniq_g = pair_g[new_g]
+    starts = np.flatnonzero(new_g)
+    n_heard = np.diff(np.r_[starts, pair.size])
 
     out_t = t_adj[rep]
     final = np.lexsort((mmsi[rep], out_t))
     rep = rep[final]
-    heard_by = heard_by[final]
+    g_pos = np.searchsorted(uniq_g, k_gid[first][final])  # each kept row's group
+    offsets = np.r_[0, np.cumsum(n_heard[g_pos])].astype(np.int32)
+    take_idx = _ranges(starts[g_pos], n_heard[g_pos])
+    values = pa.array(by_rank[pair[take_idx] % max(len(recv_names), 1)].tolist(), pa.string())
+    heard_by = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
     out = table.take(pa.array(rep, pa.int64()))
     out = out.set_column(
         out.schema.get_field_index("t"), "t", pa.array(t_adj[rep], pa.int64()).cast(TIME_TYPE)
@@ -331,7 +431,7 @@ def merge_positions(
     )
     out = out.cast(POSITIONS_SCHEMA)
     clock = pa.Table.from_pylist(clock_rows, schema=CLOCK_SCHEMA)
-    multi = int(sum(1 for x in heard_by if len(x) > 1))
+    multi = int((n_heard[g_pos] > 1).sum())
     stats = {
         "rows_in": n,
         "rows_out": out.num_rows,
@@ -343,4 +443,4 @@ def merge_positions(
         "clock_rows_corrected": n_corr,
         "clock_rows_dropped": n_drop,
     }
-    return MergeResult(out, pa.array(list(heard_by), pa.list_(pa.string())), clock, stats)
+    return MergeResult(out, heard_by, clock, stats)

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from kernels import ais_decode as K
+from kernels import ais_layout as L
 from kernels.ais_bits import NO_TIME
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA, TIME_TYPE
 
@@ -41,44 +42,12 @@ def receiver_is_sat(name: str) -> bool | None:
     return None
 
 
-def _position_arrays(cap: int) -> tuple[npt.NDArray[Any], ...]:
-    return (
-        np.zeros(cap, np.uint32),  # mmsi
-        np.zeros(cap, np.int64),  # t
-        np.zeros(cap, np.float64),  # lat
-        np.zeros(cap, np.float64),  # lon
-        np.zeros(cap, np.float32),  # sog
-        np.zeros(cap, np.float32),  # cog
-        np.zeros(cap, np.int16),  # heading
-        np.zeros(cap, np.int8),  # nav status
-        np.zeros(cap, np.uint8),  # msg type
-        np.zeros(cap, np.int32),  # receiver
-        np.zeros(cap, np.int8),  # is_sat (1 / -1)
-        np.zeros(cap, np.int8),  # UTC second
-        np.zeros(cap, np.uint8),  # bad checksum kept
-        np.zeros(cap, np.int8),  # time source
-    )
+def _position_arrays(cap: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    return np.zeros((cap, L.PF_N), np.float64), np.zeros((cap, L.PI_N), np.int64)
 
 
-def _static_arrays(cap: int) -> tuple[npt.NDArray[Any], ...]:
-    return (
-        np.zeros(cap, np.uint32),  # mmsi
-        np.zeros(cap, np.int64),  # t
-        np.zeros(cap, np.uint8),  # msg type
-        np.zeros(cap, np.int8),  # part (-1, 0 = 24A, 1 = 24B)
-        np.zeros(cap, np.uint32),  # imo
-        np.zeros((cap, 7), np.uint8),  # callsign
-        np.zeros((cap, 20), np.uint8),  # name
-        np.zeros(cap, np.uint8),  # ship type
-        np.zeros(cap, np.uint16),  # to bow
-        np.zeros(cap, np.uint16),  # to stern
-        np.zeros(cap, np.uint8),  # to port
-        np.zeros(cap, np.uint8),  # to starboard
-        np.zeros((cap, 20), np.uint8),  # destination
-        np.zeros(cap, np.int32),  # receiver
-        np.zeros(cap, np.int8),  # is_sat
-        np.zeros(cap, np.int8),  # time source
-    )
+def _static_arrays(cap: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    return np.zeros((cap, L.SI_N), np.int64), np.zeros((cap, L.TX_N), np.uint8)
 
 
 @dataclass
@@ -94,39 +63,42 @@ class NmeaResult:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-_POS_NAMES = (
-    "mmsi",
-    "t",
-    "lat",
-    "lon",
-    "sog",
-    "cog",
-    "heading",
-    "nav_status",
-    "msg_type",
-    "receiver",
-    "sat",
-    "ais_second",
-    "bad",
-    "tsrc",
+#: Typed per-field views of the packed position arrays: (name, array, column, dtype).
+_POS_FIELDS = (
+    ("mmsi", "i", L.PI_MMSI, np.uint32),
+    ("t", "i", L.PI_T, np.int64),
+    ("lat", "f", L.PF_LAT, np.float64),
+    ("lon", "f", L.PF_LON, np.float64),
+    ("sog", "f", L.PF_SOG, np.float32),
+    ("cog", "f", L.PF_COG, np.float32),
+    ("heading", "i", L.PI_HEAD, np.int16),
+    ("nav_status", "i", L.PI_NAV, np.int8),
+    ("msg_type", "i", L.PI_TYPE, np.uint8),
+    ("receiver", "i", L.PI_RECV, np.int32),
+    ("sat", "i", L.PI_SAT, np.int8),
+    ("ais_second", "i", L.PI_SEC, np.int8),
+    ("bad", "i", L.PI_BAD, np.uint8),
+    ("tsrc", "i", L.PI_TSRC, np.int8),
 )
-_STA_NAMES = (
-    "mmsi",
-    "t",
-    "msg_type",
-    "part",
-    "imo",
-    "callsign",
-    "name",
-    "ship_type",
-    "to_bow",
-    "to_stern",
-    "to_port",
-    "to_starboard",
-    "destination",
-    "receiver",
-    "sat",
-    "tsrc",
+_STA_FIELDS = (
+    ("mmsi", L.SI_MMSI, np.uint32),
+    ("t", L.SI_T, np.int64),
+    ("msg_type", L.SI_TYPE, np.uint8),
+    ("part", L.SI_PART, np.int8),
+    ("imo", L.SI_IMO, np.uint32),
+    ("ship_type", L.SI_STYPE, np.uint8),
+    ("to_bow", L.SI_BOW, np.uint16),
+    ("to_stern", L.SI_STERN, np.uint16),
+    ("to_port", L.SI_PORT, np.uint8),
+    ("to_starboard", L.SI_STAR, np.uint8),
+    ("receiver", L.SI_RECV, np.int32),
+    ("sat", L.SI_SAT, np.int8),
+    ("tsrc", L.SI_TSRC, np.int8),
+)
+_TEXT_FIELDS = (
+    ("callsign", L.TX_CALL, L.TX_CALL_N),
+    ("name", L.TX_NAME, L.TX_NAME_N),
+    ("destination", L.TX_DEST, L.TX_DEST_N),
 )
 
 
@@ -141,43 +113,15 @@ class NmeaDecoder:
         self.fixed_t = NO_TIME if fixed_time_ms is None else int(fixed_time_ms)
         self.keep_bad = bool(keep_bad_checksum)
         self.counters = np.zeros(K.N_COUNTERS, np.int64)
-        s, p, c = K.N_SLOTS, K.MAX_PARTS, K.MAX_PART_CHARS
-        self.pending = (
-            np.zeros(s, np.int8),
-            np.zeros(s, np.int64),
-            np.zeros(s, np.int64),
-            np.zeros(s, np.int64),
-            np.zeros(s, np.int64),
-            np.zeros(s, np.int64),
-            np.zeros((s, 5), np.int64),
-            np.zeros((s, p), np.int64),
-            np.zeros(s, np.int64),
-            np.zeros((s, p, c), np.uint8),
-        )
-        g = K.N_PGHP
-        self.pghp = (
-            np.full(g, -1, np.int64),
-            np.zeros(g, np.int64),
-            np.zeros(g, np.int64),
-            np.zeros(1, np.int64),
-            np.full(g, -1, np.int64),
-            np.zeros(g, np.int64),
-            np.zeros(g, np.int64),
-            np.zeros(g, np.int64),
-            np.zeros(1, np.int64),
-            np.zeros(g, np.int64),  # line number of each waiting $PGHP
-            np.zeros(g, np.int64),  # lines between a ring sentence and the $PGHP dating it
-            np.zeros(g, np.int64),  # line number of each ring sentence
-            np.zeros(2, np.int64),  # global number of the first position / static row of a call
-            np.zeros((16, 4), np.int64),  # re-datings of rows of earlier calls (kind, row, t, sat)
-            np.zeros(1, np.int64),
-        )
-        self.receivers_state = (
-            np.zeros((K.RECV_SLOTS, K.RECV_LEN), np.uint8),
-            np.zeros(K.RECV_SLOTS, np.int64),
-            np.zeros(1, np.int64),
-            np.full(K.RECV_HASH, -1, np.int64),
-        )
+        self.pend_i = np.zeros((K.N_SLOTS, L.P_N), np.int64)
+        self.pend_len = np.zeros((K.N_SLOTS, K.MAX_PARTS), np.int64)
+        self.pend_data = np.zeros((K.N_SLOTS, K.MAX_PARTS, K.MAX_PART_CHARS), np.uint8)
+        self.pghp = np.zeros((L.PG_ROWS, L.PG_COLS), np.int64)
+        self.pghp[L.G_CC, :] = -1
+        self.pghp[L.R_CK, :] = -1
+        self.rc_bytes = np.zeros((K.RECV_SLOTS, K.RECV_LEN), np.uint8)
+        self.rc_int = np.zeros(K.RECV_SLOTS + K.RECV_HASH + 1, np.int64)
+        self.rc_int[K.RECV_SLOTS : K.RECV_SLOTS + K.RECV_HASH] = -1
         self.scratch = np.zeros(K.MAX_PARTS * K.MAX_PART_CHARS, np.uint8)
         self.work = np.zeros(32, np.int64)
         self._carry = b""
@@ -189,50 +133,71 @@ class NmeaDecoder:
     def _run(self, data: bytes, final: bool) -> int:
         buf = np.frombuffer(data, dtype=np.uint8)
         # Each sentence yields at most one row of each table: '!' counts bound the output.
-        cap = int(np.count_nonzero(buf == 33)) + 1
-        pos = _position_arrays(cap)
-        sta = _static_arrays(cap)
+        cap = data.count(b"!") + 1
+        pos_f, pos_i = _position_arrays(cap)
+        sta_i, sta_txt = _static_arrays(cap)
         self.counters[K.C_NPOS] = 0
         self.counters[K.C_NSTA] = 0
-        self.pghp[12][0] = self._rows[0]
-        self.pghp[12][1] = self._rows[1]
-        self.pghp[14][0] = 0
+        scal = self.pghp[L.G_SCALARS]
+        scal[L.S_POS_BASE] = self._rows[0]
+        scal[L.S_STA_BASE] = self._rows[1]
+        scal[L.S_NFIX] = 0
         state = (
             self.counters,
-            pos,
-            sta,
-            self.pending,
+            pos_f,
+            pos_i,
+            sta_i,
+            sta_txt,
+            self.pend_i,
+            self.pend_len,
+            self.pend_data,
             self.pghp,
-            self.receivers_state,
+            self.rc_bytes,
+            self.rc_int,
             self.scratch,
             self.work,
         )
-        used = int(K.decode_chunk(buf, buf.shape[0], final, self.fixed_t, self.keep_bad, state))
+        newlines = np.flatnonzero(buf == 10)
+        used = int(
+            K.decode_chunk(buf, buf.shape[0], newlines, final, self.fixed_t, self.keep_bad, state)
+        )
         npos = int(self.counters[K.C_NPOS])
         nsta = int(self.counters[K.C_NSTA])
         self._apply_fixes()
+        # Views when the arrays are mostly used (no copy), copies when mostly empty (memory).
         if npos:
-            self._pos_parts.append(tuple(a[:npos].copy() for a in pos))
+            keep = npos * 2 >= cap
+            self._pos_parts.append(
+                (pos_f[:npos], pos_i[:npos]) if keep else (pos_f[:npos].copy(), pos_i[:npos].copy())
+            )
         if nsta:
-            self._sta_parts.append(tuple(a[:nsta].copy() for a in sta))
+            self._sta_parts.append((sta_i[:nsta].copy(), sta_txt[:nsta].copy()))
         self._rows[0] += npos
         self._rows[1] += nsta
         return used
 
     def _apply_fixes(self) -> None:
         """A $PGHP line that dates a sentence decoded in an earlier chunk."""
-        fixes = self.pghp[13]
-        for kind, row, t, sat in fixes[: int(self.pghp[14][0])].tolist():
+        g = self.pghp
+        n = int(g[L.G_SCALARS, L.S_NFIX])
+        for kind, row, t, sat in zip(
+            g[L.F_KIND, :n].tolist(),
+            g[L.F_ROW, :n].tolist(),
+            g[L.F_T, :n].tolist(),
+            g[L.F_SAT, :n].tolist(),
+            strict=True,
+        ):
             parts = self._pos_parts if kind == 0 else self._sta_parts
+            cols = (L.PI_T, L.PI_SAT, L.PI_TSRC) if kind == 0 else (L.SI_T, L.SI_SAT, L.SI_TSRC)
             start = 0
             for part in parts:
-                n = part[0].shape[0]
-                if start <= row < start + n:
-                    part[1][row - start] = t
-                    part[10 if kind == 0 else 14][row - start] = sat
-                    part[13 if kind == 0 else 15][row - start] = 1
+                ints = part[1] if kind == 0 else part[0]
+                if start <= row < start + ints.shape[0]:
+                    ints[row - start, cols[0]] = t
+                    ints[row - start, cols[1]] = sat
+                    ints[row - start, cols[2]] = 1
                     break
-                start += n
+                start += ints.shape[0]
 
     def feed(self, chunk: bytes) -> None:
         """Decode every complete line; keep a trailing partial line for the next chunk."""
@@ -245,33 +210,37 @@ class NmeaDecoder:
         if self._carry:
             self._run(self._carry, final=True)
             self._carry = b""
-        K.flush_pending(self.pending, self.counters)
-        n = int(self.receivers_state[2][0])
+        K.flush_pending(self.pend_i, self.counters)
+        n = int(self.rc_int[K.RECV_SLOTS + K.RECV_HASH])
         names = [
-            bytes(self.receivers_state[0][i, : self.receivers_state[1][i]]).decode(
-                "latin-1", "replace"
-            )
-            for i in range(n)
+            bytes(self.rc_bytes[i, : self.rc_int[i]]).decode("latin-1", "replace") for i in range(n)
         ]
+        pos_f, pos_i = _stack(self._pos_parts, _position_arrays(0))
+        sta_i, sta_txt = _stack(self._sta_parts, _static_arrays(0))
+        positions = {
+            name: (pos_i if kind == "i" else pos_f)[:, col].astype(dtype)
+            for name, kind, col, dtype in _POS_FIELDS
+        }
+        static = {name: sta_i[:, col].astype(dtype) for name, col, dtype in _STA_FIELDS}
+        for name, col, width in _TEXT_FIELDS:
+            static[name] = np.ascontiguousarray(sta_txt[:, col : col + width])
         return NmeaResult(
-            positions=_concat(self._pos_parts, _POS_NAMES, _position_arrays(0)),
-            static=_concat(self._sta_parts, _STA_NAMES, _static_arrays(0)),
+            positions=positions,
+            static=static,
             receivers=names,
             counters=self.counters.copy(),
             bytes_read=self.bytes_read,
         )
 
 
-def _concat(
-    parts: list[tuple[npt.NDArray[Any], ...]],
-    names: tuple[str, ...],
-    empty: tuple[npt.NDArray[Any], ...],
-) -> dict[str, npt.NDArray[Any]]:
+def _stack(
+    parts: list[tuple[npt.NDArray[Any], ...]], empty: tuple[npt.NDArray[Any], ...]
+) -> tuple[npt.NDArray[Any], ...]:
     if not parts:
-        return dict(zip(names, empty, strict=True))
+        return empty
     if len(parts) == 1:
-        return dict(zip(names, parts[0], strict=True))
-    return {n: np.concatenate([p[k] for p in parts]) for k, n in enumerate(names)}
+        return parts[0]
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(len(empty)))
 
 
 def decode_nmea_bytes(

@@ -14,7 +14,7 @@ from ingest import nmea
 from ingest.result import IngestResult, IngestStats
 from ingest.schemas import detect_layout, parse_columns_option
 from ingest.sources import Source, expand_inputs, iter_chunks, open_binary, sniff_format
-from ingest.tabular import convert_table, dedupe_static, read_csv
+from ingest.static import dedupe_static
 from kernels import ais_decode as K
 from vessels.errors import InputError, NoDataError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
@@ -91,6 +91,8 @@ def _read_parquet(
     if columns is None and set(STATIC_SCHEMA.names) <= names:
         stats.formats["parquet:static"] = stats.formats.get("parquet:static", 0) + 1
         return POSITIONS_SCHEMA.empty_table(), table.select(STATIC_SCHEMA.names).cast(STATIC_SCHEMA)
+    from ingest.tabular import convert_table
+
     layout = detect_layout(table.column_names, columns, src.name)
     stats.formats[f"parquet:{layout.name}"] = stats.formats.get(f"parquet:{layout.name}", 0) + 1
     return convert_table(table, layout, src.name, stats)
@@ -169,6 +171,8 @@ def _read_one(
     sta_parts: list[pa.Table],
 ) -> None:
     """Read one source, appending its tables to the lists and its counts to ``stats``."""
+    from ingest.tabular import read_csv  # pandas is imported only for tables
+
     fmt = sniff_format(src)
     tick = progress(src.size, src.name) if progress is not None else None
     if fmt == "nmea":

@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["IngestResult", "IngestStats"]
+
+K = TypeVar("K", int, str)
+
+
+def _add_counts(mine: dict[K, int], theirs: dict[K, int]) -> None:
+    total: Counter[K] = Counter(mine)
+    total.update(theirs)
+    mine.clear()
+    mine.update({k: v for k, v in sorted(total.items()) if v})
 
 
 @dataclass
@@ -42,16 +52,10 @@ class IngestStats:
         self.messages += other.messages
         self.kept_bad_checksum += other.kept_bad_checksum
         self.skipped.extend(other.skipped)
-        for mine, theirs in (
-            (self.messages_by_type, other.messages_by_type),
-            (self.rejects, other.rejects),
-            (self.time_sources, other.time_sources),
-            (self.formats, other.formats),
-        ):
-            c = Counter(mine)
-            c.update(theirs)
-            mine.clear()
-            mine.update({k: v for k, v in sorted(c.items()) if v})  # type: ignore[arg-type]
+        _add_counts(self.messages_by_type, other.messages_by_type)
+        _add_counts(self.rejects, other.rejects)
+        _add_counts(self.time_sources, other.time_sources)
+        _add_counts(self.formats, other.formats)
 
     def reject(self, reason: str, n: int = 1) -> None:
         if n:

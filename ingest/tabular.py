@@ -22,7 +22,7 @@ from ingest.sources import Source, open_binary
 from vessels.errors import InputError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA, TIME_TYPE
 
-__all__ = ["convert_table", "dedupe_static", "read_csv"]
+__all__ = ["convert_table", "read_csv"]
 
 CSV_BLOCK_BYTES = 16 * 1024 * 1024
 
@@ -253,26 +253,6 @@ def _static_rows(
         ],
         schema=STATIC_SCHEMA,
     )
-
-
-def dedupe_static(static: pa.Table) -> pa.Table:
-    """Keep a vessel's static row only when something in it changed since its previous one."""
-    if static.num_rows < 2:
-        return static
-    df = static.select(
-        [c for c in STATIC_SCHEMA.names if c not in ("t", "receiver", "msg_type")]
-    ).to_pandas()
-    order = np.lexsort(
-        (
-            static.column("t").to_numpy().astype("datetime64[ms]").astype(np.int64),
-            df["mmsi"].to_numpy(),
-        )
-    )
-    df = df.iloc[order].reset_index(drop=True)
-    prev = df.shift()
-    differs = df.ne(prev) & ~(df.isna() & prev.isna())
-    changed = differs.any(axis=1).to_numpy()
-    return static.take(pa.array(order[changed]))
 
 
 def read_csv(

@@ -30,27 +30,31 @@ def sixbit(c):
 
 
 @njit
+def _bits(six, start, end):
+    """Bits ``start:end`` (all inside the payload) as an unsigned integer."""
+    c0 = start // 6
+    c1 = (end - 1) // 6
+    acc = 0
+    for ci in range(c0, c1 + 1):
+        acc = (acc << 6) | six[ci]
+    acc >>= (c1 + 1) * 6 - end
+    return acc & ((1 << (end - start)) - 1)
+
+
+@njit
 def getu(six, nbits_avail, start, nbits):
-    """Unsigned field of ``nbits`` at bit ``start``; bits past ``nbits_avail`` read as zero."""
-    v = 0
-    pos = start
+    """Unsigned field of ``nbits`` (<= 57) at bit ``start``; bits past ``nbits_avail`` read as 0.
+
+    Whole 6-bit characters are shifted into an accumulator, then the field is cut out: a
+    handful of shifts per field instead of a loop per bit.
+    """
     end = start + nbits
-    while pos < end:
-        if pos >= nbits_avail:
-            # Past the payload (fill bits included): zeros, as if the message were padded.
-            v <<= end - pos
-            break
-        ci = pos // 6
-        off = pos - ci * 6
-        take = 6 - off
-        if end - pos < take:
-            take = end - pos
-        if nbits_avail - pos < take:
-            take = nbits_avail - pos
-        bits = (six[ci] >> (6 - off - take)) & ((1 << take) - 1)
-        v = (v << take) | bits
-        pos += take
-    return v
+    if end <= nbits_avail:
+        return _bits(six, start, end)
+    if start >= nbits_avail:
+        return 0
+    # The field runs past the payload: read what is there, then pad with zeros.
+    return _bits(six, start, nbits_avail) << (end - nbits_avail)
 
 
 @njit
@@ -63,18 +67,18 @@ def gets(six, nbits_avail, start, nbits):
 
 
 @njit
-def get_text(six, nbits_avail, start, nchars, out, row):
-    """AIS 6-bit text into ``out[row, :]`` as ASCII, stopping at the first ``@`` like pyais.
+def get_text(six, nbits_avail, start, nchars, out, row, col0):
+    """AIS 6-bit text into ``out[row, col0:col0 + nchars]`` as ASCII, stopping at the first
+    ``@`` like pyais.
 
     A last character cut short by the payload end is left-aligned (as pyais does); characters
-    wholly past the end are not written. Unused bytes stay 0.
+    wholly past the end are not written. Unused bytes are set to 0.
     """
-    width = out.shape[1]
-    for k in range(width):
-        out[row, k] = 0
+    for k in range(nchars):
+        out[row, col0 + k] = 0
     pos = start
     for k in range(nchars):
-        if pos >= nbits_avail or k >= width:
+        if pos >= nbits_avail:
             break
         take = 6
         if nbits_avail - pos < 6:
@@ -84,7 +88,7 @@ def get_text(six, nbits_avail, start, nchars, out, row):
             v += 64
         if v == 64:
             break
-        out[row, k] = v
+        out[row, col0 + k] = v
         pos += take
 
 

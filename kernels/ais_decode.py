@@ -22,6 +22,46 @@ from kernels.ais_bits import (
     read_uint,
     sixbit,
 )
+from kernels.ais_layout import (
+    F_KIND,
+    F_ROW,
+    F_SAT,
+    F_T,
+    G_CC,
+    G_LINE,
+    G_SAT,
+    G_SCALARS,
+    G_T,
+    P_ACTIVE,
+    P_AGE,
+    P_BAD,
+    P_FILL,
+    P_KEYF,
+    P_KEYG,
+    P_MASK,
+    P_RECV,
+    P_SAT,
+    P_T,
+    P_TOTAL,
+    P_TSRC,
+    PI_SAT,
+    PI_T,
+    PI_TSRC,
+    R_CK,
+    R_DIST,
+    R_LINE,
+    R_PROW,
+    R_SROW,
+    R_TSRC,
+    S_NFIX,
+    S_PG_NEXT,
+    S_POS_BASE,
+    S_RING_NEXT,
+    S_STA_BASE,
+    SI_SAT,
+    SI_T,
+    SI_TSRC,
+)
 from kernels.ais_messages import position_row, static_row
 
 # --- counter layout (one int64 array shared with the Python side) -------------------------
@@ -93,9 +133,12 @@ RECV_HASH = 8192
 
 
 @njit
-def intern_receiver(buf, a, b, rec, cnt):
-    """Index of the receiver name ``buf[a:b]`` in the table, adding it when new; -1 if full."""
-    rc_bytes, rc_len, rc_n, rc_hash = rec
+def intern_receiver(buf, a, b, rc_bytes, rc_int, cnt):
+    """Index of the receiver name ``buf[a:b]`` in the table, adding it when new; -1 if full.
+
+    ``rc_int`` holds the name lengths (RECV_SLOTS), the open-addressing hash table
+    (RECV_HASH) and the number of names (last element).
+    """
     if b - a > RECV_LEN:
         b = a + RECV_LEN
     if b <= a:
@@ -103,13 +146,12 @@ def intern_receiver(buf, a, b, rec, cnt):
     h = 1469598103934665603
     for i in range(a, b):
         h = (h ^ buf[i]) * 1099511628211
-    mask = rc_hash.shape[0] - 1
-    k = h & mask
+    k = h & (RECV_HASH - 1)
     while True:
-        idx = rc_hash[k]
+        idx = rc_int[RECV_SLOTS + k]
         if idx < 0:
             break
-        if rc_len[idx] == b - a:
+        if rc_int[idx] == b - a:
             same = True
             for i in range(b - a):
                 if rc_bytes[idx, i] != buf[a + i]:
@@ -117,66 +159,90 @@ def intern_receiver(buf, a, b, rec, cnt):
                     break
             if same:
                 return idx
-        k = (k + 1) & mask
-    n = rc_n[0]
-    if n >= rc_bytes.shape[0]:
+        k = (k + 1) & (RECV_HASH - 1)
+    n = rc_int[RECV_SLOTS + RECV_HASH]
+    if n >= RECV_SLOTS:
         cnt[C_RECV_FULL] += 1
         return -1
     for i in range(b - a):
         rc_bytes[n, i] = buf[a + i]
-    rc_len[n] = b - a
-    rc_hash[k] = n
-    rc_n[0] = n + 1
+    rc_int[n] = b - a
+    rc_int[RECV_SLOTS + k] = n
+    rc_int[RECV_SLOTS + RECV_HASH] = n + 1
     return n
 
 
 @njit
-def _emit(six, nbits, meta, ck, cnt, pos, sta, pg):
+def _emit(six, nbits, t, recv, sat, bad, tsrc, cnt, pos_f, pos_i, sta_i, sta_txt, pg):
     """Decode one assembled message into the output arrays, counting it by type."""
     cnt[C_MESSAGES] += 1
     if nbits < 6:
         cnt[C_REJ + REJ_SHORT] += 1
         return
-    mtype = six[0]
+    mtype = int(six[0])
     cnt[C_TYPE + mtype] += 1
-    if meta[3] != 0:
+    if bad != 0:
         cnt[C_KEPT_BAD] += 1
     prow = -1
     srow = -1
-    if mtype <= 3 and mtype >= 1 or mtype == 18 or mtype == 19 or mtype == 27:
-        if nbits < 38:
-            cnt[C_REJ + REJ_SHORT] += 1
-            return
+    is_pos = (1 <= mtype <= 3) or mtype == 18 or mtype == 19 or mtype == 27
+    is_sta = mtype == 5 or mtype == 19 or mtype == 24
+    if (is_pos or is_sta) and nbits < 38:
+        cnt[C_REJ + REJ_SHORT] += 1
+        return
+    if is_pos:
         r = cnt[C_NPOS]
-        code = position_row(six, nbits, mtype, pos, r, meta)
+        code = position_row(six, nbits, mtype, pos_f, pos_i, r, t, recv, sat, bad, tsrc)
         if code == 0:
             cnt[C_NPOS] = r + 1
             prow = r
         else:
             cnt[C_REJ + code] += 1
-    if mtype == 5 or mtype == 19 or mtype == 24:
-        if nbits < 38:
-            cnt[C_REJ + REJ_SHORT] += 1
-            return
+    if is_sta:
         r = cnt[C_NSTA]
-        code = static_row(six, nbits, mtype, sta, r, meta)
+        code = static_row(six, nbits, mtype, sta_i, sta_txt, r, t, recv, sat, tsrc)
         if code == 0:
             cnt[C_NSTA] = r + 1
             srow = r
         elif mtype != 19:  # a type 19 that gave a position is not a reject
             cnt[C_REJ + code] += 1
     if prow >= 0 or srow >= 0:
-        cnt[C_TSRC + meta[4]] += 1
+        cnt[C_TSRC + tsrc] += 1
         # The sentence was put in the ring by _sentence: a $PGHP line that follows it may
-        # still carry its time, so remember where its rows are.
-        k = (pg[8][0] - 1) % N_PGHP
-        pg[5][k] = prow + pg[12][0] if prow >= 0 else -1  # rows are kept as global numbers
-        pg[6][k] = srow + pg[12][1] if srow >= 0 else -1
-        pg[7][k] = meta[4]
+        # still carry its time, so remember its rows (as global row numbers).
+        k = (pg[G_SCALARS, S_RING_NEXT] - 1) % N_PGHP
+        pg[R_PROW, k] = prow + pg[G_SCALARS, S_POS_BASE] if prow >= 0 else -1
+        pg[R_SROW, k] = srow + pg[G_SCALARS, S_STA_BASE] if srow >= 0 else -1
 
 
 @njit
-def _pghp(buf, p, e, cnt, pos, sta, pg, commas):
+def _redate(pg, k, t, sat, pos_i, sta_i):
+    """Give the rows of ring entry ``k`` the time of a $PGHP that came after them."""
+    for kind in range(2):
+        row = pg[R_PROW, k] if kind == 0 else pg[R_SROW, k]
+        if row < 0:
+            continue
+        local = row - pg[G_SCALARS, S_POS_BASE + kind]
+        if local >= 0 and kind == 0:
+            pos_i[local, PI_T] = t
+            pos_i[local, PI_SAT] = sat
+            pos_i[local, PI_TSRC] = 1
+        elif local >= 0:
+            sta_i[local, SI_T] = t
+            sta_i[local, SI_SAT] = sat
+            sta_i[local, SI_TSRC] = 1
+        else:  # a row of an earlier chunk: the caller applies the fix
+            nf = pg[G_SCALARS, S_NFIX]
+            if nf < pg.shape[1]:
+                pg[F_KIND, nf] = kind
+                pg[F_ROW, nf] = row
+                pg[F_T, nf] = t
+                pg[F_SAT, nf] = sat
+                pg[G_SCALARS, S_NFIX] = nf + 1
+
+
+@njit
+def _pghp(buf, p, e, cnt, pos_i, sta_i, pg, commas):
     """A Gatehouse ``$PGHP,1,yyyy,m,d,h,mi,s,ms,country,region,pss,online,cc*hh`` line.
 
     ``cc`` is the checksum of the AIS sentence it dates, which real feeds write before or after
@@ -194,11 +260,11 @@ def _pghp(buf, p, e, cnt, pos, sta, pg, commas):
         if c == 44 and nc < 14:
             commas[nc] = i
             nc += 1
-    if star < 0 or star + 2 >= e + 1 or nc < 13:
+    if star < 0 or star + 3 > e or nc < 13:
         cnt[C_REJ + REJ_BAD_PGHP] += 1
         return
-    h1 = hexval(buf[star + 1]) if star + 1 < e else -1
-    h2 = hexval(buf[star + 2]) if star + 2 < e else -1
+    h1 = hexval(buf[star + 1])
+    h2 = hexval(buf[star + 2])
     if h1 < 0 or h2 < 0 or h1 * 16 + h2 != ck:
         cnt[C_REJ + REJ_BAD_PGHP] += 1
         return
@@ -227,69 +293,50 @@ def _pghp(buf, p, e, cnt, pos, sta, pg, commas):
             and buf[i + 4] == 83
         ):
             sat = 1
-    pg_cc, pg_t, pg_sat, pg_next = pg[0], pg[1], pg[2], pg[3]
-    ring_ck, ring_prow, ring_srow, ring_tsrc, ring_next = pg[4], pg[5], pg[6], pg[7], pg[8]
-    newest = ring_next[0]
+    newest = pg[G_SCALARS, S_RING_NEXT]
     line = cnt[C_LINES]
     for back in range(1, N_PGHP + 1):
         j = newest - back
         if j < 0:
             break
         k = j % N_PGHP
-        d = line - pg[11][k]
+        d = line - pg[R_LINE, k]
         if d > PGHP_BACK_LINES:
             break
-        if ring_ck[k] == cc and (ring_tsrc[k] != 1 or pg[10][k] > d):
-            old_tsrc = ring_tsrc[k]
-            ring_ck[k] = -1
-            pg[10][k] = 0
-            if ring_prow[k] < 0 and ring_srow[k] < 0:
+        if pg[R_CK, k] == cc and (pg[R_TSRC, k] != 1 or pg[R_DIST, k] > d):
+            old_tsrc = pg[R_TSRC, k]
+            pg[R_CK, k] = -1
+            pg[R_DIST, k] = 0
+            if pg[R_PROW, k] < 0 and pg[R_SROW, k] < 0:
                 return  # it dates a message that gave no row (or a fragment)
-            base, fixes, nfix = pg[12], pg[13], pg[14]
-            for kind in range(2):
-                row = ring_prow[k] if kind == 0 else ring_srow[k]
-                if row < 0:
-                    continue
-                local = row - base[kind]
-                if local >= 0 and kind == 0:
-                    pos[1][local] = t
-                    pos[10][local] = sat
-                    pos[13][local] = 1
-                elif local >= 0:
-                    sta[1][local] = t
-                    sta[14][local] = sat
-                    sta[15][local] = 1
-                elif nfix[0] < fixes.shape[0]:  # a row of an earlier chunk: the caller fixes it
-                    fixes[nfix[0], 0] = kind
-                    fixes[nfix[0], 1] = row
-                    fixes[nfix[0], 2] = t
-                    fixes[nfix[0], 3] = sat
-                    nfix[0] += 1
+            _redate(pg, k, t, sat, pos_i, sta_i)
             cnt[C_TSRC + old_tsrc] -= 1
             cnt[C_TSRC + 1] += 1
-            ring_tsrc[k] = 1
+            pg[R_TSRC, k] = 1
             return
-    k = pg_next[0] % N_PGHP
-    pg_cc[k] = cc
-    pg_t[k] = t
-    pg_sat[k] = sat
-    pg[9][k] = cnt[C_LINES]
-    pg_next[0] += 1
+    k = pg[G_SCALARS, S_PG_NEXT] % N_PGHP
+    pg[G_CC, k] = cc
+    pg[G_T, k] = t
+    pg[G_SAT, k] = sat
+    pg[G_LINE, k] = cnt[C_LINES]
+    pg[G_SCALARS, S_PG_NEXT] += 1
 
 
 @njit
 def _take_pghp(pg, ck, line):
-    """The time and satellite flag of a waiting ``$PGHP`` for checksum ``ck``, if any."""
-    pg_cc, pg_t, pg_sat, pg_next = pg[0], pg[1], pg[2], pg[3]
-    start = pg_next[0] - N_PGHP
+    """(time, satellite flag, line distance) of a waiting ``$PGHP`` for checksum ``ck``."""
+    nxt = pg[G_SCALARS, S_PG_NEXT]
+    if nxt == 0:  # no $PGHP line seen in this stream (most feeds)
+        return NO_TIME, -1, 0
+    start = nxt - N_PGHP
     if start < 0:
         start = 0
     # Newest first: with two waiting for the same checksum, the nearer line is the right one.
-    for j in range(pg_next[0] - 1, start - 1, -1):
+    for j in range(nxt - 1, start - 1, -1):
         k = j % N_PGHP
-        if pg_cc[k] == ck and line - pg[9][k] <= PGHP_FORWARD_LINES:
-            pg_cc[k] = -1
-            return pg_t[k], pg_sat[k], line - pg[9][k]
+        if pg[G_CC, k] == ck and line - pg[G_LINE, k] <= PGHP_FORWARD_LINES:
+            pg[G_CC, k] = -1
+            return pg[G_T, k], pg[G_SAT, k], line - pg[G_LINE, k]
     return NO_TIME, -1, 0
 
 
@@ -331,33 +378,31 @@ def _prefix_time(buf, p, e):
 
 
 @njit
-def _slot_find(pend, keyf, keyg):
-    pk_active, pk_keyf, pk_keyg = pend[0], pend[1], pend[2]
-    for s in range(pk_active.shape[0]):
-        if pk_active[s] == 0:
+def _slot_find(pend_i, keyf, keyg):
+    for s in range(pend_i.shape[0]):
+        if pend_i[s, P_ACTIVE] == 0:
             continue
         # Two tag block groups tell messages apart even when their NMEA fields are equal
         # (satellite feeds leave the sequence id empty); otherwise the NMEA fields decide.
-        if keyg >= 0 and pk_keyg[s] >= 0:
-            if pk_keyg[s] == keyg:
+        if keyg >= 0 and pend_i[s, P_KEYG] >= 0:
+            if pend_i[s, P_KEYG] == keyg:
                 return s
-        elif pk_keyf[s] == keyf:
+        elif pend_i[s, P_KEYF] == keyf:
             return s
     return -1
 
 
 @njit
-def _slot_new(pend, cnt):
+def _slot_new(pend_i, cnt):
     """A free slot, dropping the oldest pending message when the table is full."""
-    pk_active, pk_age = pend[0], pend[5]
     oldest = 0
-    for s in range(pk_active.shape[0]):
-        if pk_active[s] == 0:
+    for s in range(pend_i.shape[0]):
+        if pend_i[s, P_ACTIVE] == 0:
             return s
-        if pk_age[s] < pk_age[oldest]:
+        if pend_i[s, P_AGE] < pend_i[oldest, P_AGE]:
             oldest = s
     cnt[C_REJ + REJ_INCOMPLETE] += 1
-    pk_active[oldest] = 0
+    pend_i[oldest, P_ACTIVE] = 0
     return oldest
 
 
@@ -365,7 +410,21 @@ def _slot_new(pend, cnt):
 def _sentence(buf, p, e, tag_t, tag_recv, gkey, gtot, prefix_t, fixed_t, keep_bad, state):
     """One ``!xxVDM``/``!xxVDO`` sentence at ``p``; returns the index after it (and its
     trailing fields) where another sentence may start on the same line."""
-    cnt, pos, sta, pend, pg, rec, six, commas = state
+    (
+        cnt,
+        pos_f,
+        pos_i,
+        sta_i,
+        sta_txt,
+        pend_i,
+        pend_len,
+        pend_data,
+        pg,
+        rc_bytes,
+        rc_int,
+        six,
+        commas,
+    ) = state
     # One scan: checksum and comma positions up to '*'.
     ck = 0
     star = -1
@@ -400,21 +459,15 @@ def _sentence(buf, p, e, tag_t, tag_recv, gkey, gtot, prefix_t, fixed_t, keep_ba
     h2 = hexval(buf[star + 2])
     total = read_uint(buf, commas[0] + 1, commas[1])
     num = read_uint(buf, commas[1] + 1, commas[2])
-    if commas[3] == commas[2] + 1:
-        seq = -1
-    else:
-        seq = read_uint(buf, commas[2] + 1, commas[3])
+    seq = -1 if commas[3] == commas[2] + 1 else read_uint(buf, commas[2] + 1, commas[3])
     chan = int(buf[commas[3] + 1]) if commas[4] > commas[3] + 1 else 0
     pa = commas[4] + 1
     pb = commas[5]
-    if commas[5] + 1 == star:
-        fill = 0
-    else:
-        fill = read_uint(buf, commas[5] + 1, star)
+    fill = 0 if commas[5] + 1 == star else read_uint(buf, commas[5] + 1, star)
     if h1 < 0 or h2 < 0 or total < 1 or total > MAX_PARTS or num < 1 or num > total:
         cnt[C_REJ + REJ_MALFORMED] += 1
         return _next_start(buf, star, e)
-    if fill < 0 or fill > 5 or (seq < -1) or seq > 99:
+    if fill < 0 or fill > 5 or seq < -1 or seq > 99:
         cnt[C_REJ + REJ_MALFORMED] += 1
         return _next_start(buf, star, e)
     # Trailing fields: epoch (s or ms) and USCG station ids, up to a next tag block/sentence.
@@ -436,7 +489,7 @@ def _sentence(buf, p, e, tag_t, tag_recv, gkey, gtot, prefix_t, fixed_t, keep_ba
                     if not (48 <= buf[i] <= 57 or 65 <= buf[i] <= 90 or 97 <= buf[i] <= 122):
                         ok = False
                 if ok:
-                    trail_recv = intern_receiver(buf, a + 1, b, rec, cnt)
+                    trail_recv = intern_receiver(buf, a + 1, b, rc_bytes, rc_int, cnt)
         q = b
     nxt = q if q < e and (buf[q] == 92 or buf[q] == 33) else e
     cnt[C_SENTENCES] += 1
@@ -464,14 +517,14 @@ def _sentence(buf, p, e, tag_t, tag_recv, gkey, gtot, prefix_t, fixed_t, keep_ba
         else:
             tsrc = 0
     recv = tag_recv if tag_recv >= 0 else trail_recv
-    k = pg[8][0] % N_PGHP
-    pg[4][k] = stated
-    pg[5][k] = -1
-    pg[6][k] = -1
-    pg[7][k] = tsrc
-    pg[10][k] = dist
-    pg[11][k] = cnt[C_LINES]
-    pg[8][0] += 1
+    k = pg[G_SCALARS, S_RING_NEXT] % N_PGHP
+    pg[R_CK, k] = stated
+    pg[R_PROW, k] = -1
+    pg[R_SROW, k] = -1
+    pg[R_TSRC, k] = tsrc
+    pg[R_DIST, k] = dist
+    pg[R_LINE, k] = cnt[C_LINES]
+    pg[G_SCALARS, S_RING_NEXT] += 1
     nchar = pb - pa
     if nchar > MAX_PART_CHARS:
         cnt[C_REJ + REJ_TOO_LONG] += 1
@@ -486,77 +539,78 @@ def _sentence(buf, p, e, tag_t, tag_recv, gkey, gtot, prefix_t, fixed_t, keep_ba
                 cnt[C_REJ + REJ_BAD_CHAR] += 1
                 return nxt
             six[i] = v
-        nbits = nchar * 6 - fill
-        _emit(six, nbits, (t, recv, sat, bad, tsrc), stated, cnt, pos, sta, pg)
+        _emit(six, nchar * 6 - fill, t, recv, sat, bad, tsrc, cnt, pos_f, pos_i, sta_i, sta_txt, pg)
         return nxt
     # Multi-sentence: key by VDM-VDO/channel/sequence id/count, or by the tag block group.
     # The talker is left out: feeds relabel fragments of one message (!ABVDM then !AIVDM).
     keyf = (int(buf[p + 5]) << 24) | (chan << 16) | ((seq + 1) << 8) | total
-    keyg = -1
-    if gkey >= 0 and gtot == total:
-        keyg = (gkey << 4) | total
-    pk_active, pk_keyf, pk_keyg, pk_total, pk_mask, pk_age = (
-        pend[0],
-        pend[1],
-        pend[2],
-        pend[3],
-        pend[4],
-        pend[5],
-    )
-    pk_meta, pk_len, pk_fill, pk_data = pend[6], pend[7], pend[8], pend[9]
+    keyg = (gkey << 4) | total if gkey >= 0 and gtot == total else -1
     for i in range(nchar):
         if sixbit(buf[pa + i]) < 0:
             cnt[C_REJ + REJ_BAD_CHAR] += 1
             return nxt
-    s = _slot_find(pend, keyf, keyg)
+    s = _slot_find(pend_i, keyf, keyg)
     if num == 1:
         if s >= 0:  # a new first part replaces an unfinished message with the same key
             cnt[C_REJ + REJ_INCOMPLETE] += 1
         else:
-            s = _slot_new(pend, cnt)
-        pk_active[s] = 1
-        pk_keyf[s] = keyf
-        pk_keyg[s] = keyg
-        pk_total[s] = total
-        pk_mask[s] = 0
-        pk_age[s] = cnt[C_SENTENCES]
-        pk_meta[s, 0] = t
-        pk_meta[s, 1] = recv
-        pk_meta[s, 2] = sat
-        pk_meta[s, 3] = bad
-        pk_meta[s, 4] = tsrc
+            s = _slot_new(pend_i, cnt)
+        pend_i[s, P_ACTIVE] = 1
+        pend_i[s, P_KEYF] = keyf
+        pend_i[s, P_KEYG] = keyg
+        pend_i[s, P_TOTAL] = total
+        pend_i[s, P_MASK] = 0
+        pend_i[s, P_AGE] = cnt[C_SENTENCES]
+        pend_i[s, P_T] = t
+        pend_i[s, P_RECV] = recv
+        pend_i[s, P_SAT] = sat
+        pend_i[s, P_BAD] = bad
+        pend_i[s, P_TSRC] = tsrc
     else:
-        if s < 0 or (pk_mask[s] >> num) & 1:
+        if s < 0 or (pend_i[s, P_MASK] >> num) & 1:
             cnt[C_REJ + REJ_ORPHAN] += 1
             return nxt
-        if pk_meta[s, 0] == NO_TIME and t != NO_TIME:
-            pk_meta[s, 0] = t
-            pk_meta[s, 4] = tsrc
-            pk_meta[s, 2] = sat
-        if pk_meta[s, 1] < 0:
-            pk_meta[s, 1] = recv
+        if pend_i[s, P_T] == NO_TIME and t != NO_TIME:
+            pend_i[s, P_T] = t
+            pend_i[s, P_TSRC] = tsrc
+            pend_i[s, P_SAT] = sat
+        if pend_i[s, P_RECV] < 0:
+            pend_i[s, P_RECV] = recv
         if bad:
-            pk_meta[s, 3] = 1
+            pend_i[s, P_BAD] = 1
     for i in range(nchar):
-        pk_data[s, num - 1, i] = sixbit(buf[pa + i])
-    pk_len[s, num - 1] = nchar
-    pk_mask[s] |= 1 << num
+        pend_data[s, num - 1, i] = sixbit(buf[pa + i])
+    pend_len[s, num - 1] = nchar
+    pend_i[s, P_MASK] |= 1 << num
     if num == total:
-        pk_fill[s] = fill
-    if pk_mask[s] != ((1 << (total + 1)) - 2):
+        pend_i[s, P_FILL] = fill
+    if pend_i[s, P_MASK] != ((1 << (total + 1)) - 2):
         return nxt
     # Complete: concatenate the parts in order and decode.
     n = 0
     for k in range(total):
-        for i in range(pk_len[s, k]):
-            six[n] = pk_data[s, k, i]
+        for i in range(pend_len[s, k]):
+            six[n] = pend_data[s, k, i]
             n += 1
-    pk_active[s] = 0
+    pend_i[s, P_ACTIVE] = 0
     if n == 0:
         cnt[C_REJ + REJ_EMPTY] += 1
         return nxt
-    meta = (pk_meta[s, 0], pk_meta[s, 1], pk_meta[s, 2], pk_meta[s, 3], pk_meta[s, 4])
-    _emit(six, n * 6 - pk_fill[s], meta, stated, cnt, pos, sta, pg)
+    _emit(
+        six,
+        n * 6 - pend_i[s, P_FILL],
+        pend_i[s, P_T],
+        pend_i[s, P_RECV],
+        pend_i[s, P_SAT],
+        pend_i[s, P_BAD],
+        pend_i[s, P_TSRC],
+        cnt,
+        pos_f,
+        pos_i,
+        sta_i,
+        sta_txt,
+        pg,
+    )
     return nxt
 
 
@@ -570,7 +624,7 @@ def _next_start(buf, a, e):
 
 
 @njit
-def _tag_block(buf, p, e, rec, cnt):
+def _tag_block(buf, p, e, rc_bytes, rc_int, cnt):
     """Parse ``\\k:v,k:v*hh\\`` at ``p``. Returns (end index after the closing backslash or -1,
     c: time, s: receiver, group key, group total). Tag checksums are not enforced: real feeds
     (AMSA, Spire) write ``*00`` there."""
@@ -602,7 +656,7 @@ def _tag_block(buf, p, e, rec, cnt):
                 if t == NO_TIME:
                     cnt[C_REJ + REJ_BAD_TIME] += 1
             elif k == 115:  # s: source station
-                recv = intern_receiver(buf, a + 2, b, rec, cnt)
+                recv = intern_receiver(buf, a + 2, b, rc_bytes, rc_int, cnt)
             elif k == 103:  # g: sentence-group-total-id
                 d1 = -1
                 d2 = -1
@@ -626,22 +680,33 @@ def _tag_block(buf, p, e, rec, cnt):
 
 
 @njit
-def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
+def decode_chunk(buf, n, newlines, final, fixed_t, keep_bad, state):
     """Decode ``buf[:n]``; returns how many bytes were consumed.
 
-    Without ``final`` a last line with no newline is left for the next call. ``state`` is
-    ``(counters, positions, static, pending, pghp, receivers, scratch, work)``; positions and static
-    rows are written from ``counters[C_NPOS]`` / ``counters[C_NSTA]`` on.
+    ``newlines`` holds the indices of every ``\\n`` in ``buf[:n]`` (found by NumPy, which
+    scans bytes several times faster than a scalar loop). Without ``final`` a last line with
+    no newline is left for the next call. ``state`` is
+    ``(counters, pos_f, pos_i, sta_i, sta_txt, pend_i, pend_len, pend_data, pghp, rc_bytes,
+    rc_int, scratch, work)`` (layouts in ``kernels.ais_layout``); positions and static rows
+    are written from ``counters[C_NPOS]`` / ``counters[C_NSTA]`` on.
     """
     cnt = state[0]
-    rec = state[5]
+    pos_i = state[2]
+    sta_i = state[3]
+    pg = state[8]
+    rc_bytes = state[9]
+    rc_int = state[10]
+    work = state[12]
     i = 0
+    nl = 0
     while i < n:
-        j = i
-        while j < n and buf[j] != 10:
-            j += 1
-        if j >= n and not final:
-            break
+        if nl < newlines.shape[0]:
+            j = newlines[nl]
+            nl += 1
+        else:
+            j = n
+            if not final:
+                break
         e = j
         while e > i and (
             buf[e - 1] == 13 or buf[e - 1] == 32 or buf[e - 1] == 9 or buf[e - 1] == 0
@@ -671,7 +736,7 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
             gkey = -1
             gtot = -1
             if buf[p] == 92:
-                q, tag_t, tag_recv, gkey, gtot = _tag_block(buf, p, e, rec, cnt)
+                q, tag_t, tag_recv, gkey, gtot = _tag_block(buf, p, e, rc_bytes, rc_int, cnt)
                 if q < 0 or q >= e:
                     cnt[C_REJ + REJ_MALFORMED_TAG] += 1
                     break
@@ -683,7 +748,7 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
                 )
             elif c == 36:
                 if e - p > 5 and buf[p + 1] == 80 and buf[p + 2] == 71 and buf[p + 3] == 72:
-                    _pghp(buf, p, e, cnt, state[1], state[2], state[4], state[7])
+                    _pghp(buf, p, e, cnt, pos_i, sta_i, pg, work)
                 else:
                     cnt[C_REJ + REJ_NON_AIS] += 1
                 break
@@ -694,10 +759,9 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
 
 
 @njit
-def flush_pending(pend, cnt):
+def flush_pending(pend_i, cnt):
     """At the end of a stream every unfinished multi-sentence message is counted incomplete."""
-    pk_active = pend[0]
-    for s in range(pk_active.shape[0]):
-        if pk_active[s] != 0:
-            pk_active[s] = 0
+    for s in range(pend_i.shape[0]):
+        if pend_i[s, P_ACTIVE] != 0:
+            pend_i[s, P_ACTIVE] = 0
             cnt[C_REJ + REJ_INCOMPLETE] += 1

@@ -2,11 +2,12 @@
 
 Positions: types 1, 2, 3 (Class A), 18, 19 (Class B) and 27 (long range, 1/10 minute
 resolution). Static: 5 (Class A voyage data), 19 (Class B extended), 24 A/B (Class B static).
-Each writer returns 0 on success or a reject code (see ``kernels.ais_decode``).
+Each writer returns 0 on success or a reject code (see ``kernels.ais_decode``); rows go into
+the packed arrays of ``kernels.ais_layout``.
 
 Unavailable values (ITU-R M.1371-5 Table 50): lon 181 and lat 91 make the row unusable;
-speed 102.3 kn (1023) and course 360 become NaN; heading 511 becomes -1; UTC second stays as
-sent (60-63 mean not available).
+speed 102.3 kn (1023) and course 360 become NaN; heading 511 becomes -1; the UTC second stays
+as sent (60-63 mean not available).
 """
 
 from __future__ import annotations
@@ -15,6 +16,42 @@ import numpy as np
 
 from kernels._jit import njit
 from kernels.ais_bits import get_text, gets, getu
+from kernels.ais_layout import (
+    PF_COG,
+    PF_LAT,
+    PF_LON,
+    PF_SOG,
+    PI_BAD,
+    PI_HEAD,
+    PI_MMSI,
+    PI_NAV,
+    PI_RECV,
+    PI_SAT,
+    PI_SEC,
+    PI_T,
+    PI_TSRC,
+    PI_TYPE,
+    SI_BOW,
+    SI_IMO,
+    SI_MMSI,
+    SI_N,
+    SI_PART,
+    SI_PORT,
+    SI_RECV,
+    SI_SAT,
+    SI_STAR,
+    SI_STERN,
+    SI_STYPE,
+    SI_T,
+    SI_TSRC,
+    SI_TYPE,
+    TX_CALL,
+    TX_CALL_N,
+    TX_DEST,
+    TX_DEST_N,
+    TX_NAME,
+    TX_NAME_N,
+)
 
 REJ_SHORT = 3
 REJ_NO_POSITION = 11
@@ -27,43 +64,9 @@ MIN_BITS_CLASS_A = 143  # through the UTC second
 MIN_BITS_CLASS_B = 139
 MIN_BITS_TYPE19_STATIC = 301
 MIN_BITS_TYPE27 = 94
-MIN_BITS_TYPE5 = 270  # through the dimensions; destination may be cut short
+MIN_BITS_TYPE5 = 270  # through the dimensions; the destination may be cut short
 MIN_BITS_TYPE24A = 160
 MIN_BITS_TYPE24B = 162
-
-
-@njit
-def _set_position(pos, r, mmsi, mtype, lat, lon, sog, cog, heading, nav, second, meta):
-    (
-        p_mmsi,
-        p_t,
-        p_lat,
-        p_lon,
-        p_sog,
-        p_cog,
-        p_head,
-        p_nav,
-        p_type,
-        p_recv,
-        p_sat,
-        p_sec,
-        p_bad,
-        p_tsrc,
-    ) = pos
-    p_mmsi[r] = mmsi
-    p_t[r] = meta[0]
-    p_lat[r] = lat
-    p_lon[r] = lon
-    p_sog[r] = sog
-    p_cog[r] = cog
-    p_head[r] = heading
-    p_nav[r] = nav
-    p_type[r] = mtype
-    p_recv[r] = meta[1]
-    p_sat[r] = meta[2]
-    p_sec[r] = second
-    p_bad[r] = meta[3]
-    p_tsrc[r] = meta[4]
 
 
 @njit
@@ -77,14 +80,13 @@ def _latlon_ok(lat, lon):
 
 
 @njit
-def position_row(six, nbits, mtype, pos, r, meta):
-    """Decode a position report into row ``r`` of ``pos``; 0 or a reject code.
-
-    ``meta`` = (t_ms, receiver, is_sat, bad_checksum, time_source) as int64.
-    """
+def position_row(six, nbits, mtype, pos_f, pos_i, r, t, recv, sat, bad, tsrc):
+    """Decode a position report into row ``r``; 0 or a reject code."""
     mmsi = getu(six, nbits, 8, 30)
     if mmsi == 0 or mmsi > MAX_MMSI:
         return REJ_INVALID_MMSI
+    second = -1
+    heading = -1
     if mtype <= 3:
         if nbits < MIN_BITS_CLASS_A:
             return REJ_SHORT
@@ -95,6 +97,8 @@ def position_row(six, nbits, mtype, pos, r, meta):
         cog_raw = getu(six, nbits, 116, 12)
         heading = getu(six, nbits, 128, 9)
         second = getu(six, nbits, 137, 6)
+        sog = np.nan if sog_raw == 1023 else sog_raw / 10.0
+        cog = np.nan if cog_raw >= 3600 else cog_raw / 10.0
     elif mtype == 27:
         if nbits < MIN_BITS_TYPE27:
             return REJ_SHORT
@@ -103,13 +107,8 @@ def position_row(six, nbits, mtype, pos, r, meta):
         lat = gets(six, nbits, 62, 17) / 600.0
         s27 = getu(six, nbits, 79, 6)
         c27 = getu(six, nbits, 85, 9)
-        sog = np.float32(np.nan) if s27 == 63 else np.float32(s27)
-        cog = np.float32(np.nan) if c27 >= 360 else np.float32(c27)
-        code = _latlon_ok(lat, lon)
-        if code != 0:
-            return code
-        _set_position(pos, r, mmsi, mtype, lat, lon, sog, cog, -1, nav, -1, meta)
-        return 0
+        sog = np.nan if s27 == 63 else float(s27)
+        cog = np.nan if c27 >= 360 else float(c27)
     else:  # 18, 19
         if nbits < MIN_BITS_CLASS_B:
             return REJ_SHORT
@@ -120,102 +119,91 @@ def position_row(six, nbits, mtype, pos, r, meta):
         cog_raw = getu(six, nbits, 112, 12)
         heading = getu(six, nbits, 124, 9)
         second = getu(six, nbits, 133, 6)
+        sog = np.nan if sog_raw == 1023 else sog_raw / 10.0
+        cog = np.nan if cog_raw >= 3600 else cog_raw / 10.0
     code = _latlon_ok(lat, lon)
     if code != 0:
         return code
-    sog = np.float32(np.nan) if sog_raw == 1023 else np.float32(sog_raw / 10.0)
-    cog = np.float32(np.nan) if cog_raw >= 3600 else np.float32(cog_raw / 10.0)
     if heading > 359:
         heading = -1
-    _set_position(pos, r, mmsi, mtype, lat, lon, sog, cog, heading, nav, second, meta)
+    pos_f[r, PF_LAT] = lat
+    pos_f[r, PF_LON] = lon
+    pos_f[r, PF_SOG] = sog
+    pos_f[r, PF_COG] = cog
+    pos_i[r, PI_MMSI] = mmsi
+    pos_i[r, PI_T] = t
+    pos_i[r, PI_HEAD] = heading
+    pos_i[r, PI_NAV] = nav
+    pos_i[r, PI_TYPE] = mtype
+    pos_i[r, PI_RECV] = recv
+    pos_i[r, PI_SAT] = sat
+    pos_i[r, PI_SEC] = second
+    pos_i[r, PI_BAD] = bad
+    pos_i[r, PI_TSRC] = tsrc
     return 0
 
 
 @njit
-def _clear_static(sta, r):
-    s_call = sta[5]
-    s_name = sta[6]
-    s_dest = sta[12]
-    for k in range(s_call.shape[1]):
-        s_call[r, k] = 0
-    for k in range(s_name.shape[1]):
-        s_name[r, k] = 0
-    for k in range(s_dest.shape[1]):
-        s_dest[r, k] = 0
-    sta[4][r] = 0  # imo
-    sta[7][r] = 0  # ship type
-    sta[8][r] = 0
-    sta[9][r] = 0
-    sta[10][r] = 0
-    sta[11][r] = 0
-
-
-@njit
-def static_row(six, nbits, mtype, sta, r, meta):
-    """Decode a static report (5, 19, 24A, 24B) into row ``r`` of ``sta``; 0 or a reject code.
+def static_row(six, nbits, mtype, sta_i, sta_txt, r, t, recv, sat, tsrc):
+    """Decode a static report (5, 19, 24A, 24B) into row ``r``; 0 or a reject code.
 
     Zero values (IMO, ship type, dimensions) are kept as 0 here; the Arrow layer turns them
-    into nulls. ``s_part`` is -1 for 5/19, 0 for 24A, 1 for 24B.
+    into nulls. ``SI_PART`` is -1 for 5/19, 0 for 24A, 1 for 24B.
     """
-    s_mmsi, s_t, s_type, s_part, s_imo = sta[0], sta[1], sta[2], sta[3], sta[4]
-    s_call, s_name, s_stype = sta[5], sta[6], sta[7]
-    s_bow, s_stern, s_port, s_star, s_dest = sta[8], sta[9], sta[10], sta[11], sta[12]
-    s_recv, s_sat, s_tsrc = sta[13], sta[14], sta[15]
     mmsi = getu(six, nbits, 8, 30)
     if mmsi == 0 or mmsi > MAX_MMSI:
         return REJ_INVALID_MMSI
     if mtype == 5:
         if nbits < MIN_BITS_TYPE5:
             return REJ_SHORT
-        _clear_static(sta, r)
-        s_part[r] = -1
-        s_imo[r] = getu(six, nbits, 40, 30)
-        get_text(six, nbits, 70, 7, s_call, r)
-        get_text(six, nbits, 112, 20, s_name, r)
-        s_stype[r] = getu(six, nbits, 232, 8)
-        s_bow[r] = getu(six, nbits, 240, 9)
-        s_stern[r] = getu(six, nbits, 249, 9)
-        s_port[r] = getu(six, nbits, 258, 6)
-        s_star[r] = getu(six, nbits, 264, 6)
-        get_text(six, nbits, 302, 20, s_dest, r)
     elif mtype == 19:
         if nbits < MIN_BITS_TYPE19_STATIC:
             return REJ_SHORT
-        _clear_static(sta, r)
-        s_part[r] = -1
-        get_text(six, nbits, 143, 20, s_name, r)
-        s_stype[r] = getu(six, nbits, 263, 8)
-        s_bow[r] = getu(six, nbits, 271, 9)
-        s_stern[r] = getu(six, nbits, 280, 9)
-        s_port[r] = getu(six, nbits, 289, 6)
-        s_star[r] = getu(six, nbits, 295, 6)
-    else:  # 24
+    else:
         part = getu(six, nbits, 38, 2)
-        if part == 0:
-            if nbits < MIN_BITS_TYPE24A:
-                return REJ_SHORT
-            _clear_static(sta, r)
-            s_part[r] = 0
-            get_text(six, nbits, 40, 20, s_name, r)
-        elif part == 1:
-            if nbits < MIN_BITS_TYPE24B:
-                return REJ_SHORT
-            _clear_static(sta, r)
-            s_part[r] = 1
-            s_stype[r] = getu(six, nbits, 40, 8)
-            get_text(six, nbits, 90, 7, s_call, r)
-            # Auxiliary craft (MMSI 98XXXYYYY) carry the mother ship's MMSI instead of sizes.
-            if not (980000000 <= mmsi < 990000000):
-                s_bow[r] = getu(six, nbits, 132, 9)
-                s_stern[r] = getu(six, nbits, 141, 9)
-                s_port[r] = getu(six, nbits, 150, 6)
-                s_star[r] = getu(six, nbits, 156, 6)
-        else:
+        if part > 1:
             return REJ_SHORT  # part numbers 2 and 3 are not defined
-    s_mmsi[r] = mmsi
-    s_t[r] = meta[0]
-    s_type[r] = mtype
-    s_recv[r] = meta[1]
-    s_sat[r] = meta[2]
-    s_tsrc[r] = meta[4]
+        if nbits < (MIN_BITS_TYPE24A if part == 0 else MIN_BITS_TYPE24B):
+            return REJ_SHORT
+    for k in range(SI_N):
+        sta_i[r, k] = 0
+    for k in range(sta_txt.shape[1]):
+        sta_txt[r, k] = 0
+    sta_i[r, SI_PART] = -1
+    if mtype == 5:
+        sta_i[r, SI_IMO] = getu(six, nbits, 40, 30)
+        get_text(six, nbits, 70, TX_CALL_N, sta_txt, r, TX_CALL)
+        get_text(six, nbits, 112, TX_NAME_N, sta_txt, r, TX_NAME)
+        sta_i[r, SI_STYPE] = getu(six, nbits, 232, 8)
+        sta_i[r, SI_BOW] = getu(six, nbits, 240, 9)
+        sta_i[r, SI_STERN] = getu(six, nbits, 249, 9)
+        sta_i[r, SI_PORT] = getu(six, nbits, 258, 6)
+        sta_i[r, SI_STAR] = getu(six, nbits, 264, 6)
+        get_text(six, nbits, 302, TX_DEST_N, sta_txt, r, TX_DEST)
+    elif mtype == 19:
+        get_text(six, nbits, 143, TX_NAME_N, sta_txt, r, TX_NAME)
+        sta_i[r, SI_STYPE] = getu(six, nbits, 263, 8)
+        sta_i[r, SI_BOW] = getu(six, nbits, 271, 9)
+        sta_i[r, SI_STERN] = getu(six, nbits, 280, 9)
+        sta_i[r, SI_PORT] = getu(six, nbits, 289, 6)
+        sta_i[r, SI_STAR] = getu(six, nbits, 295, 6)
+    elif getu(six, nbits, 38, 2) == 0:
+        sta_i[r, SI_PART] = 0
+        get_text(six, nbits, 40, TX_NAME_N, sta_txt, r, TX_NAME)
+    else:
+        sta_i[r, SI_PART] = 1
+        sta_i[r, SI_STYPE] = getu(six, nbits, 40, 8)
+        get_text(six, nbits, 90, TX_CALL_N, sta_txt, r, TX_CALL)
+        # Auxiliary craft (MMSI 98XXXYYYY) carry the mother ship's MMSI instead of sizes.
+        if not (980000000 <= mmsi < 990000000):
+            sta_i[r, SI_BOW] = getu(six, nbits, 132, 9)
+            sta_i[r, SI_STERN] = getu(six, nbits, 141, 9)
+            sta_i[r, SI_PORT] = getu(six, nbits, 150, 6)
+            sta_i[r, SI_STAR] = getu(six, nbits, 156, 6)
+    sta_i[r, SI_MMSI] = mmsi
+    sta_i[r, SI_T] = t
+    sta_i[r, SI_TYPE] = mtype
+    sta_i[r, SI_RECV] = recv
+    sta_i[r, SI_SAT] = sat
+    sta_i[r, SI_TSRC] = tsrc
     return 0

@@ -165,6 +165,28 @@ def _in_box(plat, plon, lat0, lon0, half_dlat, half_dlon, margin_m):
 
 
 @njit
+def _far_in_lat(t, lat, a, b, lo, T, lat0, half_dlat, max_extrap_ms, max_interp_gap_ms, margin_m):
+    """True when no placement of the segment at T can reach the scene's latitude band.
+
+    Interpolated positions lie between the two reports; dead-reckoned ones within 60 kn (the
+    AIS SOG validity limit) times the time from the report. ``margin_m`` bounds the search
+    radius."""
+    ib = lo - 1
+    ia = lo
+    lo_band = lat0 - half_dlat - margin_m / M_PER_DEG
+    hi_band = lat0 + half_dlat + margin_m / M_PER_DEG
+    if ib >= a and ia < b and t[ia] - t[ib] <= max_interp_gap_ms:
+        return min(lat[ib], lat[ia]) > hi_band or max(lat[ib], lat[ia]) < lo_band
+    reach = 60.0 * KNOT_MS * max_extrap_ms / 1000.0 / M_PER_DEG
+    far = True
+    if ib >= a:
+        far = far and (lat[ib] - reach > hi_band or lat[ib] + reach < lo_band)
+    if ia < b:
+        far = far and (lat[ia] - reach > hi_band or lat[ia] + reach < lo_band)
+    return far
+
+
+@njit
 def _walk_segment(
     k, emit, out_j, seg_start, t, lat, lon, sog, cog, scene_t, scene_order, scene_lat0,
     scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms, sigma0_m,
@@ -190,6 +212,9 @@ def _walk_segment(
             break
         while lo < b and t[lo] <= T:
             lo += 1
+        if _far_in_lat(t, lat, a, b, lo, T, scene_lat0[s], scene_half_dlat[s], max_extrap_ms,
+                       max_interp_gap_ms, max_radius_m):  # fmt: skip
+            continue  # cheap rejection before any trigonometry
         ok, plat, plon, sig, dt, meth, spd, row = project_at(
             t, lat, lon, sog, cog, a, b, lo, T, max_interp_gap_ms, max_extrap_ms, sigma0_m,
             growth_kn, growth_frac, unknown_speed_kn,

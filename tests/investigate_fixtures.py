@@ -49,8 +49,9 @@ def positions_table(
     )
 
 
-def static_table(names: dict[int, list[str]]) -> pa.Table:
-    """Static reports: each name in the list at a later time (name changes)."""
+def static_table(names: dict[int, list[str]], imo: dict[int, int] | None = None) -> pa.Table:
+    """Static reports: each name in the list at a later time (name changes); ``imo`` overrides
+    the IMO number of some MMSIs (to share one hull's IMO between MMSIs)."""
     cols: dict[str, list[Any]] = {f.name: [] for f in STATIC_SCHEMA}
     for mmsi, seq in sorted(names.items()):
         for k, name in enumerate(seq):
@@ -58,7 +59,7 @@ def static_table(names: dict[int, list[str]]) -> pa.Table:
                 "mmsi": mmsi,
                 "t": T0 + k * 5 * HOUR,
                 "msg_type": 5,
-                "imo": 9_000_000 + mmsi % 1000,
+                "imo": (imo or {}).get(mmsi, 9_000_000 + mmsi % 1000),
                 "callsign": f"CS{mmsi % 100}",
                 "name": name,
                 "ship_type": 30,

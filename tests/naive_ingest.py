@@ -53,7 +53,7 @@ def civil_ms(y: int, mo: int, d: int, h: int, mi: int, s: int, ms: int) -> int:
 
 
 def read_lines(path: Path) -> list[bytes]:
-    data = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     return [ln.strip() for ln in data.splitlines() if ln.strip()]
 
 
@@ -113,7 +113,6 @@ def pyais_keys(
 
     pos: Counter[tuple[Any, ...]] = Counter()
     sta: Counter[tuple[Any, ...]] = Counter()
-    bad_ck = 0
     lines = read_lines(path)
     good = [ln for ln in lines if checksum_ok(ln)]
     left_out: Counter[str] = Counter({"bad_checksum": len(lines) - len(good)})

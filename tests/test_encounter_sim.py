@@ -54,9 +54,10 @@ def test_precision_and_recall(runs: list[dict[str, Any]]) -> None:
             tot[t][2] += s.fn
     tp, fp, fn = tot["encounter"]
     assert tp >= 8  # enough events for the numbers to mean something
-    # measured 0.95 / 0.90 on these scenes; the floor leaves room for simulator changes
+    # measured 1.00 / 0.94 on these scenes (0.99 / 0.97 over 20 scenes, two regions); the
+    # floors leave room for changes to the simulator
     assert tp / (tp + fp) >= 0.9
-    assert tp / (tp + fn) >= 0.8
+    assert tp / (tp + fn) >= 0.85
     tp, fp, fn = tot["identity"]
     assert tp >= 4
     assert fp == 0 and fn == 0

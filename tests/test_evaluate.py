@@ -187,7 +187,7 @@ def test_a_perfect_detector_scores_one_on_a_simulated_truth(tmp_path: Path) -> N
     from vessels.sim import SimConfig, simulate
     from vessels.sim.writers import write_scenario
 
-    write_scenario(simulate(SimConfig(seed=2, days=1, vessels=20)), tmp_path)
+    write_scenario(simulate(SimConfig(seed=2, days=2, vessels=20)), tmp_path)
     truth = load_truth(tmp_path / "truth.json")
     assert {t.type for t in truth} >= {"gap", "loitering", "encounter", "dark_detection"}
     dets = [

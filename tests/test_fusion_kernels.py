@@ -99,3 +99,40 @@ def test_greedy_and_bracket() -> None:
     t = np.array([1, 5, 9, 2, 4], dtype=np.int64)
     before, after = bracket_reports(seg_start, t, 5)
     assert before.tolist() == [1, -1, 4] and after.tolist() == [2, -1, -1]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_project_to_scenes_matches_reference(seed: int) -> None:
+    from kernels.match import project_to_scenes
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for v in range(15):
+        t, lat, lon, sog, cog = _random_track(rng, int(rng.integers(1, 8)))
+        lat = rng.uniform(-1, 1, t.size)
+        rows += [(v, *r) for r in zip(t, lat, lon, sog, cog, strict=True)]
+    tr = naive.make_tracks([(m, int(t), la, lo, s, c) for m, t, la, lo, s, c in rows])
+    n_sc = 6
+    st = rng.integers(-2 * H, 26 * H, n_sc).astype(np.int64)
+    lat0, lon0 = rng.uniform(-1, 1, n_sc), rng.uniform(-1, 1, n_sc)
+    hl, ho = rng.uniform(0.1, 0.8, n_sc), rng.uniform(0.1, 0.8, n_sc)
+    out = project_to_scenes(tr.seg_start, tr.t, tr.lat, tr.lon, tr.sog, tr.cog, st, lat0, lon0,
+                            hl, ho, *ARGS, 3.0, 30_000.0)  # fmt: skip
+    got = {(int(s), int(k)): (la, lo) for s, k, la, lo in zip(*out[:4], strict=True)}
+    want = {}
+    for s in range(n_sc):
+        for k in range(tr.n_seg):
+            a, b = int(tr.seg_start[k]), int(tr.seg_start[k + 1])
+            ref = naive.project_one(tr.t, tr.lat, tr.lon, tr.sog, tr.cog, a, b, int(st[s]), *ARGS)
+            if ref is None:
+                continue
+            m_deg = min(3.0 * ref[2], 30_000.0) / 111_195.0
+            dlon = abs((ref[1] - lon0[s] + 540) % 360 - 180)
+            c = max(math.cos(math.radians(ref[0])), 0.01)
+            if abs(ref[0] - lat0[s]) <= hl[s] + m_deg and dlon <= ho[s] + m_deg / c:
+                want[(s, k)] = (ref[0], ref[1])
+    assert got.keys() == want.keys() and len(want) > 0
+    for key, (la, lo) in want.items():
+        assert got[key][0] == pytest.approx(la, abs=1e-9) and got[key][1] == pytest.approx(
+            lo, abs=1e-9
+        )

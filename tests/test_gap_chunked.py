@@ -81,3 +81,14 @@ def test_chunked_equals_batch(seed: int) -> None:
     assert removed["duplicate"] == build_tracks(tb)[1]["duplicate"]
     # the table built from either is identical too
     assert events_to_table(streamed).equals(events_to_table(batch))
+
+
+def test_detect_stream_library_call() -> None:
+    from detectors import detect_stream, run_detectors_full
+
+    tb, _ = random_fleet(4, n_vessels=10)
+    tb = tb.sort_by("t")
+    chunks = [tb.slice(i, 500) for i in range(0, tb.num_rows, 500)]
+    streamed = [e for out in detect_stream(chunks, None, types=["gap"]) for e in out]
+    batch = run_detectors_full(tb, None, types=["gap"]).events
+    assert streamed and sorted(map(_key, streamed)) == sorted(map(_key, batch))

@@ -36,8 +36,15 @@ def test_ingest_writes_tables_and_prints_summary(
     assert pos.schema.names == POSITIONS_SCHEMA.names
     assert pq.read_table(st).schema.names == STATIC_SCHEMA.names
     assert pos.num_rows == 178 + 8
-    for needle in ("lines", "messages by type: 1: ", "accepted: 186 positions", "time span",
-                   "tag_block 199", "fixed", "rejected:"):
+    for needle in (
+        "lines",
+        "messages by type: 1: ",
+        "accepted: 186 positions",
+        "time span",
+        "tag_block 199",
+        "fixed",
+        "rejected:",
+    ):
         assert needle in text, needle
     assert not list(tmp_path.glob(".*.part"))
 
@@ -65,7 +72,9 @@ def test_ingest_errors_exit_nonzero_with_the_path(
     assert not out.exists()
 
 
-def test_bad_checksum_option_and_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_checksum_option_and_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     f = tmp_path / "bad.nmea"
     f.write_text("\\c:1700000000*00\\!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*24\n")
     out = tmp_path / "p.parquet"

@@ -68,7 +68,12 @@ def test_dma_spire_and_nari_layouts(shared_data: Path) -> None:
     nari = read_inputs([shared_data / "mobiml_schema_samples/test_nari_dynamic.csv"])
     row = nari.positions.slice(0, 1).to_pylist()[0]
     assert row["t"] == datetime.fromtimestamp(1443650402, UTC)
-    assert (row["mmsi"], row["lon"], row["lat"], row["heading"]) == (245257000, -4.4657183, 48.38249, 36)
+    assert (row["mmsi"], row["lon"], row["lat"], row["heading"]) == (
+        245257000,
+        -4.4657183,
+        48.38249,
+        36,
+    )
     assert nari.positions.column("heading").to_pylist()[1] == -1
 
     spire = read_inputs([shared_data / "aisdb_spire_csv_20210701/test_data_20210701.csv"])
@@ -76,11 +81,15 @@ def test_dma_spire_and_nari_layouts(shared_data: Path) -> None:
     kept = spire.positions.num_rows
     assert kept + spire.stats.rejects.get("position_unavailable", 0) + spire.stats.rejects.get(
         "invalid_mmsi", 0
-    ) == sum(spire.stats.messages_by_type.get(t, 0) for t in (1, 2, 3, 18, 19, 27)) + spire.stats.rejects.get("invalid_mmsi", 0)
+    ) == sum(
+        spire.stats.messages_by_type.get(t, 0) for t in (1, 2, 3, 18, 19, 27)
+    ) + spire.stats.rejects.get("invalid_mmsi", 0)
     first = spire.positions.slice(0, 1).to_pylist()[0]
     assert first["t"] == datetime(2021, 7, 1, 18, 51, 51, 680_000, tzinfo=UTC)  # + Millisecond
     assert first["msg_type"] == 1 and first["mmsi"] == 432905000
-    assert math.isclose(first["lat"], 8.87747666667) and math.isclose(first["sog"], 13.6, rel_tol=1e-6)
+    assert math.isclose(first["lat"], 8.87747666667) and math.isclose(
+        first["sog"], 13.6, rel_tol=1e-6
+    )
     assert spire.stats.messages_by_type[27] == 978
     names = pc.drop_null(spire.static.column("name"))
     assert len(names) > 50
@@ -131,7 +140,9 @@ def test_compressed_zip_and_parquet_round_trip(tmp_path: Path, shared_data: Path
     assert receivers.to_pylist() == ["42809", "41925", "43255", "43254"]  # tag block s:
 
 
-def test_mixed_inputs_concatenate_with_one_receiver_dictionary(tmp_path: Path, shared_data: Path) -> None:
+def test_mixed_inputs_concatenate_with_one_receiver_dictionary(
+    tmp_path: Path, shared_data: Path
+) -> None:
     res = read_inputs(
         [
             shared_data / "aisdb_nmea_tagblock_20211101/test_data_20211101.nm4",
@@ -172,7 +183,9 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path) -> None:
 
 def test_folder_skips_and_counts_non_ais_files(tmp_path: Path, shared_data: Path) -> None:
     (tmp_path / "README.md").write_text("notes about the capture\n")
-    (tmp_path / "a.nmea").write_bytes((shared_data / "amsa_risky_nmea/nmea-timestamped.txt").read_bytes())
+    (tmp_path / "a.nmea").write_bytes(
+        (shared_data / "amsa_risky_nmea/nmea-timestamped.txt").read_bytes()
+    )
     res = read_inputs([tmp_path])
     assert res.positions.num_rows == 99
     assert res.stats.rejects["skipped_file"] == 1

@@ -33,7 +33,9 @@ def decode(text: str | bytes, **kw: object) -> NmeaResult:
 
 
 def sentences(data: dict[str, object], seq_id: int = 0, channel: str = "A") -> list[str]:
-    return list(encode_dict(data, talker_id="AI", sentence_type="VDM", radio_channel=channel, seq_id=seq_id))
+    return list(
+        encode_dict(data, talker_id="AI", sentence_type="VDM", radio_channel=channel, seq_id=seq_id)
+    )
 
 
 # --- bit helpers ---------------------------------------------------------------------------
@@ -89,13 +91,43 @@ def test_epoch_digits(text: bytes, expect: int) -> None:
 
 
 def test_position_values_and_not_available_codes() -> None:
-    ok = sentences({"type": 1, "mmsi": 211234560, "lat": 54.5, "lon": -10.25, "speed": 12.3,
-                    "course": 224.5, "heading": 215, "status": 5, "second": 33})
-    na = sentences({"type": 1, "mmsi": 211234561, "lat": 10.0, "lon": 20.0, "speed": 102.3, "status": 0,
-                    "course": 360, "heading": 511})
+    ok = sentences(
+        {
+            "type": 1,
+            "mmsi": 211234560,
+            "lat": 54.5,
+            "lon": -10.25,
+            "speed": 12.3,
+            "course": 224.5,
+            "heading": 215,
+            "status": 5,
+            "second": 33,
+        }
+    )
+    na = sentences(
+        {
+            "type": 1,
+            "mmsi": 211234561,
+            "lat": 10.0,
+            "lon": 20.0,
+            "speed": 102.3,
+            "status": 0,
+            "course": 360,
+            "heading": 511,
+        }
+    )
     no_pos = sentences({"type": 3, "mmsi": 211234562, "lat": 91, "lon": 181})
-    b = sentences({"type": 18, "mmsi": 338000001, "lat": -33.5, "lon": 151.25, "speed": 0.1,
-                   "course": 3.2, "heading": 90})
+    b = sentences(
+        {
+            "type": 18,
+            "mmsi": 338000001,
+            "lat": -33.5,
+            "lon": 151.25,
+            "speed": 0.1,
+            "course": 3.2,
+            "heading": 90,
+        }
+    )
     res = decode("\n".join(ok + na + no_pos + b) + "\n")
     p = res.positions
     assert p["mmsi"].tolist() == [211234560, 211234561, 338000001]
@@ -112,37 +144,69 @@ def test_position_values_and_not_available_codes() -> None:
 
 
 def test_type27_tenth_minute_resolution_and_not_available() -> None:
-    s = sentences({"type": 27, "mmsi": 211234560, "lat": 45.5, "lon": -10.25, "speed": 63,
-                   "course": 511})
+    s = sentences(
+        {"type": 27, "mmsi": 211234560, "lat": 45.5, "lon": -10.25, "speed": 63, "course": 511}
+    )
     p = decode(s[0] + "\n").positions
     assert p["lat"].tolist() == [45.5] and p["lon"].tolist() == [-10.25]
     assert math.isnan(p["sog"][0]) and math.isnan(p["cog"][0])
-    s = sentences({"type": 27, "mmsi": 211234560, "lat": 45.51, "lon": 1.0, "speed": 12,
-                   "course": 90})
+    s = sentences(
+        {"type": 27, "mmsi": 211234560, "lat": 45.51, "lon": 1.0, "speed": 12, "course": 90}
+    )
     p = decode(s[0] + "\n").positions
     assert p["lat"][0] == round(45.51 * 600) / 600 and p["sog"][0] == 12 and p["cog"][0] == 90
 
 
 def test_static_type5_and_24_parts_are_matched_by_mmsi() -> None:
-    t5 = sentences({"type": 5, "mmsi": 211234560, "shipname": "TEST SHIP", "callsign": "AB12",
-                    "ship_type": 70, "to_bow": 100, "to_stern": 20, "to_port": 5,
-                    "to_starboard": 10, "destination": "ROTTERDAM", "imo": 9123456}, seq_id=3)
+    t5 = sentences(
+        {
+            "type": 5,
+            "mmsi": 211234560,
+            "shipname": "TEST SHIP",
+            "callsign": "AB12",
+            "ship_type": 70,
+            "to_bow": 100,
+            "to_stern": 20,
+            "to_port": 5,
+            "to_starboard": 10,
+            "destination": "ROTTERDAM",
+            "imo": 9123456,
+        },
+        seq_id=3,
+    )
     a = sentences({"type": 24, "partno": 0, "mmsi": 338000001, "shipname": "B SHIP"})
-    b = sentences({"type": 24, "partno": 1, "mmsi": 338000001, "ship_type": 37,
-                   "callsign": "XY9", "to_bow": 5, "to_stern": 4, "to_port": 1,
-                   "to_starboard": 2})
+    b = sentences(
+        {
+            "type": 24,
+            "partno": 1,
+            "mmsi": 338000001,
+            "ship_type": 37,
+            "callsign": "XY9",
+            "to_bow": 5,
+            "to_stern": 4,
+            "to_port": 1,
+            "to_starboard": 2,
+        }
+    )
     lines = [f"\\c:{1700000000 + i}*00\\{s}" for i, s in enumerate(t5 + a + b)]
     res = decode("\n".join(lines) + "\n")
     table, _ = static_table(res)
     rows = table.to_pylist()
     assert rows[0]["name"] == "TEST SHIP" and rows[0]["callsign"] == "AB12"
     assert rows[0]["imo"] == 9123456 and rows[0]["ship_type"] == 70
-    assert (rows[0]["to_bow"], rows[0]["to_stern"], rows[0]["to_port"], rows[0]["to_starboard"]) == (100, 20, 5, 10)
+    assert (
+        rows[0]["to_bow"],
+        rows[0]["to_stern"],
+        rows[0]["to_port"],
+        rows[0]["to_starboard"],
+    ) == (100, 20, 5, 10)
     assert rows[0]["destination"] == "ROTTERDAM"
     assert rows[0]["t"] == datetime.fromtimestamp(1700000000, UTC)  # first fragment's time
     # 24B gets the name of the 24A before it; 24A has no B before it, so it stays bare.
     assert rows[1]["name"] == "B SHIP" and rows[1]["ship_type"] is None
-    assert rows[2]["name"] == "B SHIP" and rows[2]["ship_type"] == 37 and rows[2]["callsign"] == "XY9"
+    assert (
+        rows[2]["name"] == "B SHIP" and rows[2]["ship_type"] == 37 and rows[2]["callsign"] == "XY9"
+    )
 
 
 # --- framing, assembly, rejects ----------------------------------------------------------------
@@ -214,7 +278,10 @@ def test_bad_checksum_rejected_or_kept_and_counted() -> None:
         ("!AIVDM,1,1,,B,,0*25", "empty_payload"),
         ("!AIVDM,1,1,,B,13HOI:0P0000VOH{CnHQKwvL05Ip,0*1A", "bad_payload_char"),
         ("IamNotAnAisMessage1111", "garbage_line"),
-        ("$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D", "non_ais_sentence"),
+        (
+            "$GPGGA,184353.07,1929.045,S,02410.506,E,1,04,2.6,100.00,M,-33.9,M,,0000*6D",
+            "non_ais_sentence",
+        ),
         ("!AIALR,1,1,,B,x,0*00", "non_ais_sentence"),
         ("\\s:abc,c:1700000000", "malformed_tag_block"),
         ("$PGHP,1,2012,1,31,5,7,2,151,316,2,316000002,1AIS_S,51*00", "bad_pghp"),

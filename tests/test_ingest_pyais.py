@@ -23,10 +23,7 @@ FIXED_T = 1_600_000_000_000  # dates sentences without a time so none is dropped
 
 def nmea_files(root: Path) -> list[Path]:
     return sorted(
-        f
-        for d in NMEA_DIRS
-        for f in (root / d).iterdir()
-        if f.is_file() and f.name != "SOURCE.txt"
+        f for d in NMEA_DIRS for f in (root / d).iterdir() if f.is_file() and f.name != "SOURCE.txt"
     )
 
 

@@ -18,7 +18,9 @@ PGHP = re.compile(rb"^\$PGHP,1,(\d+),(\d+),(\d+),(\d+),(\d+),(\d+),(\d+),[^*]*,(
 SENT = re.compile(rb"^(![A-Z=]{2}VD[MO],1,1,[^*]*\*([0-9A-F]{2}))(?:,(\d{13}))?")
 
 
-def _rows_by_position(res_positions: dict[str, np.ndarray]) -> dict[tuple[int, float, float], list[int]]:
+def _rows_by_position(
+    res_positions: dict[str, np.ndarray],
+) -> dict[tuple[int, float, float], list[int]]:
     out: dict[tuple[int, float, float], list[int]] = {}
     for i in range(res_positions["mmsi"].shape[0]):
         key = (
@@ -58,10 +60,14 @@ def _expected_exact_earth(path: Path) -> list[tuple[tuple[int, float, float], in
         key = (int(msg.mmsi), round(float(msg.lat), 5), round(float(msg.lon), 5))
         if len(near) == 1:
             out.append((key, near[0], "pghp"))
-        elif not near and m.group(3) and not any(
-            (g := PGHP.match(lines[j])) and g.group(8) == ck
-            for j in range(i - 12, i + 13)
-            if 0 <= j < len(lines)
+        elif (
+            not near
+            and m.group(3)
+            and not any(
+                (g := PGHP.match(lines[j])) and g.group(8) == ck
+                for j in range(i - 12, i + 13)
+                if 0 <= j < len(lines)
+            )
         ):
             out.append((key, int(m.group(3)), "trailing"))
     return out

@@ -141,6 +141,23 @@ def test_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
     assert (tmp_path / "mine" / "thesis.docx").read_text() == "precious"
 
 
+def test_profiles_history_and_same_imo() -> None:
+    from vessels.profiles import build_profiles
+
+    st = static_table(
+        {GAP: ["OCEAN ONE", "OCEAN TWO"], 412_000_001: ["OCEAN TWO"], ENC_A: ["X"]},
+        imo={GAP: 9_074_729, 412_000_001: 9_074_729},
+    )
+    prof = build_profiles(st, {GAP, 412_000_001, ENC_A, 999})
+    g = prof[GAP]
+    assert [h["name"] for h in g.history] == ["OCEAN ONE", "OCEAN TWO"]
+    assert g.name == "OCEAN TWO" and g.flag == "ES Spain" and g.ship_type == "Fishing"
+    assert [o["mmsi"] for o in g.same_imo] == [412_000_001]
+    assert g.same_imo[0]["flag"] == "CN China"  # one hull, two flags
+    assert prof[412_000_001].same_imo[0]["mmsi"] == GAP
+    assert prof[ENC_A].same_imo == [] and prof[999].history == []
+
+
 def test_no_positions_is_a_clear_error() -> None:
     pos = positions_table(n_vessels=1).slice(0, 0)
     with pytest.raises(NoDataError, match="no position reports"):
@@ -211,3 +228,21 @@ def test_cli_on_real_nmea(
     assert summary["counts"]["vessels"] > 100
     rows = list(csv.DictReader((out / "vessels.csv").open(encoding="utf-8")))
     assert len(rows) == summary["counts"]["vessels"]
+
+
+def test_cli_missing_carrier_list(
+    tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nm = shared_data / "aisdb_nmea_tagblock_20211101" / "test_data_20211101.nm4"
+    rc = main(
+        [
+            "investigate",
+            str(nm),
+            "--carriers",
+            str(tmp_path / "c.csv"),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 1 and "c.csv" in err and "carrier" in err and "Traceback" not in err

@@ -125,3 +125,28 @@ def test_run_kernels_match_reference(seed: int, n: int) -> None:
             assert abs(dist[k] - ref) < 1e-6
             assert abs(mlat[k] - lat[a : b + 1].mean()) < 1e-9
             assert abs(abs(mlon[k]) - 179.9999) < 1e-3  # the mean straddles the antimeridian
+
+
+def test_real_suez_queue_is_no_loitering(shared_data: Path) -> None:
+    """256 ships queueing off Suez while the Ever Given blocked the canal (March 2021): slow
+    for days, but within a few nm of shore, so not loitering; scored low once the shore rule
+    is lifted, as none is a carrier."""
+    import pandas as pd
+
+    df = pd.read_csv(
+        shared_data / "movingpandas_evergiven_suez" / "boat-positions.csv", encoding="utf-8-sig"
+    )
+    t = pd.to_datetime(df.ais_pos_timestamp, format="%d/%m/%Y %H:%M").to_numpy()
+    tb = positions_table(
+        df.ID.to_numpy() + 200_000_000,
+        t.astype("datetime64[ms]").astype(np.int64),
+        df.latitude.to_numpy(),
+        df.longitude.to_numpy(),
+        is_sat=False,
+        receiver="terrestrial",
+    )
+    assert _run(tb, None) == []
+    relaxed = _run(tb, None, min_shore_nm=0.0)
+    assert len(relaxed) > 100  # the queue is there: slow for hours
+    assert max(e["score"] for e in relaxed) < 0.5
+    assert np.median([e["evidence"]["distance_from_shore_km"] for e in relaxed]) < 10

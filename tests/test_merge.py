@@ -126,3 +126,27 @@ def test_bad_input() -> None:
     with pytest.raises(ConfigError):
         MergeParams(clock_action="ignore")
     assert merge_positions([]).positions.num_rows == 0
+
+
+def test_lone_receiver_offset_beyond_a_minute_resolved_by_tracks() -> None:
+    rng = np.random.default_rng(6)
+    rows = []
+    for v in range(6):
+        lat, lon, cog = rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(0, 360)
+        for k in range(180):  # 10 kn for three hours, a report a minute
+            t = T0 + k * 60_000 + int(rng.integers(0, 59)) * 1000
+            d = 10 * 1852 / 3600 * (t - T0) / 1000 / 111_195.0
+            rows.append(
+                {"mmsi": 300_000_000 + v, "t": t, "lat": lat + d * np.cos(np.radians(cog)),
+                 "lon": lon + d * np.sin(np.radians(cog)), "sog": 10.0, "cog": cog,
+                 "heading": -1, "nav_status": 0, "msg_type": 1, "receiver": "",
+                 "is_sat": False, "ais_second": (t // 1000) % 60}
+            )  # fmt: skip
+    good = [dict(m, receiver="GOOD") for i, m in enumerate(rows) if i % 2 == 0]
+    lone = [dict(m, receiver="LONE", t=m["t"] + 90_000) for i, m in enumerate(rows) if i % 2]
+    res = merge_positions([_table(good), _table(lone)])
+    clock = res.clock.to_pylist()
+    assert {c["receiver"] for c in clock} == {"LONE"}
+    assert {c["method"] for c in clock} == {"ais_second+tracks"}
+    assert {c["offset_s"] for c in clock} == {90.0}
+    assert res.stats["clock_rows_corrected"] == len(lone) and res.positions.num_rows == len(rows)

@@ -11,9 +11,9 @@ from kernels.neighbors import close_pairs
 from tests import naive_pairs
 
 
-def _pairs(slot, lat, lon, vid, d, parallel=False) -> set[tuple[int, int]]:  # type: ignore[no-untyped-def]
+def _pairs(slot, lat, lon, vid, d, parallel=False, step=0) -> set[tuple[int, int]]:  # type: ignore[no-untyped-def]
     a, b, dist = close_pairs(
-        np.asarray(slot), np.asarray(lat), np.asarray(lon), np.asarray(vid), d, parallel=parallel
+        np.asarray(slot), np.asarray(lat), np.asarray(lon), np.asarray(vid), d, parallel, step
     )
     assert np.all(dist <= d)
     got = set(zip(a.tolist(), b.tolist(), strict=True))
@@ -26,6 +26,9 @@ def _check(slot, lat, lon, vid, d) -> set[tuple[int, int]]:  # type: ignore[no-u
     got = _pairs(slot, lat, lon, vid, d)
     assert got == ref
     assert _pairs(slot, lat, lon, vid, d, parallel=True) == ref
+    # slots on a time grid (multiples of 600 s) take the sort-free path
+    grid = [600_000 * s for s in slot]
+    assert _pairs(grid, lat, lon, vid, d, step=600_000) == ref
     return got
 
 

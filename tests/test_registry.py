@@ -88,3 +88,18 @@ def test_empty_static_gives_flag_only_registry() -> None:
     reg = build_registry(None)
     info = reg.info(538004255)
     assert info["flag"] == "MH" and info["name"] is None and info["n_identities"] == 0
+
+
+def test_gear_names_do_not_catch_ordinary_names() -> None:
+    reg = build_registry(
+        static_table(
+            [
+                {"mmsi": 412000011, "name": "MAGNET 2"},
+                {"mmsi": 412000012, "name": "BUOYANT SPIRIT"},
+                {"mmsi": 412000013, "name": "ZHE LING 12.5V"},
+                {"mmsi": 412000014, "name": "SEINE-NET 7"},
+            ]
+        )
+    )
+    assert not reg.is_gear(412000011) and not reg.is_gear(412000012)
+    assert reg.is_gear(412000013) and reg.is_gear(412000014)

@@ -106,3 +106,19 @@ def test_counts_merge_like_batch_and_range_sums_are_exact(seed: int) -> None:
         assert whole.evicted(int(tracks.t.max()) + 2 * DAY_MS).keys.size == 0
     sub = take_rows(tracks, np.arange(10))
     assert CellHourCounts.from_tracks(sub, 1.0).positions.sum() == 10
+
+
+def test_reception_table_per_cell_and_day() -> None:
+    t = T0 + np.arange(48) * H  # two days, one report an hour, two vessels in one cell
+    tb = pa.concat_tables(
+        [
+            positions_table(412000001, t, -45.5, -55.5),
+            positions_table(412000002, t, -45.4, -55.4, is_sat=False),
+        ]
+    )
+    tracks, _ = build_tracks(tb)
+    table = CellHourCounts.from_tracks(tracks, 1.0, DAY_MS).to_table()
+    assert table.column("lat").to_pylist() == [-45.5] * table.num_rows
+    assert sum(table.column("positions").to_pylist()) == 96
+    assert sum(table.column("sat_positions").to_pylist()) == 48
+    assert set(table.column("vessels").to_pylist()) == {2}

@@ -162,3 +162,14 @@ def test_report_params_checked() -> None:
         ReportParams.from_mapping({"max_vessel": 3})
     with pytest.raises(ConfigError):
         ReportParams(max_points=1)
+
+
+def test_report_without_flagged_vessels() -> None:
+    tracks, _ = build_tracks(positions_table(n_vessels=2))
+    html = build_report_html([], None, tracks, {"title": "quiet sea"})
+    data = _data(html)
+    assert data["vessels"] == [] and data["events"] == [] and data["tracks"]["n"] == 0
+    # the map still covers the data's area, with land from the coastline grid
+    lat0, lat1, lon0, lon1 = data["bbox"]
+    assert lat0 < 4.0 < lat1 and lon0 < -7.0 < lon1
+    assert data["land"]["w"] > 10 and data["land"]["h"] > 10

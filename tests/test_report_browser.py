@@ -32,7 +32,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pos = positions_table(n_vessels=6, gap_mmsi=224_000_001)
-    st = static_table({224_000_001: ["OCEAN ONE", EVIL_HTML], 224_000_002: [EVIL_CSV]})
+    st = static_table(
+        {224_000_001: ["OCEAN ONE", EVIL_HTML], 224_000_002: [EVIL_CSV], 224_000_004: ["SIS"]},
+        imo={224_000_001: 9_074_729, 224_000_004: 9_074_729},  # one IMO, two MMSIs
+    )
     ev = events_for(224_000_001, (224_000_002, 224_000_003), 224_000_004)
     p = run_pipeline(pos, st, events=ev)
     out = tmp_path_factory.mktemp("inv") / "out"
@@ -123,12 +126,19 @@ def test_report_in_chromium(report: Path, artifacts: Path) -> None:
             assert "active" in (items.first.get_attribute("class") or "")
             hist = page.locator("#history tbody tr")
             assert hist.count() == 2 and EVIL_HTML in (hist.nth(1).text_content() or "")
+            same = page.locator("#same-imo tbody tr")
+            assert same.count() == 1 and "224000004" in (same.first.text_content() or "")
 
             # an encounter links to its partner vessel
             page.click("#vessel-table tbody tr[data-mmsi='224000002']")
             page.click("#event-list button.link")
             assert page.locator("#detail").get_attribute("data-mmsi") == "224000003"
             assert "224000003" in (page.locator("#detail-title").text_content() or "")
+
+            # keyboard: focus a row and press Enter
+            page.focus("#vessel-table tbody tr[data-mmsi='224000004']")
+            page.keyboard.press("Enter")
+            assert page.locator("#detail").get_attribute("data-mmsi") == "224000004"
 
             # map interactions keep working
             page.click("#zoom-in")

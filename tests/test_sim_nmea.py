@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyais import decode
 from pyais.encode import encode_dict
 
+from tests.naive_sim import naive_checksum, naive_payload
 from vessels.sim import SimConfig, simulate
 from vessels.sim.nmea import (
+    armour,
     checksum,
     encode_type1,
     encode_type5,
     encode_type18,
     encode_type24,
+    pack_bits,
     sentences,
     tag_block,
 )
@@ -152,3 +157,25 @@ def test_scenario_lines_decode_to_the_positions_table() -> None:
         )
     )
     assert sorted(decoded) == sorted(mine)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.integers(-(2**40), 2**40), st.integers(1, 30)), min_size=1, max_size=12
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_pack_and_armour_match_the_plain_reference(layout: list[list[tuple[int, int]]]) -> None:
+    # every message in one call shares the widths of the first; values vary per message
+    widths = [w for _, w in layout[0]]
+    rows = [[(v, w) for (v, _), w in zip(m + layout[0], widths, strict=False)] for m in layout]
+    fields = [([r[j][0] for r in rows], w) for j, w in enumerate(widths)]
+    payloads, fill = armour(pack_bits(fields))
+    for r, pl in zip(rows, payloads, strict=True):
+        ref, ref_fill = naive_payload(r)
+        assert (pl, fill) == (ref, ref_fill)
+        assert checksum(pl) == naive_checksum(pl)

@@ -46,8 +46,11 @@ def test_outputs_readable_by_the_project(tmp_path: Path) -> None:
         sc.positions.column("mmsi").to_pylist()
     )
     assert sum(got.stats.rejects.values()) > 0  # the damaged lines are counted, not lost silently
-    sar = read_detections([str(tmp_path / "sar_detections.csv")])
+    sar = read_detections(
+        [str(tmp_path / "sar_detections.csv"), str(tmp_path / "sar_scenes.geojson")]
+    )
     assert sar.detections.num_rows == len(sc.sar.detections)
+    assert sar.scenes.num_rows == len(sc.sar.scenes) and sar.stats.scenes_without_footprint == 0
     mmsis, _ = read_vessel_list(tmp_path / "carriers.csv")
     assert mmsis == {v.mmsi for v in sc.vessels if v.kind == "carrier"}
     gj = json.loads((tmp_path / "sar_scenes.geojson").read_text())
@@ -88,6 +91,10 @@ def test_csv_and_parquet_formats(tmp_path: Path) -> None:
         r = csv.reader(fh)
         assert tuple(next(r)) == MARINECADASTRE
         assert sum(1 for _ in r) == sc.positions.num_rows
+    from ingest import read_inputs
+
+    got = read_inputs([str(tmp_path / "c" / "traffic.csv")])
+    assert got.positions.num_rows == sc.positions.num_rows and not got.stats.rejects
     write_scenario(sc, tmp_path / "p", "parquet")
     pos = pq.read_table(tmp_path / "p" / "positions.parquet")
     assert pos.schema.equals(POSITIONS_SCHEMA) and pos.equals(sc.positions)
@@ -98,6 +105,10 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["simulate", "--out", str(tmp_path), "--days", "0.1"]) == 1
     assert "--days" in capsys.readouterr().err
     assert main(["simulate", "--out", str(tmp_path), "--vessels", "3"]) == 1
+    (tmp_path / "afile").write_text("x")
+    assert main(["simulate", "--out", str(tmp_path / "afile")]) == 1
+    assert "folder" in capsys.readouterr().err
+    assert main(["simulate", "--scale", "--positions", "10", "--out", str(tmp_path)]) == 1
 
 
 def test_scale_mode_small(tmp_path: Path) -> None:

@@ -297,7 +297,7 @@ def test_same_seed_same_scenario_other_seed_other() -> None:
 
 
 def test_other_region_works() -> None:
-    s = simulate(SimConfig(seed=1, days=1, vessels=20, region="west_africa"))
+    s = simulate(SimConfig(seed=1, days=2, vessels=20, region="west_africa"))
     assert s.positions.num_rows > 1000
     assert s.events("gap") and s.events("loitering")
     for v in s.vessels:

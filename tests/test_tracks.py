@@ -147,3 +147,21 @@ def test_params_change_segmentation() -> None:
     lat = np.array([0.0, 0.6, 1.2, 1.8])  # 36 kn
     assert build_tracks(positions_table(1, t, lat, 1.0))[0].n_seg == 4
     assert build_tracks(positions_table(1, t, lat, 1.0), TrackParams(max_speed_kn=40))[0].n_seg == 1
+
+
+def test_minimal_tables_with_plain_types_are_accepted() -> None:
+    # seconds-resolution timestamps, a plain string receiver, no speed or satellite columns
+    tb = pa.table(
+        {
+            "mmsi": pa.array([9, 9], pa.int64()),
+            "t": pa.array([T0 // 1000, T0 // 1000 + 60], pa.timestamp("s")),
+            "lat": [1.0, 1.001],
+            "lon": [2.0, 2.0],
+            "receiver": ["a", None],
+        }
+    )
+    tracks, removed = build_tracks(tb)
+    assert sum(removed.values()) == 0
+    assert tracks.t.tolist() == [T0, T0 + 60_000]
+    assert tracks.receivers == ("a",) and tracks.receiver.tolist() == [0, -1]
+    assert tracks.is_sat.tolist() == [-1, -1] and np.isnan(tracks.sog).all()

@@ -90,6 +90,7 @@ class VesselRow:
     last_seen: int | None
     top_reasons: str
     reasons: list[tuple[str, float]] = field(default_factory=list)
+    same_imo: str = ""  # other MMSIs that reported this vessel's IMO, "MMSI (flag)"
 
 
 @dataclass
@@ -163,6 +164,11 @@ def _optional(module: str, attr: str) -> Any:
         if exc.name is not None and module.startswith(exc.name):
             return None
         raise
+    if getattr(mod, "__file__", None) is None:  # a namespace package: a stale editable install
+        raise VesselsError(
+            f"the installed '{module.split('.')[0]}' package is incomplete (installed before it "
+            "had an __init__.py); reinstall vessels: pip install -e ."
+        )
     return getattr(mod, attr, None)
 
 
@@ -229,6 +235,7 @@ class PipelineResult:
     carriers: frozenset[int]
     counts: dict[str, Any]
     notes: list[str]
+    step_params: dict[str, Any] = field(default_factory=dict)  # effective parameters per step
 
 
 def _carrier_set(registry: Any, mmsis: Sequence[int]) -> frozenset[int]:
@@ -302,10 +309,15 @@ def run_pipeline(
                 notes.append("the detectors package is not available: no AIS events detected")
             else:
                 found, _ctx = detect_tracks(tracks, registry, config=det_config)
+        step_params = _effective_params(det_config, tparams)
         if sar_paths:
             with _stage("SAR fusion", quiet, timings):
-                found = _fuse_sar(sar_paths, tracks, static, registry, det_config, found, notes)
+                found = _fuse_sar(
+                    sar_paths, tracks, static, registry, det_config, found, notes, step_params
+                )
         events = events_to_table(found)
+    else:
+        step_params = {"tracks": _as_dict(tparams)}
     events = _sorted_events(events)
     with _stage("scoring", quiet, timings):
         scoring = ScoringParams.from_mapping(config.get("scoring"))
@@ -323,7 +335,9 @@ def run_pipeline(
         "carriers_known": len(carrier_set),
         **counts_extra,
     }
-    return PipelineResult(tracks, static, events, scores, profiles, carrier_set, counts, notes)
+    return PipelineResult(
+        tracks, static, events, scores, profiles, carrier_set, counts, notes, step_params
+    )
 
 
 #: Above this many rows the receiver merge is skipped: ingest.merge costs ~20 us a row today,
@@ -358,6 +372,27 @@ def _merge_receivers(
     return res.positions  # type: ignore[no-any-return]
 
 
+def _as_dict(obj: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj  # type: ignore[arg-type]
+
+
+def _effective_params(det_config: Any, tparams: Any) -> dict[str, Any]:
+    """Every step's parameters as used (defaults included), for summary.json."""
+    out: dict[str, Any] = {"tracks": _as_dict(tparams)}
+    if det_config is None:
+        return out
+    available = _optional("detectors", "available_detectors")
+    load_spec = _optional("detectors.base", "load_spec")
+    if available is not None and load_spec is not None:
+        for name in available():
+            out[name] = _as_dict(load_spec(name, det_config.get(name)).params)
+    for name, params in sorted(getattr(det_config, "params", {}).items()):
+        out.setdefault(name, _as_dict(params))
+    return out
+
+
 def _count_types(events: pa.Table) -> dict[str, int]:
     types = events.column("type").to_pylist()
     return {t: types.count(t) for t in EVENT_TYPES if t in types}
@@ -380,6 +415,7 @@ def _fuse_sar(
     det_config: Any,
     events: list[Any],
     notes: list[str],
+    step_params: dict[str, Any],
 ) -> list[Any]:
     """Match SAR detections to the tracks; add ``dark_detection`` / ``dark_rendezvous`` events
     and enrich the AIS gaps that imagery saw (the same steps as :mod:`vessels.fusepipe`)."""
@@ -397,6 +433,8 @@ def _fuse_sar(
     other = getattr(det_config, "other", {}) or {}
     match_params = make_params(MatchParams, other.get("fusion") or {}, "fusion")
     dark_params = make_params(DarkParams, other.get("dark") or {}, "dark")
+    step_params["fusion"] = _as_dict(match_params)
+    step_params["dark"] = _as_dict(dark_params)
     sar = read([str(p) for p in sar_paths])
     result = match(sar, tracks, lengths=vessel_lengths(static), params=match_params)
     gaps = [e for e in events if e.type == "gap"]
@@ -448,6 +486,7 @@ def vessel_rows(p: PipelineResult, scoring: ScoringParams) -> list[VesselRow]:
                 last_seen=b if n else None,
                 top_reasons=sc.top_reasons_text(scoring.top_reasons) if sc else "",
                 reasons=reasons,
+                same_imo="; ".join(f"{o['mmsi']} ({o['flag'] or '?'})" for o in prof.same_imo),
             )
         )
     rows.sort(key=lambda r: (-r.risk_score, r.mmsi))
@@ -457,7 +496,7 @@ def vessel_rows(p: PipelineResult, scoring: ScoringParams) -> list[VesselRow]:
 VESSEL_COLUMNS = (
     ["rank", "mmsi", "name", "callsign", "imo", "flag", "ship_type", "risk_score"]
     + [f"n_{t}" for t in EVENT_TYPES]
-    + ["positions", "first_seen", "last_seen", "top_reasons"]
+    + ["positions", "first_seen", "last_seen", "top_reasons", "same_imo_mmsis"]
 )
 
 
@@ -479,6 +518,7 @@ def _vessels_table(rows: list[VesselRow]) -> pa.Table:
     cols["first_seen"] = pa.array([r.first_seen for r in rows], ts)
     cols["last_seen"] = pa.array([r.last_seen for r in rows], ts)
     cols["top_reasons"] = pa.array([r.top_reasons for r in rows], pa.string())
+    cols["same_imo_mmsis"] = pa.array([r.same_imo for r in rows], pa.string())
     return pa.table(cols)
 
 
@@ -504,7 +544,7 @@ def _write_vessels_csv(rows: list[VesselRow], path: Path) -> None:
                 f"{r.risk_score:.4f}",
             ]
             vals += [r.counts.get(t, 0) for t in EVENT_TYPES]
-            vals += [r.positions, _iso(r.first_seen), _iso(r.last_seen), r.top_reasons]
+            vals += [r.positions, _iso(r.first_seen), _iso(r.last_seen), r.top_reasons, r.same_imo]
             w.writerow([csv_cell("" if v is None else v) for v in vals])
 
 
@@ -540,6 +580,20 @@ def _staging_dir(out: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _software() -> dict[str, str]:
+    """Versions that decide the results, for reproducibility."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"name": "vessels", "version": __version__, "python": platform.python_version()}
+    for pkg in ("numpy", "numba", "pyarrow", "pyais", "xarray", "landmetrics", "searoute"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            continue
+    return out
 
 
 def _publish_modes(folder: Path) -> None:
@@ -599,6 +653,7 @@ def write_outputs(
                         {**h, "ship_type": ship_type_text(h.get("ship_type"))}
                         for h in (p.profiles[r.mmsi].history if r.mmsi in p.profiles else [])
                     ],
+                    same_imo=p.profiles[r.mmsi].same_imo if r.mmsi in p.profiles else [],
                 )
                 for r in flagged
             ]
@@ -622,15 +677,16 @@ def write_outputs(
             }
             write_report(tmp / "report.html", rv, p.events, p.tracks, meta, report_params)
         summary = {
-            "software": {"name": "vessels", "version": __version__},
+            "software": _software(),
             "inputs": inputs,
             "sar_inputs": sar_inputs,
             "carriers": carriers,
             "counts": p.counts,
             "parameters": {
-                "config": config,
+                "config_file": config,
+                **p.step_params,
                 "scoring": asdict(scoring),
-                "grid": asdict(grid_params),
+                "grids": asdict(grid_params),
                 "report": asdict(report_params),
             },
             "notes": p.notes,

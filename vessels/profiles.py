@@ -71,6 +71,7 @@ def _column(static: pa.Table, name: str) -> list[Any]:
 def build_profiles(static: pa.Table | None, mmsis: set[int] | None = None) -> dict[int, Profile]:
     """{mmsi: Profile} for every MMSI in ``static`` (and, with no static data, in ``mmsis``)."""
     out: dict[int, Profile] = {}
+    spans: dict[int, dict[int, list[int]]] = {}  # imo -> mmsi -> [first, last] report time
     if static is not None and static.num_rows:
         t = static.column("t").cast(pa.int64()).to_numpy(zero_copy_only=False)
         mm = static.column("mmsi").cast(pa.int64()).to_numpy(zero_copy_only=False)
@@ -100,13 +101,16 @@ def build_profiles(static: pa.Table | None, mmsis: set[int] | None = None) -> di
                     p.names_seen += 1
                 if len(p.history) < _MAX_HISTORY:
                     p.history.append(row)
+            if row["imo"]:
+                span = spans.setdefault(int(row["imo"]), {}).setdefault(m, [row["t"], row["t"]])
+                span[1] = row["t"]  # rows are in time order per MMSI
             p.name = row["name"] or p.name
             p.callsign = row["callsign"] or p.callsign
             p.imo = row["imo"] or p.imo
             p.ship_type_code = row["ship_type"] or p.ship_type_code
     for m in mmsis or ():
         out.setdefault(m, Profile(mmsi=m))
-    _link_same_imo(out)
+    _link_same_imo(out, spans)
     for m, p in out.items():
         f = flag_of(m)
         if f is not None:
@@ -116,21 +120,14 @@ def build_profiles(static: pa.Table | None, mmsis: set[int] | None = None) -> di
     return out
 
 
-def _link_same_imo(profiles: dict[int, Profile]) -> None:
+def _link_same_imo(profiles: dict[int, Profile], spans: dict[int, dict[int, list[int]]]) -> None:
     """Fill ``same_imo``: every other MMSI whose static reports carried one of this one's IMOs."""
-    spans: dict[int, dict[int, list[int]]] = {}  # imo -> mmsi -> [first, last]
-    for m, p in profiles.items():
-        for h in p.history:
-            imo = h.get("imo")
-            if not imo:
-                continue
-            span = spans.setdefault(int(imo), {}).setdefault(m, [h["t"], h["t"]])
-            span[0] = min(span[0], h["t"])
-            span[1] = max(span[1], h["t"])
     for by_mmsi in spans.values():
         if len(by_mmsi) < 2:
             continue
         for m in by_mmsi:
+            if m not in profiles:
+                continue
             for other, (first, last) in sorted(by_mmsi.items(), key=lambda kv: (kv[1][0], kv[0])):
                 if other == m:
                     continue
@@ -139,7 +136,7 @@ def _link_same_imo(profiles: dict[int, Profile]) -> None:
                     {
                         "mmsi": other,
                         "flag": f"{f[0]} {f[1]}" if f else None,
-                        "name": profiles[other].name,
+                        "name": profiles[other].name if other in profiles else None,
                         "first_seen": first,
                         "last_seen": last,
                     }

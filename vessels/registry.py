@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ __all__ = ["Registry", "build_registry", "imo_valid", "read_vessel_list"]
 
 #: ITU-R M.1371 ship-and-cargo type 30 is "fishing".
 FISHING_SHIP_TYPES = frozenset({30})
+# gear names as GFW / Skylight filter them: "BUOY", a "NET" word, battery voltages ("12V")
+_GEAR_NAME = re.compile(r"\bBUOY(?:\d|\b)|\bNET\b|\b\d{1,2}(?:\.\d)?V\b")
 _FIELDS = ("name", "callsign", "imo", "ship_type", "length_m", "width_m")
 
 
@@ -100,7 +103,7 @@ class Registry:
         if mmsi_kind(mmsi) == "aton" or 990_000_000 <= mmsi <= 999_999_999:
             return True
         name = (self.latest.get(mmsi, {}).get("name") or "").upper()
-        return "%" in name or "BUOY" in name or name.endswith(" NET") or "NET " in name
+        return "%" in name or _GEAR_NAME.search(name) is not None
 
     def name(self, mmsi: int) -> str | None:
         v = self.latest.get(mmsi, {}).get("name")

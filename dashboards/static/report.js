@@ -129,6 +129,25 @@
     else ctx.arc(p[0], p[1], r, 0, 2 * Math.PI);
     ctx.fill(); ctx.stroke();
   }
+  function drawGraticule(w, h) {
+    // lat/lon lines every "nice" step so about 4-10 show, labelled at the left and bottom edges
+    var spanDeg = h / view.scale, steps = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30];
+    var step = steps[steps.length - 1];
+    for (var k = 0; k < steps.length; k++) { if (spanDeg / steps[k] <= 8) { step = steps[k]; break; } }
+    var latTop = -(view.cy - h / 2 / view.scale), latBot = -(view.cy + h / 2 / view.scale);
+    var lonL = (view.cx - w / 2 / view.scale) / kx, lonR = (view.cx + w / 2 / view.scale) / kx;
+    ctx.strokeStyle = "rgba(29,39,51,0.12)"; ctx.lineWidth = 1;
+    ctx.fillStyle = "rgba(29,39,51,0.6)"; ctx.font = "10px sans-serif";
+    var dec = step < 0.1 ? 2 : step < 1 ? 1 : 0, la, lo, p;
+    for (la = Math.ceil(latBot / step) * step; la <= latTop; la += step) {
+      p = px(0, la); ctx.beginPath(); ctx.moveTo(0, p[1]); ctx.lineTo(w, p[1]); ctx.stroke();
+      ctx.fillText(Math.abs(la).toFixed(dec) + (la < 0 ? "°S" : "°N"), 3, p[1] - 2);
+    }
+    for (lo = Math.ceil(lonL / step) * step; lo <= lonR; lo += step) {
+      p = px(lo, 0); ctx.beginPath(); ctx.moveTo(p[0], 0); ctx.lineTo(p[0], h); ctx.stroke();
+      ctx.fillText(Math.abs(lo).toFixed(dec) + (lo < 0 ? "°W" : "°E"), p[0] + 2, h - 3);
+    }
+  }
   function draw() {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     var w = canvas.width / dpr, h = canvas.height / dpr;
@@ -136,6 +155,7 @@
     var L = DATA.land, a = px(L.lon_min, L.lat_max);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(land, a[0], a[1], L.w * L.step * kx * view.scale, L.h * L.step * view.scale);
+    drawGraticule(w, h);
     // all listed tracks in one faint layer, the selected one on top
     ctx.globalAlpha = 0.55;
     drawTrack(0, T.n || 0, "#5d6d7e", 0.8);
@@ -282,7 +302,11 @@
         }
         tr.appendChild(td);
       });
+      tr.tabIndex = 0;
       tr.addEventListener("click", function () { select(v, true); });
+      tr.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); select(v, true); }
+      });
       frag.appendChild(tr);
     });
     tbody.textContent = "";
@@ -312,7 +336,7 @@
     var ol = document.getElementById("detail-reasons");
     ol.textContent = "";
     v.reasons.forEach(function (r) { ol.appendChild(el("li", r[0] + " (" + r[1].toFixed(2) + " of " + v.score.toFixed(2) + ")")); });
-    renderEvents(v); renderHistory(v); drawTimeline(v);
+    renderEvents(v); renderHistory(v); renderSameImo(v); drawTimeline(v);
     if (zoomTo) zoomToVessel(v);
     redraw();
   }
@@ -391,6 +415,29 @@
     });
     if (!tb.childNodes.length) { var tr = el("tr"), td = el("td", "no static reports"); td.colSpan = 6; tr.appendChild(td); tb.appendChild(tr); }
   }
+  function renderSameImo(v) {
+    var tb = document.querySelector("#same-imo tbody");
+    tb.textContent = "";
+    (v.same_imo || []).forEach(function (o) {
+      var tr = el("tr");
+      if (byMmsi[o.mmsi]) {
+        var td = el("td"), b = el("button", String(o.mmsi), "link");
+        b.type = "button";
+        b.addEventListener("click", function () { select(byMmsi[o.mmsi], true); });
+        td.appendChild(b); tr.appendChild(td);
+      } else {
+        tr.appendChild(el("td", o.mmsi));
+      }
+      var f = el("td", o.flag || "-");
+      if (o.flag !== v.flag) f.className = "changed";
+      tr.appendChild(f);
+      tr.appendChild(el("td", o.name || ""));
+      tr.appendChild(el("td", iso(o.first_seen)));
+      tr.appendChild(el("td", iso(o.last_seen)));
+      tb.appendChild(tr);
+    });
+    if (!tb.childNodes.length) { var tr = el("tr"), td = el("td", "none seen"); td.colSpan = 5; tr.appendChild(td); tb.appendChild(tr); }
+  }
   function drawTimeline(v) {
     var cv = document.getElementById("timeline"), g = cv.getContext("2d");
     var r = cv.getBoundingClientRect();
@@ -415,10 +462,12 @@
       last = ti;
     }
     if (a !== null) g.fillRect(X(a), 14, Math.max(1, X(last) - X(a)), 10);
-    evs.forEach(function (e, k) {
+    tlHits = [];
+    evs.forEach(function (e) {
       g.fillStyle = COLORS[e.type] || "#000";
       var y = 32 + (TYPES.indexOf(e.type) % 6) * 8;
       g.fillRect(X(e.start), y, Math.max(2, X(e.end) - X(e.start)), 6);
+      tlHits.push({ e: e, x0: X(e.start), x1: X(e.start) + Math.max(2, X(e.end) - X(e.start)), y0: y, y1: y + 6 });
       if (activeEvent === e) { g.strokeStyle = "#000"; g.strokeRect(X(e.start) - 1, y - 1, Math.max(2, X(e.end) - X(e.start)) + 2, 8); }
     });
     g.fillStyle = "#1d2733"; g.font = "11px sans-serif";
@@ -426,6 +475,14 @@
     g.fillText(iso(t0), 6, h - 3);
     var lbl = iso(t1); g.fillText(lbl, w - 6 - g.measureText(lbl).width, h - 3);
   }
+
+  var tlHits = [];
+  document.getElementById("timeline").addEventListener("click", function (ev) {
+    var r = ev.target.getBoundingClientRect(), x = ev.clientX - r.left, y = ev.clientY - r.top;
+    var hit = null;
+    tlHits.forEach(function (h) { if (x >= h.x0 - 3 && x <= h.x1 + 3 && y >= h.y0 - 2 && y <= h.y1 + 2) hit = h.e; });
+    if (hit) focusEvent(hit);
+  });
 
   // ---- start --------------------------------------------------------------------------------
   resize();

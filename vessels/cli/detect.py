@@ -31,6 +31,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--carriers", help="CSV of carrier (reefer) vessels with an mmsi/imo column")
     p.add_argument("--anchorages", help="CSV of anchorages (latitude, longitude, label)")
+    p.add_argument(
+        "--columns",
+        metavar="MAP",
+        help="CSV column mapping for unknown layouts, e.g. mmsi=ID,t=time,lat=y,lon=x",
+    )
     p.add_argument("--min-score", type=float, default=0.0, help="write only events scoring >= this")
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
     p.set_defaults(func=run)
@@ -55,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             check_inputs([extra])
     types = [t for t in args.types.split(",") if t.strip()] if args.types else None
     t0 = time.perf_counter()
-    data = read_inputs([str(p) for p in paths], quiet=args.quiet)
+    data = read_inputs([str(p) for p in paths], columns=args.columns, quiet=args.quiet)
     res = run_detectors_full(
         data.positions,
         data.static,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
+from vessels.errors import InputError
 from vessels.sim.config import REGIONS, SimConfig
 
 
@@ -16,8 +18,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes)")
-    p.add_argument("--days", type=float, default=3.0, help="length of the scenario in days")
-    p.add_argument("--vessels", type=int, default=60, help="number of AIS vessels")
+    p.add_argument("--days", type=float, default=3.0, help="length in days (at least 1)")
+    p.add_argument(
+        "--vessels",
+        type=int,
+        default=None,
+        help="number of AIS vessels (default 60; with --scale, one per 500 positions)",
+    )
     p.add_argument("--region", choices=sorted(REGIONS), default="argentina", help="sea area")
     p.add_argument(
         "--format",
@@ -37,11 +44,19 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     t = time.perf_counter()
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("--out must be a folder, and this is a file", args.out)
     if args.scale:
         from vessels.sim.scale import ScaleConfig, simulate_scale
 
         res = simulate_scale(
-            ScaleConfig(seed=args.seed, positions=args.positions, vessels=args.vessels), args.out
+            ScaleConfig(
+                seed=args.seed,
+                positions=args.positions,
+                vessels=args.vessels or max(10, args.positions // 500),
+            ),
+            args.out,
         )
         if not args.quiet:
             print(
@@ -52,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from vessels.sim.core import simulate
     from vessels.sim.writers import write_scenario
 
-    cfg = SimConfig(seed=args.seed, days=args.days, vessels=args.vessels, region=args.region)
+    cfg = SimConfig(seed=args.seed, days=args.days, vessels=args.vessels or 60, region=args.region)
     sc = simulate(cfg)
     paths = write_scenario(sc, args.out, args.format)
     if not args.quiet:

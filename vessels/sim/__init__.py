@@ -10,5 +10,15 @@ from __future__ import annotations
 
 from vessels.sim.config import REGIONS, SimConfig
 from vessels.sim.core import Scenario, simulate
+from vessels.sim.scale import ScaleConfig, simulate_scale
+from vessels.sim.writers import write_scenario
 
-__all__ = ["REGIONS", "Scenario", "SimConfig", "simulate"]
+__all__ = [
+    "REGIONS",
+    "ScaleConfig",
+    "Scenario",
+    "SimConfig",
+    "simulate",
+    "simulate_scale",
+    "write_scenario",
+]

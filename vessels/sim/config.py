@@ -81,8 +81,8 @@ class SimConfig:
     class_b_interval_s: int = 360  # class B: 30 s under way in reality, heard far less often
     static_interval_s: int = 1800  # type 5 / 24 every 6 min in reality, decimated
     # Satellite AIS.
-    sat_mean_revisit_h: float = 1.6
-    sat_max_hole_h: float = 6.0  # no hole in good coverage longer than this
+    sat_mean_revisit_h: float = 1.0
+    sat_max_hole_h: float = 4.5  # no hole in good coverage longer than this
     sat_pass_min: float = 12.0
     sat_p_class_a: float = 0.35  # chance one class A report per minute of a pass is decoded
     sat_p_class_b: float = 0.06

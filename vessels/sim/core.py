@@ -15,7 +15,7 @@ from vessels.sim.config import SimConfig
 from vessels.sim.fleet import Vessel
 from vessels.sim.geography import Geography, geography
 from vessels.sim.labels import LabelParams, label
-from vessels.sim.plans import Builder, Injected
+from vessels.sim.plans import Injected, Plans
 from vessels.sim.reception import Messages, Pass, receive, satellite_passes
 from vessels.sim.sar import SarResult, simulate_sar
 
@@ -156,7 +156,7 @@ def simulate(cfg: SimConfig) -> Scenario:
     t0 = _parse_start(cfg.start)
     ss = np.random.SeedSequence(cfg.seed)
     r_plan, r_recv, r_sar, r_bad = (np.random.default_rng(s) for s in ss.spawn(4))
-    b = Builder(cfg, geo, r_plan)
+    b = Plans(cfg, geo, r_plan)
     vessels = b.build()
     n = b.n
     passes = satellite_passes(cfg, t0, n, r_recv)

@@ -5,7 +5,8 @@ true tracks that meets a definition is labelled, injected or not (a carrier wait
 loiters; a carrier in an encounter also loiters). Definitions and sources:
 
 - gap (Welch et al. 2022, GFW AIS disabling): AIS off >= 12 h, starting > 50 nm from shore,
-  where satellite reception is good (here: outside the region's poor-reception box).
+  where satellite reception is good (here: outside the region's poor-reception box), with at
+  least 14 positions received in the 12 h before it.
 - encounter (GFW pipe-encounters): carrier and fishing vessel within 500 m for >= 2 h, median
   speed < 2 kn, >= 10 km from ports and anchorages; the same pair less than 4 h apart merges.
 - loitering (GFW, RFMO carrier definition): carrier < 2 kn for >= 4 h, >= 20 nm from shore.
@@ -35,6 +36,7 @@ NM_KM = 1.852
 class LabelParams:
     gap_min_h: float = 12.0  # Welch 2022
     gap_min_shore_nm: float = 50.0  # Welch 2022
+    gap_min_reports_before: int = 14  # Welch 2022: >= 14 positions in the 12 h before the gap
     encounter_max_distance_m: float = 500.0  # GFW pipe-encounters
     encounter_min_h: float = 2.0
     encounter_max_median_kn: float = 2.0
@@ -94,12 +96,7 @@ def label(
     """
 
     def heard(vid: int, a: int, b: int) -> bool:
-        if seen is None:
-            return True
-        ks = seen.get(vid, np.zeros(0, np.int64))
-        return (
-            int(np.searchsorted(ks, b, "right") - np.searchsorted(ks, a, "left")) >= lp.min_reports
-        )
+        return seen is None or _count(seen, vid, a, b) >= lp.min_reports
 
     step_ms = step_s * 1000
     sph = 3600 // step_s
@@ -121,7 +118,13 @@ def label(
             la, lo = float(t.lat[k_off]), float(t.lon[k_off])
             shore_nm = float(distance_to_shore_km(la, lo)[0]) / NM_KM
             good = not (poor[0] <= la <= poor[1] and poor[2] <= lo <= poor[3])
-            if hours >= lp.gap_min_h and shore_nm > lp.gap_min_shore_nm and good:
+            before = _count(seen, v.vid, k_off - 12 * sph, k_off)
+            if (
+                hours >= lp.gap_min_h
+                and shore_nm > lp.gap_min_shore_nm
+                and good
+                and (seen is None or before >= lp.gap_min_reports_before)
+            ):
                 why = inj_gap.get(v.vid)
                 out.append(
                     _event(
@@ -237,6 +240,14 @@ def label(
                 )
             )
     return out
+
+
+def _count(seen: dict[int, npt.NDArray[np.int64]] | None, vid: int, a: int, b: int) -> int:
+    """How many steps in [a, b] some receiver heard ``vid`` at."""
+    if seen is None:
+        return 0
+    ks = seen.get(vid, np.zeros(0, np.int64))
+    return int(np.searchsorted(ks, b, "right") - np.searchsorted(ks, a, "left"))
 
 
 def _pair_m(a: Any, b: Any, sl: slice) -> npt.NDArray[np.float64]:

@@ -100,7 +100,7 @@ def simulate_sar(
             t_ms,
             cla2,
             clo2,
-            float(rng.uniform(220e3, 260e3)),
+            float(rng.uniform(200e3, 250e3)),
             float(rng.uniform(170e3, 250e3)),
             heading,
         )
