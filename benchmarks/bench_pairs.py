@@ -107,7 +107,7 @@ def main() -> None:
             tr.t, tr.lat, tr.lon, tr.seg_start, 600_000, 3_600_000, parallel=parallel
         )
         t2 = time.perf_counter()
-        i, _j, _d = close_pairs(rt, rla, rlo, rseg, 500.0, parallel=parallel)
+        i, _j, _d = close_pairs(rt, rla, rlo, rseg, 500.0, parallel=parallel, slot_step=600_000)
         t3 = time.perf_counter()
         tag = "parallel" if parallel else "serial  "
         print(
@@ -124,7 +124,7 @@ def main() -> None:
     )
     sl = rt < rt.min() + 24 * 600_000  # peer on the first 4 h of slots (it is slow)
     t6 = time.perf_counter()
-    ours = close_pairs(rt[sl], rla[sl], rlo[sl], rseg[sl], 500.0)[0].size
+    ours = close_pairs(rt[sl], rla[sl], rlo[sl], rseg[sl], 500.0, slot_step=600_000)[0].size
     t7 = time.perf_counter()
     peer = peer_ckdtree(rt[sl], rla[sl], rlo[sl], 500.0)
     t8 = time.perf_counter()

@@ -44,7 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kernels.merge import ais_second_residual, duplicate_groups
+from kernels.merge import ais_second_residual, duplicate_groups, message_hash
 from vessels.errors import ConfigError, SchemaError
 from vessels.schema import POSITIONS_SCHEMA, TIME_TYPE
 
@@ -266,14 +266,14 @@ def merge_positions(
     hour_of = (t // HOUR_MS).astype(np.int64)
     resid = ais_second_residual(t, ais_sec)
 
+    msg_key = message_hash(np.ascontiguousarray(np.vstack(key_cols)))
+
     def groups(times: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        order = np.lexsort([times, *key_cols])
-        change = np.zeros(n, dtype=np.bool_)
+        order = np.lexsort((times, msg_key))
+        ks = msg_key[order]
+        change = np.ones(n, dtype=np.bool_)
         if n:
-            change[0] = True
-            for k in key_cols:
-                ks = k[order]
-                change[1:] |= ks[1:] != ks[:-1]
+            change[1:] = ks[1:] != ks[:-1]
         return order, duplicate_groups(change, times[order], int(p.dup_window_s * 1000))
 
     # --- clock offsets from messages heard by several receivers

@@ -18,8 +18,8 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[int]]:
     """tp, fp, fn per type over a few seeded scenarios, plus the low-score gap count."""
     tot = {t: [0, 0, 0] for t in TYPES}
     tot["low_gaps"] = [0]
-    for seed in (1, 2, 3):
-        sc = simulate(SimConfig(seed=seed, days=3, vessels=60))
+    for seed, region in ((1, "argentina"), (2, "argentina"), (3, "west_africa")):
+        sc = simulate(SimConfig(seed=seed, days=3, vessels=60, region=region))
         carriers = Path(tmp_path_factory.mktemp("c")) / "carriers.csv"
         mm = [v.mmsi for v in sc.vessels if v.kind == "carrier" and v.mmsi]
         carriers.write_text("mmsi\n" + "\n".join(map(str, mm)) + "\n")

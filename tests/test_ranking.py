@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 from pathlib import Path
 
 import pytest
+import xarray as xr
 
 from vessels.cli import main
 from vessels.ranking import ranking_check, suspect_vessels
@@ -50,12 +53,16 @@ def test_investigate_on_simulated_scenario(
         == 0
     )
     out = tmp_path / "out"
+    cfg = tmp_path / "params.toml"
+    cfg.write_text("[grids]\ncell_deg = 0.5\n\n[report]\nmax_vessels = 3\n")
     rc = main(
         [
             "investigate",
             str(scen / "traffic.nmea"),
             "--sar",
             str(scen / "sar_detections.csv"),
+            "--config",
+            str(cfg),
             "--out",
             str(out),
             "--quiet",
@@ -70,8 +77,17 @@ def test_investigate_on_simulated_scenario(
     assert chk.suspects > 0 and chk.clean > 0
     # a loose floor: the strict check is the benchmark's share over seeds
     assert chk.pair_auc > 0.6, chk.line()
-    import json
-
     summary = json.loads((out / "summary.json").read_text())
+    assert summary["parameters"]["grids"]["cell_deg"] == 0.5
+    assert summary["parameters"]["gap"]["min_gap_h"] > 0  # detector defaults are recorded
+    assert "dark" in summary["parameters"] and "fusion" in summary["parameters"]
+    with xr.open_dataset(out / "grids.nc") as ds:
+        assert ds.attrs["cell_deg"] == 0.5
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('"ship_type"') >= 1  # the report lists vessels
+    data = json.loads(
+        re.search(r'id="vessels-data">(.*?)</script>', html, re.S).group(1)  # type: ignore[union-attr]
+    )
+    assert len(data["vessels"]) == min(3, summary["counts"]["flagged_vessels"])
     assert summary["carriers"].endswith("carriers.csv")
     assert summary["counts"]["events"] > 0
