@@ -149,12 +149,58 @@ def baseline(tracks: Tracks, sar: SarInput, scenes: list[str]) -> dict[str, int]
     return out
 
 
+def merge_data(n_rows: int, seed: int = 0) -> pa.Table:
+    """Messages each heard by two of four receivers, one receiver's clock 90 s ahead."""
+    from vessels.schema import POSITIONS_SCHEMA
+
+    rng = np.random.default_rng(seed)
+    n_msg = n_rows // 2
+    t = T0 + np.sort(rng.integers(0, 3 * 24 * H, n_msg))
+    mm = rng.integers(200_000_000, 200_005_000, n_msg)
+    lat, lon = rng.uniform(-10, 10, n_msg), rng.uniform(-10, 10, n_msg)
+    first = rng.integers(0, 4, n_msg)
+    second = (first + 1 + rng.integers(0, 3, n_msg)) % 4
+    idx = np.r_[np.arange(n_msg), np.arange(n_msg)]
+    r = np.r_[first, second]
+    names = np.array(["A", "B", "C", "SLOW"])
+    n = idx.size
+    cols = {
+        "mmsi": pa.array(mm[idx], pa.uint32()),
+        "t": pa.array(t[idx] + np.where(r == 3, 90_000, 0), pa.int64()).cast(
+            POSITIONS_SCHEMA.field("t").type
+        ),
+        "lat": lat[idx],
+        "lon": lon[idx],
+        "sog": pa.array(np.full(n, 5.0), pa.float32()),
+        "cog": pa.array(np.full(n, 90.0), pa.float32()),
+        "heading": pa.array(np.full(n, -1), pa.int16()),
+        "nav_status": pa.array(np.zeros(n), pa.int8()),
+        "msg_type": pa.array(np.ones(n), pa.uint8()),
+        "receiver": pa.array(names[r]).dictionary_encode(),
+        "is_sat": pa.array(np.zeros(n, bool)),
+        "ais_second": pa.array((t[idx] // 1000) % 60, pa.int8()),
+    }
+    return pa.table(cols, schema=POSITIONS_SCHEMA)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="bench_fusion")
     ap.add_argument("--positions", type=int, default=10_000_000)
     ap.add_argument("--detections", type=int, default=100_000)
     ap.add_argument("--baseline-scenes", type=int, default=20)
+    ap.add_argument("--merge-rows", type=int, default=2_000_000)
     args = ap.parse_args(argv or [])
+    from ingest.merge import merge_positions
+
+    merge_positions(merge_data(1000))  # compile
+    table = merge_data(args.merge_rows)
+    t0 = time.perf_counter()
+    merged = merge_positions(table)
+    mw = time.perf_counter() - t0
+    print(
+        f"ingest.merge_positions: {mw:.1f} s for {table.num_rows:,} rows "
+        f"({mw / table.num_rows * 1e6:.1f} us/row): {merged.summary()}"
+    )
     t0 = time.perf_counter()
     tracks, sar, truth = make_data(args.positions, args.detections)
     print(

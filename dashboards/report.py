@@ -46,6 +46,7 @@ class ReportParams:
     max_gap_h: float = 2.0  # tracks are broken at silences longer than this (GFW map: 2 h)
     land_max_px: int = 1600  # land raster size along its longer side
     land_min_step_deg: float = 0.01  # finer than this adds nothing to a 0.1-degree coastline
+    density_max_px: int = 600  # traffic density layer (all vessels) size along its longer side
 
     def __post_init__(self) -> None:
         if self.max_vessels < 1 or self.max_points < 100 or self.max_gap_h <= 0:
@@ -194,6 +195,33 @@ def _events_payload(events: pa.Table | None, mmsis: set[int]) -> list[dict[str, 
     return out
 
 
+def traffic_density(
+    tracks: Tracks | None, box: tuple[float, float, float, float], max_px: int
+) -> dict[str, Any]:
+    """Positions of every vessel per pixel over ``box`` (rows north to south), log-scaled to
+    0-255 and base64-encoded: the context layer under the flagged vessels' tracks."""
+    lat0, lat1, lon0, lon1 = box
+    span = max(lat1 - lat0, lon1 - lon0, 1e-6)
+    step = span / max_px
+    w = max(1, math.ceil((lon1 - lon0) / step))
+    h = max(1, math.ceil((lat1 - lat0) / step))
+    out: dict[str, Any] = {"w": w, "h": h, "lat_max": lat1, "lon_min": lon0, "step": step}
+    if tracks is None or tracks.n == 0:
+        out["counts"] = ""
+        return out
+    counts, _, _ = np.histogram2d(
+        tracks.lat,
+        tracks.lon,
+        bins=(h, w),
+        range=((lat1 - h * step, lat1), (lon0, lon0 + w * step)),
+    )
+    counts = counts[::-1]  # north up
+    top = max(float(counts.max()), 1.0)
+    scaled = np.where(counts > 0, 40 + 215 * np.log1p(counts) / np.log1p(top), 0)
+    out["counts"] = base64.b64encode(scaled.astype(np.uint8).tobytes()).decode()
+    return out
+
+
 def _json_for_html(obj: Any) -> str:
     """JSON that cannot end a <script> block or be read as markup, whatever strings it holds."""
     s = json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
@@ -218,13 +246,17 @@ def _bbox(
         lo = np.frombuffer(base64.b64decode(tracks_payload["lon"]), dtype="<i4") / 1e5
         lats += [float(la.min()), float(la.max())]
         lons += [float(lo.min()), float(lo.max())]
-    elif tracks is not None and tracks.n:
-        lats += [float(tracks.lat.min()), float(tracks.lat.max())]
-        lons += [float(tracks.lon.min()), float(tracks.lon.max())]
+    if tracks is not None and tracks.n:
+        # the whole data's area (robust to a few stray positions), so the flagged vessels are
+        # seen in context
+        q_lat = np.quantile(tracks.lat, [0.001, 0.999])
+        q_lon = np.quantile(tracks.lon, [0.001, 0.999])
+        lats += [float(q_lat[0]), float(q_lat[1])]
+        lons += [float(q_lon[0]), float(q_lon[1])]
     if not lats:
         return (-60.0, 70.0, -180.0, 180.0)
     la0, la1, lo0, lo1 = min(lats), max(lats), min(lons), max(lons)
-    pad = max(la1 - la0, lo1 - lo0, 0.5) * 0.15
+    pad = max(la1 - la0, lo1 - lo0, 1.0) * 0.15
     return (
         max(-85.0, la0 - pad),
         min(85.0, la1 + pad),
@@ -261,6 +293,7 @@ def build_report_html(
         "meta": {**meta, "raw_points": raw_points, "max_gap_h": params.max_gap_h},
         "bbox": list(bbox),
         "land": land_mask(*land_box, params.land_max_px, params.land_min_step_deg),
+        "density": traffic_density(tracks, bbox, params.density_max_px),
         "vessels": [
             {
                 "mmsi": v.mmsi,

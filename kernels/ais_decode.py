@@ -407,24 +407,38 @@ def _slot_new(pend_i, cnt):
 
 
 @njit
-def _sentence(buf, p, e, tag_t, tag_recv, gkey, gtot, prefix_t, fixed_t, keep_bad, state):
+def _sentence(
+    buf,
+    p,
+    e,
+    tag_t,
+    tag_recv,
+    gkey,
+    gtot,
+    prefix_t,
+    fixed_t,
+    keep_bad,
+    cnt,
+    pos_f,
+    pos_i,
+    sta_i,
+    sta_txt,
+    pend_i,
+    pend_len,
+    pend_data,
+    pg,
+    rc_bytes,
+    rc_int,
+    six,
+    commas,
+):
     """One ``!xxVDM``/``!xxVDO`` sentence at ``p``; returns the index after it (and its
-    trailing fields) where another sentence may start on the same line."""
-    (
-        cnt,
-        pos_f,
-        pos_i,
-        sta_i,
-        sta_txt,
-        pend_i,
-        pend_len,
-        pend_data,
-        pg,
-        rc_bytes,
-        rc_int,
-        six,
-        commas,
-    ) = state
+    trailing fields) where another sentence may start on the same line.
+
+    The arrays come as separate arguments, not as a tuple: unpacking a tuple of arrays inside
+    a compiled function reference-counts each one on every call (~30 atomic calls per
+    sentence, most of the decoder's time).
+    """
     # One scan: checksum and comma positions up to '*'.
     ck = 0
     star = -1
@@ -690,13 +704,21 @@ def decode_chunk(buf, n, newlines, final, fixed_t, keep_bad, state):
     rc_int, scratch, work)`` (layouts in ``kernels.ais_layout``); positions and static rows
     are written from ``counters[C_NPOS]`` / ``counters[C_NSTA]`` on.
     """
-    cnt = state[0]
-    pos_i = state[2]
-    sta_i = state[3]
-    pg = state[8]
-    rc_bytes = state[9]
-    rc_int = state[10]
-    work = state[12]
+    (
+        cnt,
+        pos_f,
+        pos_i,
+        sta_i,
+        sta_txt,
+        pend_i,
+        pend_len,
+        pend_data,
+        pg,
+        rc_bytes,
+        rc_int,
+        six,
+        work,
+    ) = state
     i = 0
     nl = 0
     while i < n:
@@ -744,7 +766,29 @@ def decode_chunk(buf, n, newlines, final, fixed_t, keep_bad, state):
             c = buf[p]
             if c == 33:
                 p = _sentence(
-                    buf, p, e, tag_t, tag_recv, gkey, gtot, prefix_t, fixed_t, keep_bad, state
+                    buf,
+                    p,
+                    e,
+                    tag_t,
+                    tag_recv,
+                    gkey,
+                    gtot,
+                    prefix_t,
+                    fixed_t,
+                    keep_bad,
+                    cnt,
+                    pos_f,
+                    pos_i,
+                    sta_i,
+                    sta_txt,
+                    pend_i,
+                    pend_len,
+                    pend_data,
+                    pg,
+                    rc_bytes,
+                    rc_int,
+                    six,
+                    work,
                 )
             elif c == 36:
                 if e - p > 5 and buf[p + 1] == 80 and buf[p + 2] == 71 and buf[p + 3] == 72:

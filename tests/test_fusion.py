@@ -189,3 +189,21 @@ def test_fuse_command(scenario: Path, tmp_path: Path, capsys: pytest.CaptureFixt
         (scenario / "sar_detections.csv").read_text().splitlines()) - 1  # fmt: skip
     assert main(["fuse", str(scenario / "positions.parquet"), "--sar", str(tmp_path / "no.csv"),
                  "-o", str(out)]) == 1  # fmt: skip
+
+
+def test_empty_inputs_and_formula_cells(tmp_path: Path) -> None:
+    from vessels.cli.fuse import write_table
+
+    rows = _straight(1, 0.0, 0.0, 5.0, 45)
+    res = match_detections(_sar([]), make_tracks(rows))  # a scene with nothing detected
+    assert res.matches.num_rows == 0 and res.missed.num_rows == 1  # the vessel was missed
+    assert res.missed.column("mmsi").to_pylist() == [1]
+    assert dark_detections(res, shore_km=_shore) == []
+    far = match_detections(_sar([("d", 0.0, 0.0, float("nan"))], t=T + 48 * H), make_tracks(rows))
+    assert far.matches.column("mmsi").to_pylist() == [None] and far.projections.num_rows == 0
+    evil = match_detections(_sar([("=HYPERLINK(1)", 5.0, 5.0, float("nan"))]), make_tracks(rows))
+    write_table(evil.matches, tmp_path / "m.csv")
+    text = (tmp_path / "m.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
+    with pytest.raises(Exception, match="assignment"):
+        MatchParams(assignment="magic")

@@ -62,8 +62,12 @@
     li.appendChild(sw); li.appendChild(document.createTextNode(LABELS[t]));
     legend.appendChild(li);
   });
+  var dli = el("li"), dsw = el("span", null, "sw");
+  dsw.style.background = "rgba(30,90,160,0.45)"; dsw.style.borderRadius = "0";
+  dli.appendChild(dsw); dli.appendChild(document.createTextNode("traffic of all vessels"));
+  legend.appendChild(dli);
   document.getElementById("map-note").textContent =
-    "Land: " + DATA.land.source + ". Tracks decimated for display to " + (T.n || 0).toLocaleString("en") +
+    "Land: " + DATA.land.source + ". Shading: positions of all vessels (log scale). Tracks decimated for display to " + (T.n || 0).toLocaleString("en") +
     " of " + (meta.raw_points || 0).toLocaleString("en") + " points and broken at silences over " +
     meta.max_gap_h + " h (never joined across AIS gaps).";
   document.getElementById("method-text").textContent = meta.method || "";
@@ -74,6 +78,7 @@
   var kx = Math.cos(((bbox[0] + bbox[1]) / 2) * Math.PI / 180); // equirectangular scale
   var view = { cx: 0, cy: 0, scale: 1 }; // map units (x = lon * kx, y = -lat) to CSS px
   var land = buildLand(DATA.land);
+  var density = buildDensity(DATA.density);
   var dpr = window.devicePixelRatio || 1;
 
   function buildLand(L) {
@@ -88,6 +93,19 @@
           px[o] = 201; px[o + 1] = 194; px[o + 2] = 176; px[o + 3] = 255;
         }
       }
+    }
+    g.putImageData(img, 0, 0);
+    return off;
+  }
+  function buildDensity(D) {
+    if (!D || !D.counts) return null;
+    var off = document.createElement("canvas");
+    off.width = D.w; off.height = D.h;
+    var g = off.getContext("2d"), img = g.createImageData(D.w, D.h), px = img.data;
+    var c = b64(D.counts, Uint8Array);
+    for (var i = 0; i < c.length; i++) {
+      if (!c[i]) continue;
+      px[4 * i] = 30; px[4 * i + 1] = 90; px[4 * i + 2] = 160; px[4 * i + 3] = Math.round(c[i] * 0.55);
     }
     g.putImageData(img, 0, 0);
     return off;
@@ -131,14 +149,14 @@
   }
   function drawGraticule(w, h) {
     // lat/lon lines every "nice" step so about 4-10 show, labelled at the left and bottom edges
-    var spanDeg = h / view.scale, steps = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30];
+    var spanDeg = h / view.scale, steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30];
     var step = steps[steps.length - 1];
     for (var k = 0; k < steps.length; k++) { if (spanDeg / steps[k] <= 8) { step = steps[k]; break; } }
     var latTop = -(view.cy - h / 2 / view.scale), latBot = -(view.cy + h / 2 / view.scale);
     var lonL = (view.cx - w / 2 / view.scale) / kx, lonR = (view.cx + w / 2 / view.scale) / kx;
     ctx.strokeStyle = "rgba(29,39,51,0.12)"; ctx.lineWidth = 1;
     ctx.fillStyle = "rgba(29,39,51,0.6)"; ctx.font = "10px sans-serif";
-    var dec = step < 0.1 ? 2 : step < 1 ? 1 : 0, la, lo, p;
+    var dec = step < 0.01 ? 3 : step < 0.1 ? 2 : step < 1 ? 1 : 0, la, lo, p;
     for (la = Math.ceil(latBot / step) * step; la <= latTop; la += step) {
       p = px(0, la); ctx.beginPath(); ctx.moveTo(0, p[1]); ctx.lineTo(w, p[1]); ctx.stroke();
       ctx.fillText(Math.abs(la).toFixed(dec) + (la < 0 ? "°S" : "°N"), 3, p[1] - 2);
@@ -155,6 +173,12 @@
     var L = DATA.land, a = px(L.lon_min, L.lat_max);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(land, a[0], a[1], L.w * L.step * kx * view.scale, L.h * L.step * view.scale);
+    if (density) {
+      var D = DATA.density, b = px(D.lon_min, D.lat_max);
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(density, b[0], b[1], D.w * D.step * kx * view.scale, D.h * D.step * view.scale);
+      ctx.imageSmoothingEnabled = true;
+    }
     drawGraticule(w, h);
     // all listed tracks in one faint layer, the selected one on top
     ctx.globalAlpha = 0.55;
