@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     del ctx
     # The whole detect (read Parquet, every detector, write events) in a fresh process, so its
     # peak memory is its own.
-    subprocess.run([sys.executable, "-c", _FULL, str(d)], check=True)  # compile caches warm
+    subprocess.run([sys.executable, "-c", _FULL, str(d)], check=True, capture_output=True)
     out = subprocess.run(
         [sys.executable, "-c", _FULL, str(d)], check=True, capture_output=True, text=True
     ).stdout.split(maxsplit=3)

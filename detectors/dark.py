@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow.compute as pc
 
 from kernels.geo import KNOT_MS, METRES_PER_NM, haversine_m
 from kernels.match import bracket_reports
@@ -46,6 +47,7 @@ class DarkParams:
     min_shore_km: float = 1.0  # Paolo et al. 2024: detections within 1 km of shore left out
     full_shore_km: float = 5.0  # full weight from here on
     min_length_m: float = 15.0  # smaller detections are less often real vessels (SAR clutter)
+    isolation_m: float = 8_000.0  # an unmatched AIS vessel this close may be the same ship
     max_distance_m: float = 1_000.0  # rendezvous: detection this close to the slow AIS vessel
     max_speed_kn: float = 2.0  # GFW loitering speed
     min_slow_h: float = 2.0  # slow this long around the image (half the RFMO 4 h loitering)
@@ -81,6 +83,37 @@ def _unmatched(result: MatchResult) -> list[dict[str, Any]]:
     return [r for r in rows if r["mmsi"] is None]
 
 
+def _nearest_unmatched_ais(
+    result: MatchResult, rows: list[dict[str, Any]]
+) -> dict[str, tuple[float, int | None]]:
+    """Per unmatched detection, the distance (m) and MMSI of the nearest AIS vessel placed in
+    the same scene that matched no detection."""
+    from kernels.geo import haversine_array_m
+
+    proj = result.projections
+    if proj.num_rows == 0 or not rows:
+        return {}
+    free = proj.filter(pc.is_null(proj.column("detection_id")))
+    by_scene: dict[str, list[int]] = {}
+    for i, sid in enumerate(free.column("scene_id").to_pylist()):
+        by_scene.setdefault(sid, []).append(i)
+    flat = free.column("lat").to_numpy()
+    flon = free.column("lon").to_numpy()
+    fmm = free.column("mmsi").to_numpy()
+    out: dict[str, tuple[float, int | None]] = {}
+    for r in rows:
+        idx = by_scene.get(r["scene_id"])
+        if not idx:
+            continue
+        ii = np.asarray(idx)
+        d = haversine_array_m(
+            np.full(ii.size, r["lat"]), np.full(ii.size, r["lon"]), flat[ii], flon[ii]
+        )
+        k = int(np.argmin(d))
+        out[str(r["detection_id"])] = (float(d[k]), int(fmm[ii[k]]))
+    return out
+
+
 def dark_detections(
     result: MatchResult, params: DarkParams | None = None, *, shore_km: ShoreFn | None = None
 ) -> list[Event]:
@@ -92,6 +125,7 @@ def dark_detections(
     shore = (shore_km or _default_shore)(
         np.array([r["lat"] for r in rows]), np.array([r["lon"] for r in rows])
     )
+    free = _nearest_unmatched_ais(result, rows)
     events = []
     for r, km in zip(rows, shore.tolist(), strict=True):
         conf = _f(r["confidence"])
@@ -105,14 +139,14 @@ def dark_detections(
             f_conf *= 0.8
             reasons.append(f"small ({length:.0f} m): SAR clutter is often this small")
         d = _f(r["nearest_ais_m"])
-        sig = _f(r["nearest_sigma_m"])
+        du, mu = free.get(str(r["detection_id"]), (math.inf, None))
         f_iso = 1.0
-        if r["nearest_mmsi"] is not None and not r["nearest_matched"] and math.isfinite(d):
+        if mu is not None and du < p.isolation_m:
             # an AIS vessel that matched nothing is near: maybe this ship, badly placed
-            f_iso = 0.5 + 0.5 * (1.0 - math.exp(-0.5 * (d / max(sig, 1.0)) ** 2))
+            f_iso = 0.3 + 0.7 * du / p.isolation_m
             reasons.append(
-                f"an AIS vessel (MMSI {r['nearest_mmsi']}) that matched no detection is "
-                f"{d / 1000:.1f} km away: it may be this ship"
+                f"an AIS vessel (MMSI {mu}) that matched no detection is {du / 1000:.1f} km "
+                "away: it may be this ship, badly placed"
             )
         if not math.isfinite(km):
             f_shore = 1.0
@@ -154,6 +188,8 @@ def dark_detections(
                     "nearest_ais_m": d,
                     "nearest_mmsi": r["nearest_mmsi"],
                     "nearest_ais_matched": r["nearest_matched"],
+                    "nearest_unmatched_ais_m": du,
+                    "nearest_unmatched_mmsi": mu,
                     "distance_from_shore_km": km,
                     "score_parts": {"confidence": f_conf, "isolation": f_iso, "shore": f_shore},
                 },

@@ -363,18 +363,29 @@ def merge_positions(
     t_adj = t.copy()
     clock_rows: list[dict[str, object]] = []
     n_corr = n_drop = 0
-    for r, h, off, cnt, method in sorted(flags, key=lambda f: (f[1], str(recv_names[f[0]]))):
-        sel = (recv == r) & (hour_of == h)
-        trusted &= ~sel
-        rows = int(sel.sum())
+    flags = sorted(flags, key=lambda f: (f[1], str(recv_names[f[0]])))
+    f_key = np.array([f[0] * (1 << 32) + f[1] for f in flags], dtype=np.int64)
+    f_sorted = np.argsort(f_key)
+    row_key = recv * (1 << 32) + hour_of
+    pos = np.searchsorted(f_key[f_sorted], row_key)
+    hit = pos < f_key.size
+    hit[hit] = f_key[f_sorted][pos[hit]] == row_key[hit]
+    row_flag = (
+        np.where(hit, f_sorted[np.minimum(pos, f_key.size - 1)], -1)
+        if flags
+        else np.full(n, -1, dtype=np.int64)
+    )
+    rows_per_flag = np.bincount(row_flag[hit], minlength=len(flags))
+    trusted = ~hit
+    fixable = ("consensus", "ais_second+tracks")
+    for i, (r, h, off, cnt, method) in enumerate(flags):
+        rows = int(rows_per_flag[i])
         if p.clock_action == "keep":
             action = "kept"
-        elif p.clock_action == "correct" and method in ("consensus", "ais_second+tracks"):
-            t_adj[sel] -= int(round(off * 1000))
+        elif p.clock_action == "correct" and method in fixable:
             action = "corrected"
             n_corr += rows
         else:
-            keep &= ~sel
             action = "dropped"
             n_drop += rows
         clock_rows.append(
@@ -388,21 +399,26 @@ def merge_positions(
                 "action": action,
             }
         )
+    if flags and p.clock_action != "keep":
+        shift = np.array([round(f[2] * 1000) for f in flags], dtype=np.int64)
+        fix = np.array([p.clock_action == "correct" and f[4] in fixable for f in flags])
+        idx = np.flatnonzero(hit)
+        fl = row_flag[idx]
+        t_adj[idx[fix[fl]]] -= shift[fl[fix[fl]]]
+        keep[idx[~fix[fl]]] = False
 
     # --- de-duplicate on corrected times
     order, gid = groups(t_adj)
     k_order = order[keep[order]]
     k_gid = gid[keep[order]]
     # representative: trusted first, then earliest time, then receiver name
-    rank = np.lexsort(
-        (recv_names[recv[k_order]].astype(str), t_adj[k_order], ~trusted[k_order], k_gid)
-    )
+    name_rank = np.argsort(np.argsort(recv_names.astype(str), kind="stable"))
+    rank = np.lexsort((name_rank[recv[k_order]], t_adj[k_order], ~trusted[k_order], k_gid))
     k_order, k_gid = k_order[rank], k_gid[rank]
     first = np.ones(k_gid.size, dtype=bool)
     first[1:] = k_gid[1:] != k_gid[:-1]
     rep = k_order[first]
     # receivers per message, names sorted: unique (group, name rank) pairs, then list offsets
-    name_rank = np.argsort(np.argsort(recv_names.astype(str), kind="stable"))
     pair = np.sort(k_gid * len(recv_names) + name_rank[recv[k_order]])
     pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if pair.size else pair
     pair_g = pair // max(len(recv_names), 1)

@@ -457,18 +457,16 @@ def _sentence(
                 break
             commas[nc] = i
             nc += 1
-    if star < 0 or nc != 6:
+    # !xxVDM / !xxVDO; other '!' sentences (!AIPWR, !AIALR, ...) are not AIS messages.
+    if e - p < 7 or buf[p + 3] != 86 or buf[p + 4] != 68 or (buf[p + 5] != 77 and buf[p + 5] != 79):
+        cnt[C_REJ + REJ_NON_AIS] += 1
+        return _next_start(buf, p + 1, e)
+    if star < 0 or nc != 6 or commas[0] != p + 6:
         cnt[C_REJ + REJ_MALFORMED] += 1
         return _next_start(buf, p + 1, e)
     if star + 3 > e:
         cnt[C_REJ + REJ_MALFORMED] += 1
         return e
-    if commas[0] != p + 6 or buf[p + 3] != 86 or buf[p + 4] != 68:
-        cnt[C_REJ + REJ_NON_AIS] += 1
-        return _next_start(buf, star, e)
-    if buf[p + 5] != 77 and buf[p + 5] != 79:  # VDM / VDO
-        cnt[C_REJ + REJ_NON_AIS] += 1
-        return _next_start(buf, star, e)
     h1 = hexval(buf[star + 1])
     h2 = hexval(buf[star + 2])
     total = read_uint(buf, commas[0] + 1, commas[1])

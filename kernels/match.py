@@ -205,18 +205,18 @@ def _walk_segment(
     t_last = t[b - 1] + max_extrap_ms
     for q in range(scene_order.shape[0]):
         s = scene_order[q]
-        T = scene_t[s]
-        if T < t_first:
+        ts = scene_t[s]
+        if ts < t_first:
             continue
-        if T > t_last:
+        if ts > t_last:
             break
-        while lo < b and t[lo] <= T:
+        while lo < b and t[lo] <= ts:
             lo += 1
-        if _far_in_lat(t, lat, a, b, lo, T, scene_lat0[s], scene_half_dlat[s], max_extrap_ms,
+        if _far_in_lat(t, lat, a, b, lo, ts, scene_lat0[s], scene_half_dlat[s], max_extrap_ms,
                        max_interp_gap_ms, max_radius_m):  # fmt: skip
             continue  # cheap rejection before any trigonometry
         ok, plat, plon, sig, dt, meth, spd, row = project_at(
-            t, lat, lon, sog, cog, a, b, lo, T, max_interp_gap_ms, max_extrap_ms, sigma0_m,
+            t, lat, lon, sog, cog, a, b, lo, ts, max_interp_gap_ms, max_extrap_ms, sigma0_m,
             growth_kn, growth_frac, unknown_speed_kn,
         )  # fmt: skip
         if ok and _in_box(

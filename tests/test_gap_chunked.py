@@ -92,3 +92,27 @@ def test_detect_stream_library_call() -> None:
     streamed = [e for out in detect_stream(chunks, None, types=["gap"]) for e in out]
     batch = run_detectors_full(tb, None, types=["gap"]).events
     assert streamed and sorted(map(_key, streamed)) == sorted(map(_key, batch))
+
+
+def test_stream_capable_detectors_in_time_slices_equal_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Big inputs go to detectors with a stream form in time slices (bounded memory)."""
+    import detectors
+    from tests.naive_detect import track
+
+    tb, carriers = random_fleet(5, n_vessels=12)
+    t, la, lo = track(-45.0, -55.0, 6, 5, 0.5)  # two vessels drifting 200 m apart for 6 h
+    pair = pa.concat_tables(
+        [
+            positions_table(636000001, T0 + 10 * H + t, la, lo, 0.5),
+            positions_table(412999999, T0 + 10 * H + t + 30_000, la + 0.0018, lo, 0.5),
+        ]
+    )
+    tb = pa.concat_tables([tb, pair], promote_options="permissive")
+    types = ["encounter", "identity"]
+    whole = detectors.run_detectors_full(tb, None, types=types).events
+    monkeypatch.setattr(detectors, "SLICE_ROWS", 300)
+    sliced = detectors.run_detectors_full(tb, None, types=types).events
+    assert any(e.type == "encounter" for e in whole)
+    assert sorted(map(_key, sliced)) == sorted(map(_key, whole))

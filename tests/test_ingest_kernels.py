@@ -283,6 +283,8 @@ def test_bad_checksum_rejected_or_kept_and_counted() -> None:
             "non_ais_sentence",
         ),
         ("!AIALR,1,1,,B,x,0*00", "non_ais_sentence"),
+        ("!AIPWR,UNIT=0,PWV", "non_ais_sentence"),  # AMSA feed noise
+        ("!BSVDM,1,1,,A,3", "malformed_sentence"),
         ("\\s:abc,c:1700000000", "malformed_tag_block"),
         ("$PGHP,1,2012,1,31,5,7,2,151,316,2,316000002,1AIS_S,51*00", "bad_pghp"),
         ("!AIVDM,1,1,,B,1" + "0" * 300 + ",0*00", "bad_checksum"),

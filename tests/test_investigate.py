@@ -246,3 +246,13 @@ def test_cli_missing_carrier_list(
     )
     err = capsys.readouterr().err
     assert rc == 1 and "c.csv" in err and "carrier" in err and "Traceback" not in err
+
+
+def test_find_carriers_beside_file_or_in_folder(tmp_path: Path) -> None:
+    from vessels.investigate import find_carriers
+
+    (tmp_path / "traffic.nmea").write_text("")
+    assert find_carriers([tmp_path / "traffic.nmea"]) is None
+    (tmp_path / "carriers.csv").write_text("mmsi\n1\n")
+    assert find_carriers([tmp_path / "traffic.nmea"]) == tmp_path / "carriers.csv"
+    assert find_carriers([tmp_path]) == tmp_path / "carriers.csv"

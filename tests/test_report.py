@@ -11,12 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboards.report import ReportParams, ReportVessel, build_report_html, land_mask
+from dashboards.report import (
+    ReportParams,
+    ReportVessel,
+    build_report_html,
+    land_mask,
+    traffic_density,
+)
 from kernels.decimate import decimate_tracks
 from tests import naive_report
 from tests.investigate_fixtures import EVIL_CSV, EVIL_HTML, events_for, positions_table
 from vessels.errors import ConfigError
-from vessels.tracks import build_tracks
+from vessels.tracks import Tracks, build_tracks
 
 
 def _data(html: str) -> dict:
@@ -173,3 +179,29 @@ def test_report_without_flagged_vessels() -> None:
     lat0, lat1, lon0, lon1 = data["bbox"]
     assert lat0 < 4.0 < lat1 and lon0 < -7.0 < lon1
     assert data["land"]["w"] > 10 and data["land"]["h"] > 10
+
+
+def test_traffic_density_layer() -> None:
+    tracks, _ = build_tracks(positions_table(n_vessels=3, hours=6))
+    d = traffic_density(tracks, (3.0, 6.0, -9.0, -5.0), 100)
+    assert (d["w"], d["h"]) == (100, 75)
+    px = np.frombuffer(base64.b64decode(d["counts"]), np.uint8).reshape(d["h"], d["w"])
+    assert px.max() == 255 and 0 < (px > 0).sum() < px.size
+    # rows run north to south: one report near the north-west corner lands in the top-left
+    one = Tracks(
+        mmsi=np.array([1], np.uint32),
+        seg=np.zeros(1, np.int64),
+        t=np.zeros(1, np.int64),
+        lat=np.array([5.9]),
+        lon=np.array([-8.9]),
+        sog=np.zeros(1, np.float32),
+        cog=np.zeros(1, np.float32),
+        receiver=np.zeros(1, np.int32),
+        is_sat=np.zeros(1, np.int8),
+        seg_start=np.array([0, 1]),
+        seg_mmsi=np.array([1], np.uint32),
+    )
+    d1 = traffic_density(one, (3.0, 6.0, -9.0, -5.0), 100)
+    px1 = np.frombuffer(base64.b64decode(d1["counts"]), np.uint8).reshape(d1["h"], d1["w"])
+    assert list(zip(*np.nonzero(px1), strict=True)) == [(2, 2)]
+    assert traffic_density(None, (0.0, 1.0, 0.0, 1.0), 10)["counts"] == ""

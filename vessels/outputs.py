@@ -1,0 +1,344 @@
+"""Everything ``vessels investigate`` writes: the vessel table (CSV, Parquet), events in every
+format, grids.nc, report.html and summary.json (:func:`write_outputs`).
+
+Outputs are written into a temporary sibling folder ``.DIR.partial-*`` and only then moved into
+place, so an interrupted run never leaves a folder that looks complete; a previous result in
+DIR is replaced only once the new one is whole; ``summary.json`` is written last. Reruns on the
+same inputs give byte-identical files except ``summary.json``'s run times.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from vessels import __version__
+from vessels.atomic import atomic_write
+from vessels.errors import InputError
+from vessels.eventio import write_events
+from vessels.pipeline import PipelineResult, _stage
+from vessels.profiles import Profile, ship_type_text
+from vessels.schema import EVENT_TYPES
+from vessels.scoring import ScoringParams
+from vessels.textsafe import csv_cell
+
+__all__ = ["OUTPUT_FILES", "VESSEL_COLUMNS", "VesselRow", "vessel_rows", "write_outputs"]
+
+OUTPUT_FILES = (
+    "vessels.csv",
+    "vessels.parquet",
+    "events.csv",
+    "events.geojson",
+    "events.parquet",
+    "events.kml",
+    "grids.nc",
+    "report.html",
+    "summary.json",
+)
+
+METHOD_TEXT = (
+    "Each event carries a score in [0, 1] from its detector (evidence in the event). A vessel's "
+    "risk combines its events as a noisy-OR, 1 - prod(1 - w_type x event score), with a weight per "
+    "event type (0.8 for gaps, encounters, loitering and identity, 0.7 for a rendezvous with a "
+    "vessel seen only by satellite; configurable in the [scoring] table). Each reason's share of the score is proportional to "
+    "its log-odds contribution, so the shares add up to the score. Events below the minimum "
+    "event score are not counted. A flag is a lead for investigation, not proof: check the "
+    "evidence (reception quality, distance from shore, matched detections) of every event."
+)
+
+
+@dataclass
+class VesselRow:
+    """One row of vessels.csv: identity, risk and why."""
+
+    mmsi: int
+    name: str | None
+    callsign: str | None
+    imo: int | None
+    flag: str | None
+    ship_type: str | None
+    risk_score: float
+    counts: dict[str, int]
+    positions: int
+    first_seen: int | None  # ms
+    last_seen: int | None
+    top_reasons: str
+    reasons: list[tuple[str, float]] = field(default_factory=list)
+    same_imo: str = ""  # other MMSIs that reported this vessel's IMO, "MMSI (flag)"
+
+
+# --- vessel table --------------------------------------------------------------------------
+
+
+def vessel_rows(p: PipelineResult, scoring: ScoringParams) -> list[VesselRow]:
+    """One row per vessel (MMSI), sorted by risk (highest first), then MMSI."""
+    tr = p.tracks
+    # positions and time span per MMSI (segments of one MMSI pooled)
+    mm_u, inv = np.unique(tr.mmsi, return_inverse=True)
+    n_pos = np.bincount(inv, minlength=mm_u.size)
+    first = np.full(mm_u.size, np.iinfo(np.int64).max)
+    last = np.full(mm_u.size, np.iinfo(np.int64).min)
+    np.minimum.at(first, inv, tr.t)
+    np.maximum.at(last, inv, tr.t)
+    stats = {
+        int(m): (int(n), int(a), int(b))
+        for m, n, a, b in zip(mm_u, n_pos, first, last, strict=True)
+    }
+    all_mmsi = set(stats) | set(p.scores)
+    rows = []
+    for m in all_mmsi:
+        prof = p.profiles.get(m) or Profile(mmsi=m)
+        sc = p.scores.get(m)
+        n, a, b = stats.get(m, (0, 0, 0))
+        reasons = [(r.text, r.share) for r in sc.reasons] if sc else []
+        rows.append(
+            VesselRow(
+                mmsi=m,
+                name=prof.name,
+                callsign=prof.callsign,
+                imo=prof.imo,
+                flag=prof.flag,
+                ship_type=prof.ship_type,
+                risk_score=sc.score if sc else 0.0,
+                counts={t: (sc.counts.get(t, 0) if sc else 0) for t in EVENT_TYPES},
+                positions=n,
+                first_seen=a if n else None,
+                last_seen=b if n else None,
+                top_reasons=sc.top_reasons_text(scoring.top_reasons) if sc else "",
+                reasons=reasons,
+                same_imo="; ".join(f"{o['mmsi']} ({o['flag'] or '?'})" for o in prof.same_imo),
+            )
+        )
+    rows.sort(key=lambda r: (-r.risk_score, r.mmsi))
+    return rows
+
+
+VESSEL_COLUMNS = (
+    ["rank", "mmsi", "name", "callsign", "imo", "flag", "ship_type", "risk_score"]
+    + [f"n_{t}" for t in EVENT_TYPES]
+    + ["positions", "first_seen", "last_seen", "top_reasons", "same_imo_mmsis"]
+)
+
+
+def _vessels_table(rows: list[VesselRow]) -> pa.Table:
+    ts = pa.timestamp("ms", tz="UTC")
+    cols: dict[str, pa.Array] = {
+        "rank": pa.array(range(1, len(rows) + 1), pa.int32()),
+        "mmsi": pa.array([r.mmsi for r in rows], pa.uint32()),
+        "name": pa.array([r.name for r in rows], pa.string()),
+        "callsign": pa.array([r.callsign for r in rows], pa.string()),
+        "imo": pa.array([r.imo for r in rows], pa.uint32()),
+        "flag": pa.array([r.flag for r in rows], pa.string()),
+        "ship_type": pa.array([r.ship_type for r in rows], pa.string()),
+        "risk_score": pa.array([r.risk_score for r in rows], pa.float64()),
+    }
+    for t in EVENT_TYPES:
+        cols[f"n_{t}"] = pa.array([r.counts.get(t, 0) for r in rows], pa.int32())
+    cols["positions"] = pa.array([r.positions for r in rows], pa.int64())
+    cols["first_seen"] = pa.array([r.first_seen for r in rows], ts)
+    cols["last_seen"] = pa.array([r.last_seen for r in rows], ts)
+    cols["top_reasons"] = pa.array([r.top_reasons for r in rows], pa.string())
+    cols["same_imo_mmsis"] = pa.array([r.same_imo for r in rows], pa.string())
+    return pa.table(cols)
+
+
+def _iso(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return np.datetime_as_string(np.datetime64(ms, "ms"), unit="s") + "Z"
+
+
+def _write_vessels_csv(rows: list[VesselRow], path: Path) -> None:
+    with atomic_write(path) as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(VESSEL_COLUMNS)
+        for i, r in enumerate(rows, 1):
+            vals: list[Any] = [
+                i,
+                r.mmsi,
+                r.name,
+                r.callsign,
+                r.imo,
+                r.flag,
+                r.ship_type,
+                f"{r.risk_score:.4f}",
+            ]
+            vals += [r.counts.get(t, 0) for t in EVENT_TYPES]
+            vals += [r.positions, _iso(r.first_seen), _iso(r.last_seen), r.top_reasons, r.same_imo]
+            w.writerow([csv_cell("" if v is None else v) for v in vals])
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _staging_dir(out: Path) -> Iterator[Path]:
+    """A temporary sibling of ``out`` that replaces it only when the block ends cleanly."""
+    out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", str(out))
+    if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").is_file():
+        names = {p.name for p in out.iterdir()}
+        if not names <= set(OUTPUT_FILES):
+            raise InputError(
+                "is a non-empty folder that does not hold a previous vessels result; "
+                "choose a new or empty --out folder",
+                str(out),
+            )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield tmp
+        _publish_modes(tmp)
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, old)
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _software() -> dict[str, str]:
+    """Versions that decide the results, for reproducibility."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"name": "vessels", "version": __version__, "python": platform.python_version()}
+    for pkg in ("numpy", "numba", "pyarrow", "pyais", "xarray", "landmetrics", "searoute"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def _publish_modes(folder: Path) -> None:
+    """Temporary files are created private (0600); results get the usual umask modes."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(folder, 0o777 & ~mask)
+    for f in folder.iterdir():
+        if f.is_file():
+            os.chmod(f, 0o666 & ~mask)
+
+
+def write_outputs(
+    out: Path,
+    p: PipelineResult,
+    *,
+    config: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    sar_inputs: list[dict[str, Any]],
+    carriers: str | None,
+    started: float,
+    timings: dict[str, float],
+    quiet: bool = True,
+    title: str | None = None,
+) -> tuple[list[VesselRow], dict[str, Any]]:
+    """Every output file of a run, into ``out`` (replaced as a whole, see module docstring)."""
+    from dashboards.report import ReportParams, ReportVessel, write_report
+    from vessels.grids import GridParams, build_grids, write_grids
+
+    scoring = ScoringParams.from_mapping(config.get("scoring"))
+    grid_params = GridParams.from_mapping(config.get("grids"))
+    report_params = ReportParams.from_mapping(config.get("report"))
+    rows = vessel_rows(p, scoring)
+    with _staging_dir(out) as tmp:
+        with _stage("vessel table", quiet, timings):
+            _write_vessels_csv(rows, tmp / "vessels.csv")
+            pq.write_table(_vessels_table(rows), tmp / "vessels.parquet", compression="zstd")
+        with _stage("events", quiet, timings):
+            for ext in ("csv", "geojson", "parquet", "kml"):
+                write_events(p.events, tmp / f"events.{ext}")
+        with _stage("grids", quiet, timings):
+            write_grids(build_grids(p.tracks, p.events, grid_params), tmp / "grids.nc")
+        with _stage("report", quiet, timings):
+            flagged = [r for r in rows if r.risk_score > 0]
+            rv = [
+                ReportVessel(
+                    mmsi=r.mmsi,
+                    score=r.risk_score,
+                    name=r.name,
+                    callsign=r.callsign,
+                    imo=r.imo,
+                    flag=r.flag,
+                    ship_type=r.ship_type,
+                    counts={k: v for k, v in r.counts.items() if v},
+                    reasons=r.reasons,
+                    history=[
+                        {**h, "ship_type": ship_type_text(h.get("ship_type"))}
+                        for h in (p.profiles[r.mmsi].history if r.mmsi in p.profiles else [])
+                    ],
+                    same_imo=p.profiles[r.mmsi].same_imo if r.mmsi in p.profiles else [],
+                )
+                for r in flagged
+            ]
+            t_all = p.tracks.t
+            period = (
+                f"{_iso(int(t_all.min()))[:10]} to {_iso(int(t_all.max()))[:10]}"
+                if t_all.size
+                else ""
+            )
+            meta = {
+                "title": title or "vessels investigation",
+                "counts": {
+                    "positions": p.counts["positions_used"],
+                    "vessels": p.counts["vessels"],
+                    "events": p.counts["events"],
+                },
+                "period": period,
+                "version": __version__,
+                "method": METHOD_TEXT,
+                "inputs": [Path(i["path"]).name for i in inputs],
+            }
+            write_report(tmp / "report.html", rv, p.events, p.tracks, meta, report_params)
+        summary = {
+            "software": _software(),
+            "inputs": inputs,
+            "sar_inputs": sar_inputs,
+            "carriers": carriers,
+            "counts": p.counts,
+            "parameters": {
+                "config_file": config,
+                **p.step_params,
+                "scoring": asdict(scoring),
+                "grids": asdict(grid_params),
+                "report": asdict(report_params),
+            },
+            "notes": p.notes,
+            "outputs": list(OUTPUT_FILES),
+            "atomicity": "written into a temporary sibling folder and renamed into place; "
+            "summary.json last",
+            "top_vessels": [
+                {
+                    "mmsi": r.mmsi,
+                    "name": r.name,
+                    "risk_score": r.risk_score,
+                    "reasons": r.top_reasons,
+                }
+                for r in flagged[:20]
+            ],
+            "stage_seconds": dict(timings),
+            "run_time_s": round(time.perf_counter() - started, 3),
+        }
+        with atomic_write(tmp / "summary.json") as fh:
+            json.dump(summary, fh, indent=1, sort_keys=True, default=str)
+            fh.write("\n")
+    return rows, summary

@@ -1,0 +1,323 @@
+"""The analysis steps of ``vessels investigate`` on tables already read: receiver merge,
+tracks, registry and profiles, detectors, SAR fusion and scoring (:func:`run_pipeline`).
+
+Parts built by other issues are imported when present; a missing one is noted in the result
+(and in summary.json), never silently skipped, and a broken one raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from vessels.errors import ConfigError, NoDataError, VesselsError
+from vessels.profiles import Profile, build_profiles
+from vessels.schema import EVENT_TYPES, EVENTS_SCHEMA
+from vessels.scoring import ScoringParams, VesselScore, score_vessels
+from vessels.tracks import Tracks
+
+__all__ = ["PipelineResult", "StageTimes", "run_pipeline"]
+
+
+# --- optional parts (built by other issues): degrade with a clear note when missing --------
+
+
+def _optional(module: str, attr: str) -> Any:
+    """``module.attr``, or None when that module does not exist in this build. Any other
+    import failure (a bug inside the module) is raised, never mistaken for "not built"."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            return None
+        raise
+    if getattr(mod, "__file__", None) is None:  # a namespace package: a stale editable install
+        raise VesselsError(
+            f"the installed '{module.split('.')[0]}' package is incomplete (installed before it "
+            "had an __init__.py); reinstall vessels: pip install -e ."
+        )
+    return getattr(mod, attr, None)
+
+
+class StageTimes(dict[str, float]):
+    """Seconds per stage, and a progress bar over the stages on a terminal (none when quiet)."""
+
+    STAGES = (
+        "ingest",
+        "receiver merge",
+        "tracks",
+        "registry",
+        "detectors",
+        "SAR fusion",
+        "scoring",
+        "vessel table",
+        "events",
+        "grids",
+        "report",
+    )
+
+    def __init__(self, quiet: bool = True) -> None:
+        super().__init__()
+        self.bar: Any = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(self.STAGES), desc="investigate", unit="stage", leave=False)
+
+    def start(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(f"investigate: {name}")
+
+    def done(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextlib.contextmanager
+def _stage(name: str, quiet: bool, timings: dict[str, float]) -> Iterator[None]:
+    """Time a stage; advance the stage bar when ``timings`` is a :class:`StageTimes`."""
+    if isinstance(timings, StageTimes):
+        timings.start(name)
+    t0 = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - t0, 3)
+    if isinstance(timings, StageTimes):
+        timings.done(name)
+
+
+# --- the pipeline --------------------------------------------------------------------------
+
+
+@dataclass
+class PipelineResult:
+    tracks: Tracks
+    static: pa.Table | None
+    events: pa.Table
+    scores: dict[int, VesselScore]
+    profiles: dict[int, Profile]
+    carriers: frozenset[int]
+    counts: dict[str, Any]
+    notes: list[str]
+    step_params: dict[str, Any] = field(default_factory=dict)  # effective parameters per step
+
+
+def _carrier_set(registry: Any, mmsis: Sequence[int]) -> frozenset[int]:
+    if registry is None or not hasattr(registry, "is_carrier"):
+        return frozenset()
+    return frozenset(int(m) for m in mmsis if registry.is_carrier(int(m)))
+
+
+def run_pipeline(
+    positions: pa.Table,
+    static: pa.Table | None = None,
+    *,
+    sar_paths: Sequence[str | os.PathLike[str]] = (),
+    carriers: str | os.PathLike[str] | None = None,
+    config: dict[str, Any] | None = None,
+    events: pa.Table | None = None,
+    quiet: bool = True,
+    timings: dict[str, float] | None = None,
+) -> PipelineResult:
+    """Tracks, events (detected here unless ``events`` is given), fusion and scores."""
+    from vessels.tracks import TrackParams, build_tracks
+
+    config = config or {}
+    timings = {} if timings is None else timings
+    notes: list[str] = []
+    if positions.num_rows == 0:
+        raise NoDataError("the inputs hold no position reports at all: nothing to investigate")
+    # the detectors' config loader checks every table it knows (tracks, context, detectors)
+    # and passes ours ([scoring], [grids], [report]) through
+    det_config: Any = None
+    load_det_config = _optional("detectors.config", "load_config")
+    if load_det_config is not None:
+        det_config = load_det_config(config)
+        tparams = det_config.get("tracks", TrackParams())
+    else:
+        try:
+            tparams = TrackParams(**(config.get("tracks") or {}))
+        except TypeError as exc:
+            raise ConfigError(f"[tracks]: {exc}") from exc
+    counts_extra: dict[str, Any] = {}
+    positions = _merge_receivers(positions, counts_extra, notes, quiet, timings)
+    with _stage("tracks", quiet, timings):
+        tracks, removed = build_tracks(positions, tparams)
+    if tracks.n == 0:
+        raise NoDataError(
+            f"none of the {positions.num_rows} position reports is usable "
+            f"(removed: {', '.join(f'{k} {v}' for k, v in removed.items() if v)})"
+        )
+    mmsis = np.unique(tracks.seg_mmsi).tolist()
+    registry = None
+    build_registry = _optional("vessels.registry", "build_registry")
+    with _stage("registry", quiet, timings):
+        if build_registry is not None:
+            registry = build_registry(static, carriers)
+        elif carriers is not None:
+            notes.append("carrier list given but vessels.registry is not available: ignored")
+        profiles = build_profiles(static, set(int(m) for m in mmsis))
+        latest = getattr(registry, "latest", None)
+        if isinstance(latest, dict):  # the registry checks IMO check digits; prefer its IMO
+            for m, prof in profiles.items():
+                prof.imo = (latest.get(m) or {}).get("imo")
+    carrier_set = _carrier_set(registry, mmsis)
+
+    if events is None:
+        from vessels.events import events_to_table
+
+        found: list[Any] = []
+        detect_tracks = _optional("detectors", "detect_tracks")
+        with _stage("detectors", quiet, timings):
+            if detect_tracks is None or registry is None or det_config is None:
+                notes.append("the detectors package is not available: no AIS events detected")
+            else:
+                found, _ctx = detect_tracks(tracks, registry, config=det_config)
+        step_params = _effective_params(det_config, tparams)
+        if sar_paths:
+            with _stage("SAR fusion", quiet, timings):
+                found = _fuse_sar(
+                    sar_paths, tracks, static, registry, det_config, found, notes, step_params
+                )
+        events = events_to_table(found)
+    else:
+        step_params = {"tracks": _as_dict(tparams)}
+    events = _sorted_events(events)
+    with _stage("scoring", quiet, timings):
+        scoring = ScoringParams.from_mapping(config.get("scoring"))
+        scores = score_vessels(events, scoring, carrier_set)
+    counts: dict[str, Any] = {
+        "positions_in": positions.num_rows,
+        "positions_used": tracks.n,
+        "positions_removed": removed,
+        "segments": tracks.n_seg,
+        "vessels": len(mmsis),
+        "static_reports": 0 if static is None else static.num_rows,
+        "events": events.num_rows,
+        "events_by_type": _count_types(events),
+        "flagged_vessels": sum(1 for s in scores.values() if s.score > 0),
+        "carriers_known": len(carrier_set),
+        **counts_extra,
+    }
+    return PipelineResult(
+        tracks, static, events, scores, profiles, carrier_set, counts, notes, step_params
+    )
+
+
+#: Above this many rows the receiver merge is skipped: ingest.merge costs ~20 us a row today,
+#: which alone would break the 3-minute budget for 10 million positions.
+MERGE_MAX_ROWS = 2_000_000
+
+
+def _merge_receivers(
+    positions: pa.Table,
+    counts: dict[str, Any],
+    notes: list[str],
+    quiet: bool,
+    timings: dict[str, float],
+) -> pa.Table:
+    """One row per message heard by several receivers, receiver clock offsets corrected
+    (:func:`ingest.merge.merge_positions`), when there is more than one receiver."""
+    merge = _optional("ingest.merge", "merge_positions")
+    if merge is None or "receiver" not in positions.column_names:
+        return positions
+    n_recv = len(pa.compute.unique(positions.column("receiver").cast(pa.string())))
+    if n_recv < 2:
+        return positions
+    if positions.num_rows > MERGE_MAX_ROWS:
+        notes.append(
+            f"receiver merge skipped ({positions.num_rows:,} rows > {MERGE_MAX_ROWS:,}); "
+            "duplicates are still removed when tracks are built"
+        )
+        return positions
+    with _stage("receiver merge", quiet, timings):
+        res = merge(positions)
+    counts["receiver_merge"] = dict(sorted(res.stats.items()))
+    return res.positions  # type: ignore[no-any-return]
+
+
+def _as_dict(obj: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj  # type: ignore[arg-type]
+
+
+def _effective_params(det_config: Any, tparams: Any) -> dict[str, Any]:
+    """Every step's parameters as used (defaults included), for summary.json."""
+    out: dict[str, Any] = {"tracks": _as_dict(tparams)}
+    if det_config is None:
+        return out
+    available = _optional("detectors", "available_detectors")
+    load_spec = _optional("detectors.base", "load_spec")
+    if available is not None and load_spec is not None:
+        for name in available():
+            out[name] = _as_dict(load_spec(name, det_config.get(name)).params)
+    for name, params in sorted(getattr(det_config, "params", {}).items()):
+        out.setdefault(name, _as_dict(params))
+    return out
+
+
+def _count_types(events: pa.Table) -> dict[str, int]:
+    types = events.column("type").to_pylist()
+    return {t: types.count(t) for t in EVENT_TYPES if t in types}
+
+
+def _sorted_events(events: pa.Table) -> pa.Table:
+    events = events.select(EVENTS_SCHEMA.names).cast(EVENTS_SCHEMA)
+    if events.num_rows == 0:
+        return events
+    return events.sort_by(
+        [("start", "ascending"), ("type", "ascending"), ("event_id", "ascending")]
+    )
+
+
+def _fuse_sar(
+    sar_paths: Sequence[str | os.PathLike[str]],
+    tracks: Tracks,
+    static: pa.Table | None,
+    registry: Any,
+    det_config: Any,
+    events: list[Any],
+    notes: list[str],
+    step_params: dict[str, Any],
+) -> list[Any]:
+    """Match SAR detections to the tracks; add ``dark_detection`` / ``dark_rendezvous`` events
+    and enrich the AIS gaps that imagery saw (the same steps as :mod:`vessels.fusepipe`)."""
+    read = _optional("ingest.sar", "read_detections")
+    match = _optional("vessels.fusion", "match_detections")
+    dark = _optional("detectors.dark", "detect")
+    if read is None or match is None or dark is None:
+        notes.append("SAR fusion modules are not available: detections were not matched")
+        return events
+    from detectors.config import make_params
+    from detectors.dark import DarkParams
+    from vessels.fusepipe import vessel_lengths
+    from vessels.fusion import MatchParams
+
+    other = getattr(det_config, "other", {}) or {}
+    match_params = make_params(MatchParams, other.get("fusion") or {}, "fusion")
+    dark_params = make_params(DarkParams, other.get("dark") or {}, "dark")
+    step_params["fusion"] = _as_dict(match_params)
+    step_params["dark"] = _as_dict(dark_params)
+    sar = read([str(p) for p in sar_paths])
+    result = match(sar, tracks, lengths=vessel_lengths(static), params=match_params)
+    gaps = [e for e in events if e.type == "gap"]
+    rest = [e for e in events if e.type != "gap"]
+    is_carrier = getattr(registry, "is_carrier", None)
+    found: list[Any] = dark(result, tracks, dark_params, gaps=gaps, is_carrier=is_carrier)
+    stats = getattr(result, "stats", None)
+    if stats:
+        notes.append("SAR: " + result.summary())
+    return rest + found
