@@ -10,7 +10,7 @@ DEMO_OUT ?= out/demo
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml vessels/__init__.py ingest/__init__.py detectors/__init__.py kernels/__init__.py dashboards/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test]"

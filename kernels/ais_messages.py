@@ -12,6 +12,7 @@ as sent (60-63 mean not available).
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
 from kernels._jit import njit
@@ -79,7 +80,8 @@ def _latlon_ok(lat, lon):
     return 0
 
 
-@njit
+# Inlined into the decoder loop before reference counting (see kernels.ais_decode).
+@nb.njit(cache=True, nogil=True, inline="always")
 def position_row(six, nbits, mtype, pos_f, pos_i, r, t, recv, sat, bad, tsrc):
     """Decode a position report into row ``r``; 0 or a reject code."""
     mmsi = getu(six, nbits, 8, 30)

@@ -302,6 +302,7 @@ def write_outputs(
                     "positions": p.counts["positions_used"],
                     "vessels": p.counts["vessels"],
                     "events": p.counts["events"],
+                    "flagged": len(flagged),
                 },
                 "period": period,
                 "version": __version__,

@@ -29,7 +29,7 @@ class SegmentParams:
 
     max_speed_kn: float = 30.0
     noise_m: float = 500.0
-    min_dt_s: float = 1.0
+    min_dt_s: float = 120.0  # receive-time errors of satellite AIS: minutes (pitfall 2)
     max_open_segments: int = 8
 
 

@@ -68,7 +68,7 @@ class TrackParams:
     duplicate_tol_deg: float = 1e-5  # about 1 m
     max_speed_kn: float = 30.0
     noise_m: float = 500.0
-    min_dt_s: float = 1.0
+    min_dt_s: float = 120.0  # receive-time errors of satellite AIS: minutes (pitfall 2)
     max_open_segments: int = 8
 
 

@@ -54,7 +54,7 @@
   document.getElementById("summary").textContent =
     (c.positions || 0).toLocaleString("en") + " positions of " + (c.vessels || 0).toLocaleString("en") +
     " vessels, " + (c.events || 0).toLocaleString("en") + " events, " + vessels.length.toLocaleString("en") +
-    " flagged vessels listed" + (meta.period ? "; " + meta.period : "") + (meta.version ? " · vessels " + meta.version : "");
+    (c.flagged > vessels.length ? " of " + c.flagged.toLocaleString("en") : "") + " flagged vessels listed" + (meta.period ? "; " + meta.period : "") + (meta.version ? " · vessels " + meta.version : "");
   var legend = document.getElementById("legend");
   TYPES.forEach(function (t) {
     var li = el("li"), sw = el("span", null, "sw");
@@ -133,7 +133,9 @@
     var w = canvas.width / dpr, h = canvas.height / dpr, s = view.scale;
     for (var i = off; i < off + n; i++) {
       var x = (PLON[i] * 1e-5 * kx - view.cx) * s + w / 2, y = (-PLAT[i] * 1e-5 - view.cy) * s + h / 2;
-      if (PPIECE[i] || i === off) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+      // a new piece after an AIS gap, or a step across the antimeridian: never draw a line
+      if (PPIECE[i] || i === off || Math.abs(PLON[i] - PLON[i - 1]) > 18000000) ctx.moveTo(x, y);
+      else ctx.lineTo(x, y);
     }
     ctx.stroke();
   }
