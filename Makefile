@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml vessels/__init__.py ingest/__init__.py detect
 
 demo: setup
 	$(BIN)/vessels investigate data_samples/scenario/traffic.nmea \
-		--sar data_samples/scenario/sar_detections.csv \
+		--sar data_samples/scenario/sar_detections.csv data_samples/scenario/sar_scenes.geojson \
 		--out $(DEMO_OUT)
 
 # Debian's chromium for the end-to-end report test (installed once; needs root and apt).
