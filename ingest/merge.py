@@ -40,11 +40,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kernels.merge import ais_second_residual, duplicate_groups, message_hash
+from ingest.merge_clock import group_medians, judge_hour, ranges, resolve_by_tracks
+from kernels.merge import (
+    copy_pairs,
+    duplicate_groups,
+    message_hash_cols,
+    pick_representatives,
+    sort_ties,
+)
 from vessels.errors import ConfigError, SchemaError
 from vessels.schema import POSITIONS_SCHEMA, TIME_TYPE
 
@@ -133,106 +139,7 @@ def _col(table: pa.Table, name: str, dtype: type, fill: float) -> npt.NDArray[np
     return np.asarray(arr.to_numpy(), dtype=dtype)
 
 
-def _weighted_median(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64]) -> float:
-    order = np.argsort(values)
-    cw = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cw, cw[-1] / 2.0)])
-
-
-def _judge_hour(
-    pairs: pd.DataFrame, resid: dict[int, float], p: MergeParams
-) -> list[tuple[int, float, int]]:
-    """Flag receivers of one hour from per-pair (ra, rb, median diff s, n): see module doc."""
-    flagged: list[tuple[int, float, int]] = []
-    active = {int(x) for x in pairs["ra"]} | {int(x) for x in pairs["rb"]}
-    while True:
-        sub = pairs[pairs["ra"].isin(active) & pairs["rb"].isin(active)]
-        best: tuple[tuple[float, ...], int, float, int] | None = None
-        for ra, grp in sub.groupby("ra", sort=True):
-            n = int(grp["n"].sum())
-            est = _weighted_median(grp["diff"].to_numpy(), grp["n"].to_numpy(dtype=np.float64))
-            if n < p.min_shared_messages or abs(est) <= p.max_clock_offset_s:
-                continue
-            disagree = int((grp["diff"].abs() > p.max_clock_offset_s).sum())
-            key = (float(disagree), abs(resid.get(int(ra), 0.0)), round(abs(est)), float(n))
-            if best is None or key > best[0]:
-                best = (key, int(ra), est, n)
-        if best is None:
-            return flagged
-        flagged.append((best[1], best[2], best[3]))
-        active.discard(best[1])
-
-
-def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Concatenated ``arange(s, s + n)`` for each start and length, vectorised."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    out = np.ones(total, dtype=np.int64)
-    out[0] = starts[0]
-    nz = lengths > 0
-    s_nz, e_nz = starts[nz], ends[nz]
-    out[e_nz[:-1]] = s_nz[1:] - (s_nz[:-1] + lengths[nz][:-1] - 1)
-    return np.cumsum(out)
-
-
-def _resolve_by_tracks(
-    r: int,
-    residual_s: float,
-    recv: npt.NDArray[np.int64],
-    bad_row: npt.NDArray[np.bool_],
-    mmsi: npt.NDArray[np.int64],
-    t: npt.NDArray[np.int64],
-    lat: npt.NDArray[np.float64],
-    lon: npt.NDArray[np.float64],
-    p: MergeParams,
-) -> float | None:
-    """The offset ``residual_s + 60 k`` (|k| <= 5) that best puts receiver ``r``'s reports of
-    moving vessels on the tracks other receivers heard; None when no candidate clearly wins."""
-    trusted = ~bad_row
-    mine = np.flatnonzero(recv == r)
-    if mine.size == 0 or not trusted.any():
-        return None
-    _, inv = np.unique(mmsi, return_inverse=True)
-    t_min = int(t.min())
-    key = inv.astype(np.int64) * (1 << 38) + (t - t_min)
-    tr = np.flatnonzero(trusted)
-    tr = tr[np.argsort(key[tr], kind="stable")]
-    k_tr = key[tr]
-    window = 30 * 60_000  # neighbours within 30 min on both sides
-    errors: list[tuple[float, float]] = []
-    for k in range(-5, 6):
-        off = residual_s + 60.0 * k
-        tc = t[mine] - int(round(off * 1000))
-        kc = inv[mine].astype(np.int64) * (1 << 38) + (tc - t_min)
-        i = np.searchsorted(k_tr, kc)
-        ok = (i > 0) & (i < tr.size)
-        i_ok = np.clip(i, 1, max(tr.size - 1, 1))
-        b, a = tr[i_ok - 1], tr[i_ok]
-        ok &= (mmsi[b] == mmsi[mine]) & (mmsi[a] == mmsi[mine])
-        ok &= (tc - t[b] <= window) & (t[a] - tc <= window) & (t[a] > t[b])
-        span = np.maximum(t[a] - t[b], 1)
-        f = (tc - t[b]) / span
-        plat = lat[b] + f * (lat[a] - lat[b])
-        plon = lon[b] + f * (lon[a] - lon[b])
-        c = np.cos(np.radians(lat[mine]))
-        err = np.hypot(lat[mine] - plat, (lon[mine] - plon) * c) * 111_195.0
-        moved = np.hypot(lat[a] - lat[b], (lon[a] - lon[b]) * c) * 111_195.0 > 200.0
-        sel = ok & moved  # stationary vessels say nothing about time
-        if sel.sum() < p.min_shared_messages:
-            return None
-        errors.append((float(np.median(err[sel])), off))
-    errors.sort()
-    best, second = errors[0], errors[1]
-    return best[1] if best[0] < 0.5 * second[0] else None
-
-
-def merge_positions(
-    tables: Sequence[pa.Table] | pa.Table, params: MergeParams | None = None
-) -> MergeResult:
-    """Merge positions tables (POSITIONS_SCHEMA) from several inputs; see the module doc."""
-    p = params or MergeParams()
+def _prepare(tables: Sequence[pa.Table] | pa.Table) -> tuple[pa.Table, int]:
     if isinstance(tables, pa.Table):
         tables = [tables]
     parts = []
@@ -245,14 +152,79 @@ def merge_positions(
         late += _late_rows(tb)
         parts.append(tb.cast(POSITIONS_SCHEMA.set(9, pa.field("receiver", pa.string()))))
     table = pa.concat_tables(parts) if parts else POSITIONS_SCHEMA.empty_table()
+    return table, late
+
+
+def _groups(
+    msg_key: npt.NDArray[np.int64], times: npt.NDArray[np.int64], window_ms: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Rows sorted by (message, time) and their duplicate-group ids (see the module doc)."""
+    order = np.lexsort((times, msg_key))
+    ks = msg_key[order]
+    change = np.ones(order.size, dtype=np.bool_)
+    if order.size:
+        change[1:] = ks[1:] != ks[:-1]
+    return order, duplicate_groups(change, times[order], window_ms)
+
+
+def _consensus_flags(
+    order: npt.NDArray[np.int64],
+    gid: npt.NDArray[np.int64],
+    recv: npt.NDArray[np.int64],
+    t: npt.NDArray[np.int64],
+    hour_of: npt.NDArray[np.int64],
+    n_recv: int,
+    res_med: dict[tuple[int, int], float],
+    p: MergeParams,
+) -> tuple[list[tuple[int, int, float, int, str]], set[tuple[int, int]]]:
+    """Receiver-hours off the consensus of the other receivers, from messages heard by several
+    (copies at most 7 apart in a group: copies of one message are few); and the set of
+    (receiver, hour) that shared any message."""
+    i, j = copy_pairs(order, gid, recv, 7)
+    if i.size == 0:
+        return [], set()
+    h0 = int(hour_of.min())
+    # both directions: (ra = receiver of the copy, its own hour, rb = the other receiver)
+    ra = np.r_[recv[i], recv[j]]
+    rb = np.r_[recv[j], recv[i]]
+    hh = np.r_[hour_of[i], hour_of[j]] - h0
+    d_ms = np.r_[t[i] - t[j], t[j] - t[i]]
+    keys, med, cnt, _ = group_medians((hh * n_recv + ra) * n_recv + rb, d_ms, 0.0)
+    k_rb = keys % n_recv
+    k_ra = (keys // n_recv) % n_recv
+    k_h = keys // (n_recv * n_recv) + h0
+    diff_s = med / 1000.0
+    flags: list[tuple[int, int, float, int, str]] = []
+    cuts = np.flatnonzero(np.diff(k_h)) + 1
+    for sl in np.split(np.arange(keys.size), cuts):
+        h = int(k_h[sl[0]])
+        rmap = {int(r): res_med.get((h, int(r)), 0.0) for r in np.unique(k_ra[sl]).tolist()}
+        for r, est, c in judge_hour(
+            k_ra[sl], k_rb[sl], diff_s[sl], cnt[sl], rmap, p.max_clock_offset_s,
+            p.min_shared_messages,
+        ):  # fmt: skip
+            flags.append((r, h, est, c, "consensus"))
+    shared = set(zip(k_ra.tolist(), k_h.tolist(), strict=True))
+    return flags, shared
+
+
+def merge_positions(
+    tables: Sequence[pa.Table] | pa.Table, params: MergeParams | None = None
+) -> MergeResult:
+    """Merge positions tables (POSITIONS_SCHEMA) from several inputs; see the module doc.
+
+    Cost: a few sorts of the rows plus linear Numba passes (about 1 us per row on 2 cores)."""
+    p = params or MergeParams()
+    table, late = _prepare(tables)
     n = table.num_rows
     recv_raw = pc.fill_null(table.column("receiver"), "").combine_chunks().dictionary_encode()
     recv_names = np.array(recv_raw.dictionary.to_pylist(), dtype=object)
+    n_recv = max(len(recv_names), 1)
     recv = np.asarray(recv_raw.indices.to_numpy(), dtype=np.int64)
     t = table.column("t").cast(pa.int64()).to_numpy().astype(np.int64)
     mmsi = _col(table, "mmsi", np.int64, 0)
     ais_sec = _col(table, "ais_second", np.int64, -1)
-    key_cols = [
+    msg_key = message_hash_cols(
         ais_sec,
         _col(table, "msg_type", np.int64, 0),
         _col(table, "heading", np.int64, -1),
@@ -262,92 +234,72 @@ def merge_positions(
         _bits64(_col(table, "lon", np.float64, np.nan)),  # type: ignore[arg-type]
         _bits64(_col(table, "lat", np.float64, np.nan)),  # type: ignore[arg-type]
         mmsi,
-    ]
+    )
     hour_of = (t // HOUR_MS).astype(np.int64)
-    resid = ais_second_residual(t, ais_sec)
+    h0 = int(hour_of.min()) if n else 0
+    n_hours = int(hour_of.max()) - h0 + 1 if n else 1
+    window_ms = int(p.dup_window_s * 1000)
 
-    msg_key = message_hash(np.ascontiguousarray(np.vstack(key_cols)))
-
-    def groups(times: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        order = np.lexsort((times, msg_key))
-        ks = msg_key[order]
-        change = np.ones(n, dtype=np.bool_)
-        if n:
-            change[1:] = ks[1:] != ks[:-1]
-        return order, duplicate_groups(change, times[order], int(p.dup_window_s * 1000))
+    # AIS UTC-second residuals (ms, exact) per receiver-hour and per receiver
+    has_sec = (ais_sec >= 0) & (ais_sec < 60)
+    res_ms = ((t % 60_000) - ais_sec * 1000 + 30_000) % 60_000 - 30_000
+    rs, hs, rv = recv[has_sec], hour_of[has_sec] - h0, res_ms[has_sec]
+    near_ms = 5_000.0  # a real offset concentrates its residuals within 5 s of the median
+    rh_key, rh_med, rh_cnt, rh_share = group_medians(rs * n_hours + hs, rv, near_ms)
+    res_med = {
+        (int(k % n_hours) + h0, int(k // n_hours)): m / 1000.0
+        for k, m in zip(rh_key.tolist(), rh_med.tolist(), strict=True)
+    }
 
     # --- clock offsets from messages heard by several receivers
-    order, gid = groups(t)
-    ra_l, rb_l, h_l, d_l = [], [], [], []
-    for d in range(1, 8):  # copies of one message are few; 8 receivers at most per pairing
-        if n <= d:
-            break
-        same = gid[d:] == gid[:-d]
-        i, j = order[:-d][same], order[d:][same]
-        diff = recv[i] != recv[j]
-        i, j = i[diff], j[diff]
-        if i.size == 0:
-            continue
-        ra_l += [recv[i], recv[j]]
-        rb_l += [recv[j], recv[i]]
-        h_l += [hour_of[i], hour_of[j]]
-        d_l += [(t[i] - t[j]) / 1000.0, (t[j] - t[i]) / 1000.0]
-    flags: list[tuple[int, int, float, int, str]] = []  # receiver, hour, offset, n, method
-    if ra_l:
-        pair_df = pd.DataFrame(
-            {
-                "h": np.concatenate(h_l),
-                "ra": np.concatenate(ra_l),
-                "rb": np.concatenate(rb_l),
-                "d": np.concatenate(d_l),
-            }
-        )
-        agg = pair_df.groupby(["h", "ra", "rb"], sort=True)["d"].agg(["median", "size"])
-        agg = agg.reset_index().rename(columns={"median": "diff", "size": "n"})
-        rh = pd.DataFrame({"r": recv, "h": hour_of, "res": resid})
-        res_med = rh.dropna().groupby(["h", "r"])["res"].median()
-        for h, hp in agg.groupby("h", sort=True):
-            rmap = {int(r): float(res_med.get((h, r), 0.0)) for r in set(hp["ra"])}
-            for r, est, cnt in _judge_hour(hp, rmap, p):
-                flags.append((int(r), int(h), est, cnt, "consensus"))
-        shared = set(zip(pair_df["ra"].tolist(), pair_df["h"].tolist(), strict=True))
-    else:
-        shared = set()
+    order, gid = _groups(msg_key, t, window_ms)
+    flags, shared = _consensus_flags(order, gid, recv, t, hour_of, n_recv, res_med, p)
+
     # --- receiver-hours that share nothing: the AIS second field alone
-    rh_all = pd.DataFrame({"r": recv, "h": hour_of, "res": resid}).dropna()
+    def offset_of(med_ms: float, share: float) -> float | None:
+        m = med_ms / 1000.0
+        return m if abs(m) > p.ais_second_max_residual_s and share >= 0.6 else None
 
-    def offset_of(vals: npt.NDArray[np.float64]) -> float | None:
-        m = float(np.median(vals))
-        concentrated = np.mean(np.abs(vals - m) <= 5.0) >= 0.6  # a real offset, not noise
-        return m if abs(m) > p.ais_second_max_residual_s and concentrated else None
-
-    if len(rh_all):
-        # an hour with few reports inherits its receiver's judgement over the whole input
+    # an hour with few reports inherits its receiver's judgement over the whole input
+    rh_r = rh_key // n_hours
+    few = np.unique(rh_r[rh_cnt < p.min_ais_second_reports])
+    whole: dict[int, float | None] = {}
+    if few.size:
+        of_few = np.isin(rs, few)
+        r_key, r_med, r_cnt, r_share = group_medians(rs[of_few], rv[of_few], near_ms)
         whole = {
-            int(r): offset_of(g.to_numpy())
-            for r, g in rh_all.groupby("r")["res"]
-            if len(g) >= p.min_ais_second_reports
+            int(r): offset_of(m, s)
+            for r, m, c, s in zip(
+                r_key.tolist(), r_med.tolist(), r_cnt.tolist(), r_share.tolist(), strict=True
+            )
+            if c >= p.min_ais_second_reports
         }
-        for (r, h), g in rh_all.groupby(["r", "h"], sort=True)["res"]:
-            if (r, h) in shared:
-                continue
-            vals = g.to_numpy()
-            off = offset_of(vals) if len(vals) >= p.min_ais_second_reports else whole.get(int(r))
-            if off is not None:
-                flags.append((int(r), int(h), off, 0, "ais_second"))
+    for k, m, c, s in zip(rh_key.tolist(), rh_med.tolist(), rh_cnt.tolist(), rh_share.tolist(),
+                          strict=True):  # fmt: skip
+        r, h = int(k // n_hours), int(k % n_hours) + h0
+        if (r, h) in shared:
+            continue
+        off = offset_of(m, s) if c >= p.min_ais_second_reports else whole.get(r)
+        if off is not None:
+            flags.append((r, h, off, 0, "ais_second"))
 
     # --- offsets known only modulo 60 s: resolved against other receivers' tracks
     lone = sorted({f[0] for f in flags if f[4] == "ais_second"})
     if lone:
         flagged_rh = {(f[0], f[1]) for f in flags}
-        rh_key = recv * (1 << 32) + hour_of
-        bad_row = np.isin(rh_key, np.array([a * (1 << 32) + b for a, b in flagged_rh], np.int64))
+        rh_key_row = recv * (1 << 32) + hour_of
+        bad_row = np.isin(
+            rh_key_row, np.array([a * (1 << 32) + b for a, b in flagged_rh], np.int64)
+        )
         lat = _col(table, "lat", np.float64, np.nan)
         lon = _col(table, "lon", np.float64, np.nan)
         resolved: dict[int, float] = {}
         for r in lone:
             m = float(np.median([f[2] for f in flags if f[0] == r and f[4] == "ais_second"]))
-            off = _resolve_by_tracks(r, m, recv, bad_row, mmsi, t, lat, lon, p)  # type: ignore[arg-type]
+            off = resolve_by_tracks(
+                r, m, recv, bad_row, mmsi, t, lat, lon,  # type: ignore[arg-type]
+                p.min_shared_messages,
+            )  # fmt: skip
             if off is not None:
                 resolved[r] = off
         flags = [
@@ -359,7 +311,6 @@ def merge_positions(
 
     # --- apply: correct / drop / keep
     keep = np.ones(n, dtype=bool)
-    trusted = np.ones(n, dtype=bool)
     t_adj = t.copy()
     clock_rows: list[dict[str, object]] = []
     n_corr = n_drop = 0
@@ -406,35 +357,26 @@ def merge_positions(
         fl = row_flag[idx]
         t_adj[idx[fix[fl]]] -= shift[fl[fix[fl]]]
         keep[idx[~fix[fl]]] = False
-
-    # --- de-duplicate on corrected times
-    order, gid = groups(t_adj)
-    k_order = order[keep[order]]
-    k_gid = gid[keep[order]]
+        # --- de-duplicate on corrected times: re-sort each message's copies, regroup
+        order = sort_ties(order, msg_key, t_adj)
+        change = np.ones(n, dtype=np.bool_)
+        ks = msg_key[order]
+        change[1:] = ks[1:] != ks[:-1]
+        gid = duplicate_groups(change, t_adj[order], window_ms)
+    sel = keep[order]
+    k_order, k_gid = order[sel], gid[sel]
     # representative: trusted first, then earliest time, then receiver name
-    name_rank = np.argsort(np.argsort(recv_names.astype(str), kind="stable"))
-    rank = np.lexsort((name_rank[recv[k_order]], t_adj[k_order], ~trusted[k_order], k_gid))
-    k_order, k_gid = k_order[rank], k_gid[rank]
-    first = np.ones(k_gid.size, dtype=bool)
-    first[1:] = k_gid[1:] != k_gid[:-1]
-    rep = k_order[first]
-    # receivers per message, names sorted: unique (group, name rank) pairs, then list offsets
-    pair = np.sort(k_gid * len(recv_names) + name_rank[recv[k_order]])
-    pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if pair.size else pair
-    pair_g = pair // max(len(recv_names), 1)
-    by_rank = np.sort(recv_names.astype(str))
-    new_g = np.r_[True, pair_g[1:] != pair_g[:-1]] if pair.size else np.zeros(0, bool)
-    uniq_g = pair_g[new_g]
-    starts = np.flatnonzero(new_g)
-    n_heard = np.diff(np.r_[starts, pair.size])
-
-    out_t = t_adj[rep]
-    final = np.lexsort((mmsi[rep], out_t))
+    name_rank = np.argsort(np.argsort(recv_names.astype(str), kind="stable")).astype(np.int64)
+    rep, h_start, h_len, h_ranks = pick_representatives(
+        k_order, k_gid, trusted, t_adj, name_rank[recv], len(recv_names)
+    )
+    final = np.argsort(t_adj[rep], kind="stable")
+    final = sort_ties(final, t_adj[rep], mmsi[rep])  # rows sorted by (t, mmsi)
     rep = rep[final]
-    g_pos = np.searchsorted(uniq_g, k_gid[first][final])  # each kept row's group
-    offsets = np.r_[0, np.cumsum(n_heard[g_pos])].astype(np.int32)
-    take_idx = _ranges(starts[g_pos], n_heard[g_pos])
-    values = pa.array(by_rank[pair[take_idx] % max(len(recv_names), 1)].tolist(), pa.string())
+    n_heard = h_len[final]
+    offsets = np.r_[0, np.cumsum(n_heard)].astype(np.int32)
+    by_rank = pa.array(np.sort(recv_names.astype(str)).tolist(), pa.string())
+    values = by_rank.take(pa.array(h_ranks[ranges(h_start[final], n_heard)], pa.int64()))
     heard_by = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
     out = table.take(pa.array(rep, pa.int64()))
     out = out.set_column(
@@ -447,12 +389,11 @@ def merge_positions(
     )
     out = out.cast(POSITIONS_SCHEMA)
     clock = pa.Table.from_pylist(clock_rows, schema=CLOCK_SCHEMA)
-    multi = int((n_heard[g_pos] > 1).sum())
     stats = {
         "rows_in": n,
         "rows_out": out.num_rows,
         "duplicates": int(keep.sum()) - out.num_rows,
-        "multi_heard": multi,
+        "multi_heard": int((n_heard > 1).sum()),
         "late_rows": late,
         "receivers": len(recv_names),
         "clock_receiver_hours": len(clock_rows),

@@ -215,15 +215,21 @@ class NmeaDecoder:
         names = [
             bytes(self.rc_bytes[i, : self.rc_int[i]]).decode("latin-1", "replace") for i in range(n)
         ]
-        pos_f, pos_i = _stack(self._pos_parts, _position_arrays(0))
-        sta_i, sta_txt = _stack(self._sta_parts, _static_arrays(0))
+        # Typed columns straight from each packed part: no copy of the wide packed arrays.
+        pos_parts = self._pos_parts or [_position_arrays(0)]
+        sta_parts = self._sta_parts or [_static_arrays(0)]
         positions = {
-            name: (pos_i if kind == "i" else pos_f)[:, col].astype(dtype)
+            name: _column([part[0 if kind == "f" else 1] for part in pos_parts], col, dtype)
             for name, kind, col, dtype in _POS_FIELDS
         }
-        static = {name: sta_i[:, col].astype(dtype) for name, col, dtype in _STA_FIELDS}
+        static = {
+            name: _column([part[0] for part in sta_parts], col, dtype)
+            for name, col, dtype in _STA_FIELDS
+        }
         for name, col, width in _TEXT_FIELDS:
-            static[name] = np.ascontiguousarray(sta_txt[:, col : col + width])
+            static[name] = np.ascontiguousarray(
+                np.concatenate([part[1][:, col : col + width] for part in sta_parts])
+            )
         return NmeaResult(
             positions=positions,
             static=static,
@@ -233,14 +239,11 @@ class NmeaDecoder:
         )
 
 
-def _stack(
-    parts: list[tuple[npt.NDArray[Any], ...]], empty: tuple[npt.NDArray[Any], ...]
-) -> tuple[npt.NDArray[Any], ...]:
-    if not parts:
-        return empty
+def _column(parts: list[npt.NDArray[Any]], col: int, dtype: Any) -> npt.NDArray[Any]:
+    """Column ``col`` of packed 2-D parts as one contiguous array of ``dtype``."""
     if len(parts) == 1:
-        return parts[0]
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(len(empty)))
+        return parts[0][:, col].astype(dtype)
+    return np.concatenate([p[:, col].astype(dtype) for p in parts])
 
 
 def decode_nmea_bytes(

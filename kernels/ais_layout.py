@@ -60,3 +60,70 @@ G_SCALARS = 10
 S_PG_NEXT, S_RING_NEXT, S_POS_BASE, S_STA_BASE, S_NFIX = 0, 1, 2, 3, 4
 F_KIND, F_ROW, F_T, F_SAT = 11, 12, 13, 14
 PG_ROWS, PG_COLS = 16, 16
+
+# --- counter layout (one int64 array shared with the Python side) -------------------------
+C_LINES = 0
+C_SENTENCES = 1  # AIS sentences with a valid structure
+C_MESSAGES = 2  # assembled messages
+C_BLANK = 3
+C_COMMENT = 4
+C_KEPT_BAD = 5  # messages kept although a checksum was wrong (keep_bad_checksum)
+C_RECV_FULL = 6  # receiver names not interned because the table was full
+C_NPOS = 7  # rows written in this chunk (reset by the caller)
+C_NSTA = 8
+C_TSRC = 10  # + time source code: 0 none, 1 $PGHP, 2 tag block, 3 trailing, 4 prefix, 5 fixed
+C_REJ = 16  # + reject code
+C_TYPE = 64  # + message type (0..63)
+N_COUNTERS = 128
+
+TSRC_NAMES = ("none", "pghp", "tag_block", "trailing_epoch", "line_prefix", "fixed")
+
+REJ_BAD_CHECKSUM = 0
+REJ_MALFORMED = 1
+REJ_BAD_CHAR = 2
+REJ_SHORT = 3
+REJ_ORPHAN = 4
+REJ_INCOMPLETE = 5
+REJ_NON_AIS = 6
+REJ_GARBAGE = 7
+REJ_BAD_TIME = 8
+REJ_EMPTY = 9
+REJ_TOO_LONG = 10
+REJ_MALFORMED_TAG = 13
+REJ_BAD_PGHP = 14
+
+#: Reject reason names by code (index); codes 11, 12 and 15 come from ``kernels.ais_messages``.
+REJECT_NAMES = (
+    "bad_checksum",
+    "malformed_sentence",
+    "bad_payload_char",
+    "short_payload",
+    "multipart_orphan",
+    "multipart_incomplete",
+    "non_ais_sentence",
+    "garbage_line",
+    "bad_time",
+    "empty_payload",
+    "payload_too_long",
+    "position_unavailable",
+    "position_out_of_range",
+    "malformed_tag_block",
+    "bad_pghp",
+    "invalid_mmsi",
+)
+
+MAX_PARTS = 9  # NMEA fragment count is one digit
+MAX_PART_CHARS = 256
+N_SLOTS = 256  # pending multi-sentence messages held at once; the oldest is dropped beyond
+N_PGHP = 8  # $PGHP lines waiting for their sentence, and sentences waiting for their $PGHP
+# A $PGHP dates the sentence whose checksum its cc field holds. The exactEarth captures write
+# it a line or two before or after that sentence, interleaved with others; an old unmatched
+# one must not date a later sentence whose checksum happens to be equal (1 in 256). So: a
+# waiting $PGHP dates a sentence at most PGHP_FORWARD_LINES lines after it; a $PGHP dates an
+# earlier sentence only within PGHP_BACK_LINES lines (a farther one with the same checksum
+# belongs to the next sentence), and then also when that sentence's own $PGHP was farther.
+PGHP_FORWARD_LINES = 6
+PGHP_BACK_LINES = 2
+RECV_SLOTS = 4096
+RECV_LEN = 48
+RECV_HASH = 8192

@@ -1,0 +1,167 @@
+"""detect_distributed on a dask LocalCluster equals detectors.run_detectors, event for event."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from distributed import Client, LocalCluster
+
+import detectors
+from tests.naive_detect import T0, H, positions_table
+from vessels.errors import ConfigError, InputError, NoDataError
+from vessels.events import Event, table_to_events
+from vessels.scale import ScaleParams, detect_distributed, detect_distributed_full
+from vessels.sim import SimConfig, simulate
+
+#: Exercise the anchorage reduction (the default needs 20 vessels in one place) and every gap.
+CONFIG: dict[str, Any] = {
+    "context": {"anchorage_min_vessels": 2, "anchorage_min_stay_h": 4.0},
+    "gap": {"naive": True},
+}
+#: Windows far narrower than the margins: nearly every encounter crosses window edges.
+NARROW = ScaleParams(min_window_margins=0.05)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        yield c
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Any:
+    return simulate(SimConfig(seed=11, days=3, vessels=60, n_encounters=6, n_identity=2))
+
+
+def _key(e: Event) -> tuple[Any, ...]:
+    return (
+        e.event_id,
+        e.type,
+        e.mmsi,
+        e.other_mmsi,
+        e.start_ms,
+        e.end_ms,
+        e.lat,
+        e.lon,
+        tuple(e.reasons),
+        json.dumps(e.evidence, sort_keys=True, default=str),
+    )
+
+
+def assert_same_events(got: list[Event], want: list[Event]) -> None:
+    g = sorted(got, key=lambda e: e.event_id)
+    w = sorted(want, key=lambda e: e.event_id)
+    assert [e.event_id for e in g] == [e.event_id for e in w]
+    for a, b in zip(g, w, strict=True):
+        assert _key(a) == _key(b)
+        assert math.isclose(a.score, b.score, abs_tol=1e-9)
+
+
+def test_simulated_scenario_equals_single_process(client: Client, scenario: Any) -> None:
+    single = detectors.run_detectors_full(scenario.positions, scenario.static, config=CONFIG)
+    res = detect_distributed_full(
+        scenario.positions,
+        scenario.static,
+        client=client,
+        config=CONFIG,
+        n_partitions=5,
+        n_windows=12,
+        scale=NARROW,
+    )
+    counts = single.counts()
+    assert all(counts[t] >= 1 for t in ("gap", "loitering", "encounter", "identity")), counts
+    assert single.ctx.n_anchorages >= 1  # the global anchorage reduction is exercised
+    assert res.n_partitions == 5 and res.n_windows == 12
+    assert res.removed == single.removed
+    assert res.n_rows == single.tracks.n
+    assert_same_events(res.events, single.events)
+
+
+def test_table_api_matches_run_detectors(client: Client, scenario: Any) -> None:
+    types = ["encounter", "gap"]
+    want = detectors.run_detectors(scenario.positions, scenario.static, types=types)
+    got = detect_distributed(
+        scenario.positions, scenario.static, client=client, types=types, n_partitions=3
+    )
+    assert got.schema == want.schema
+    assert got.num_rows == want.num_rows > 0
+    assert set(got.column("type").to_pylist()) == {"encounter", "gap"}
+    assert_same_events(table_to_events(got), table_to_events(want))
+
+
+def _pair(mmsi: int, lat0: float, t: np.ndarray, dlat: np.ndarray) -> pa.Table:
+    lat = lat0 + dlat
+    lon = np.full(t.size, -30.0) + 0.001 * np.sin(t / (7 * H))  # drifting, about 100 m
+    return positions_table(mmsi, t, lat, lon, sog=0.5)
+
+
+def test_long_merged_encounter_across_many_windows(client: Client) -> None:
+    """Two vessels 200 m apart for 30 h, apart for 2 h, together again for 8 h (GFW merges
+    runs less than 4 h apart): one encounter of 40 h, longer than any window margin."""
+    t = T0 + np.arange(0, 40 * H, 10 * 60_000, dtype=np.int64)
+    rel = (t - T0) / H
+    apart = (rel >= 30) & (rel < 32)
+    a = _pair(412_000_001, -45.0, t, np.zeros(t.size))
+    b = _pair(412_000_002, -45.0, t, np.where(apart, 0.05, 0.0018))  # 5.5 km vs 200 m
+    c = _pair(412_000_003, -44.0, t, 0.01 * rel)  # a lone vessel under way
+    pos = pa.concat_tables([a, b, c])
+    single = detectors.run_detectors_full(pos, None, types=["encounter"])
+    assert len(single.events) == 1  # slots on the absolute 10-minute grid: within a step
+    assert single.events[0].end_ms - single.events[0].start_ms >= 40 * H - 2 * 600_000
+    res = detect_distributed_full(
+        pos, None, client=client, types=["encounter"], n_windows=10, scale=NARROW
+    )
+    assert res.window_reruns >= 1  # the windows that own it had to reach further
+    assert_same_events(res.events, single.events)
+
+
+def test_parquet_path_read_on_process_workers(tmp_path: Path, scenario: Any) -> None:
+    """Workers in their own processes read a Parquet file by row groups (nothing of it passes
+    through the client) and everything they exchange survives pickling."""
+    path = tmp_path / "positions.parquet"
+    pq.write_table(scenario.positions, path, row_group_size=4000)
+    assert pq.ParquetFile(path).metadata.num_row_groups >= 3
+    single = detectors.run_detectors_full(scenario.positions, scenario.static)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        res = detect_distributed_full(
+            str(path),
+            scenario.static,
+            client=c,
+            n_windows=4,
+            scale=ScaleParams(rows_per_read=5000, min_window_margins=0.5),
+        )
+    assert res.n_positions == scenario.positions.num_rows
+    assert_same_events(res.events, single.events)
+
+
+def test_errors_are_clear(client: Client, tmp_path: Path, scenario: Any) -> None:
+    empty = scenario.positions.slice(0, 0)
+    with pytest.raises(NoDataError, match="no positions"):
+        detect_distributed(empty, None, client=client)
+    with pytest.raises(ConfigError, match="unknown detector type"):
+        detect_distributed(scenario.positions, None, client=client, types=["teleport"])
+    with pytest.raises(InputError, match="no such input file"):
+        detect_distributed(str(tmp_path / "missing.parquet"), None, client=client)
+    with pytest.raises(ConfigError, match="Client or a scheduler address"):
+        detect_distributed(scenario.positions, None, client="")  # type: ignore[arg-type]
+    bad = positions_table(0, T0 + np.arange(5) * H, -45.0, -30.0)  # MMSI 0 only
+    with pytest.raises(NoDataError, match="every position was removed"):
+        detect_distributed(bad, None, client=client)

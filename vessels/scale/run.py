@@ -1,0 +1,458 @@
+"""``detect_distributed``: the detectors of ``detectors.run_detectors`` on a dask.distributed
+cluster, with the same events (ids, times, scores, evidence) as the single-process run.
+
+Plan (streaming-and-scale.md: dask.distributed, never a home-made scheduler):
+
+1. Sources are read on the workers (Parquet by row groups, other files one per task) and split
+   by an MMSI hash into partitions; each partition builds its tracks (``build_tracks``) and
+   keeps them in worker memory.
+2. What the detectors consult about *all* vessels is reduced globally: reception and proximity
+   counts (a tree of ``CellHourCounts.merged``), derived anchorages (distinct MMSIs per cell add
+   up across partitions) and the global segment numbering. The context is built once on a
+   worker and shared by every task.
+3. Per-vessel detectors (gap, loitering, identity) run on each partition.
+4. Cross-vessel detectors (encounter) run on time windows gathered from every partition, with
+   margins long enough that the events a window owns (by start time) are exact; a window whose
+   owned event runs into its right margin is rerun reaching further, so any event length works.
+5. Events are merged: deduplicated by ``event_id`` (the longest, most complete copy kept).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from distributed import Client, Future
+
+from detectors import DETECTOR_MODULES, available_detectors
+from detectors.base import ContextParams, DetectorSpec, load_spec
+from detectors.config import Config, load_config
+from vessels.anchorages import read_anchorages_csv
+from vessels.errors import ConfigError, InputError, NoDataError
+from vessels.events import Event, events_to_table
+from vessels.geo import PortIndex, port_index
+from vessels.registry import build_registry
+from vessels.scale import tasks
+from vessels.scale.partition import (
+    PARQUET_SUFFIXES,
+    concat_tables,
+    parquet_batches,
+    read_parquet_split,
+    read_raw_split,
+    split_table,
+)
+from vessels.tracks import TrackParams
+
+__all__ = [
+    "CROSS_VESSEL",
+    "PER_VESSEL",
+    "DistributedResult",
+    "ScaleParams",
+    "detect_distributed",
+    "detect_distributed_full",
+]
+
+#: Detectors that only look at one vessel's own segments (plus the shared context).
+PER_VESSEL = ("gap", "loitering", "identity")
+#: Detectors that compare vessels with each other: run on time windows.
+CROSS_VESSEL = ("encounter",)
+
+PositionsSource = pa.Table | str | Path | Sequence[pa.Table | str | Path]
+
+
+@dataclass(frozen=True)
+class ScaleParams:
+    """Partition sizes. ``rows_per_partition``: about 1 million rows per task keeps a task's
+    peak memory near that of ``detectors.SLICE_ROWS`` slices (about 0.5 GB)."""
+
+    rows_per_partition: int = 1_000_000
+    rows_per_read: int = 1_000_000  # Parquet rows per read task
+    slice_rows: int = 1_000_000  # stream-form detectors get bigger inputs in time slices
+    max_window_reruns: int = 20
+    # Windows at least this many margins wide: the overlap then costs at most half again.
+    # (Narrower windows are still exact, only slower; the tests use them to stress the edges.)
+    min_window_margins: float = 4.0
+
+
+@dataclass
+class DistributedResult:
+    """Events plus what the run did (for reports and the benchmark)."""
+
+    events: list[Event]
+    removed: dict[str, int]
+    types: list[str]
+    n_positions: int
+    n_rows: int
+    n_partitions: int
+    n_windows: int
+    window_reruns: int
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def table(self) -> pa.Table:
+        return events_to_table(self.events)
+
+    def counts(self) -> dict[str, int]:
+        out = {t: 0 for t in self.types}
+        for e in self.events:
+            out[e.type] = out.get(e.type, 0) + 1
+        return out
+
+
+def _specs(types: Sequence[str] | None, cfg: Config) -> list[DetectorSpec]:
+    """The detector modules asked for (as ``run_detectors`` resolves them), serial kernels."""
+    if types is None:
+        names = list(available_detectors())
+    else:
+        names = []
+        for t in (x.strip() for x in types):
+            if not t:
+                continue
+            if t not in DETECTOR_MODULES:
+                raise ConfigError(
+                    f"unknown detector type {t!r}; choose from {', '.join(DETECTOR_MODULES)}"
+                )
+            if t not in names:
+                names.append(t)
+    specs = []
+    for n in names:
+        if n not in PER_VESSEL + CROSS_VESSEL:
+            raise ConfigError(f"detector {n!r} has no distributed form yet")
+        try:
+            spec = load_spec(n, cfg.get(n))
+        except ImportError as exc:
+            raise ConfigError(f"detector {n!r} is not available: {exc}") from exc
+        p = spec.params
+        if dataclasses.is_dataclass(p) and getattr(p, "parallel", False):
+            # Numba parallel regions inside dask worker threads abort the process
+            spec = DetectorSpec(spec.name, spec.module, dataclasses.replace(p, parallel=False))
+        specs.append(spec)
+    return specs
+
+
+def _as_client(client: Client | str) -> tuple[Client, bool]:
+    if isinstance(client, Client):
+        return client, False
+    if isinstance(client, str) and client:
+        try:
+            return Client(client, timeout="30s"), True
+        except OSError as exc:
+            raise ConfigError(f"cannot reach the dask scheduler at {client!r}: {exc}") from exc
+    raise ConfigError("detect_distributed needs a distributed.Client or a scheduler address")
+
+
+def _n_workers(client: Client) -> int:
+    return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def _load(
+    client: Client, source: PositionsSource, sp: ScaleParams, n_parts: int | None
+) -> tuple[list[list[Future]], list[Future], int, int]:
+    """Read and split the sources; returns per-partition piece futures, the futures of static
+    tables read from raw files, the number of positions (-1 when unknown before reading) and
+    the number of partitions."""
+    items: list[pa.Table | str | Path] = (
+        [source] if isinstance(source, pa.Table | str | Path) else list(source)
+    )
+    if not items:
+        raise NoDataError("no positions to detect events in")
+    n_known = 0
+    plans: list[tuple[str, Any]] = []
+    for it in items:
+        if isinstance(it, pa.Table):
+            plans.append(("table", it))
+            n_known += it.num_rows
+            continue
+        p = Path(it)
+        if not p.is_file():
+            raise InputError("no such input file", str(p))
+        if p.suffix.lower() in PARQUET_SUFFIXES:
+            batches, rows = parquet_batches(p, sp.rows_per_read)
+            plans += [("parquet", (str(p), b)) for b in batches]
+            n_known += rows
+        else:
+            plans.append(("raw", str(p)))
+            n_known += max(1, p.stat().st_size // 60)  # about 60 bytes per NMEA/CSV line
+    if n_known == 0:
+        raise NoDataError("no positions to detect events in")
+    n = n_parts or max(2 * _n_workers(client), math.ceil(n_known / sp.rows_per_partition))
+    read: list[Future] = []
+    statics: list[Future] = []
+    pieces: list[list[Future]] = [[] for _ in range(n)]
+    for kind, arg in plans:
+        if kind == "table":
+            futs = client.scatter(split_table(arg, n))
+            for k in range(n):
+                pieces[k].append(futs[k])
+            continue
+        if kind == "parquet":
+            f = client.submit(read_parquet_split, arg[0], arg[1], n, pure=False)
+        else:
+            whole = client.submit(read_raw_split, arg, n, pure=False)
+            statics.append(client.submit(_second, whole, pure=False))
+            f = client.submit(_first, whole, pure=False)
+        read.append(f)
+        for k in range(n):
+            pieces[k].append(client.submit(_item, f, k, pure=False))
+    return pieces, statics, n_known, n
+
+
+def _first(x: tuple[Any, Any]) -> Any:
+    return x[0]
+
+
+def _second(x: tuple[Any, Any]) -> Any:
+    return x[1]
+
+
+def _item(x: Sequence[Any], k: int) -> Any:
+    return x[k]
+
+
+def _tree_reduce(client: Client, futs: list[Future]) -> Future:
+    while len(futs) > 1:
+        nxt = [
+            client.submit(tasks.merge_counts, a, b, pure=False)
+            for a, b in zip(futs[::2], futs[1::2], strict=False)
+        ]
+        if len(futs) % 2:
+            nxt.append(futs[-1])
+        futs = nxt
+    return futs[0]
+
+
+def _ports(
+    summaries: list[tasks.PartSummary], cparams: ContextParams, anchorages: str | None
+) -> tuple[PortIndex, int]:
+    """Ports plus derived anchorages (cells with at least N distinct MMSIs over all partitions,
+    in the single-process order: by cell, i.e. by latitude then longitude) plus user ones."""
+    ports = port_index()
+    n = 0
+    lat = np.concatenate([s.anch_lat for s in summaries]) if summaries else np.zeros(0)
+    if cparams.derive_anchorages and lat.size:
+        lon = np.concatenate([s.anch_lon for s in summaries])
+        ves = np.concatenate([s.anch_vessels for s in summaries])
+        names = [x for s in summaries for x in s.anch_names]
+        order = np.lexsort((lon, lat))
+        lat, lon, ves = lat[order], lon[order], ves[order]
+        new = np.r_[True, (lat[1:] != lat[:-1]) | (lon[1:] != lon[:-1])]
+        starts = np.flatnonzero(new)
+        total = np.add.reduceat(ves, starts)
+        good = starts[total >= cparams.anchorage_min_vessels]
+        if good.size:
+            ports = ports.extended(lat[good], lon[good], [names[order[i]] for i in good])
+            n += good.size
+    if anchorages is not None:
+        u = read_anchorages_csv(anchorages)
+        ports = ports.extended(u.lat, u.lon, [x or "anchorage" for x in u.name])
+        n += u.lat.size
+    return ports, n
+
+
+def _windows(t_min: int, t_max: int, n_windows: int, min_width_ms: int) -> list[int]:
+    """At most ``n_windows`` window edges over [t_min, t_max], windows at least
+    ``min_width_ms`` wide."""
+    span = t_max - t_min + 1
+    n = max(1, min(n_windows, span // max(min_width_ms, 1)))
+    edges = [t_min + (span * k) // n for k in range(n + 1)]
+    edges[-1] = t_max + 1
+    return edges
+
+
+def _run_windows(
+    client: Client,
+    spec: DetectorSpec,
+    parts: list[Future],
+    ctx: Future,
+    seg_f: Future,
+    t_min: int,
+    t_max: int,
+    n_windows: int,
+    sp: ScaleParams,
+) -> tuple[list[Event], int, int]:
+    margin = tasks.window_margin_ms(spec.params)
+    edges = _windows(t_min, t_max, n_windows, int(margin * sp.min_window_margins))
+    n = len(edges) - 1
+    own = [
+        (edges[k] if k else t_min - 1, edges[k + 1] if k < n - 1 else t_max + 1) for k in range(n)
+    ]
+    reach = {k: (own[k][0] - margin, own[k][1] + margin) for k in range(n)}
+    events: list[Event] = []
+    reruns = 0
+    todo = list(range(n))
+    for _ in range(sp.max_window_reruns + 1):
+        futs = {}
+        for k in todo:
+            lo, hi = reach[k]
+            pieces = [
+                client.submit(tasks.window_piece, p, seg_f, lo, hi, pure=False) for p in parts
+            ]
+            futs[k] = client.submit(
+                tasks.detect_window,
+                ctx,
+                spec,
+                own[k][0],
+                own[k][1],
+                hi,
+                t_max,
+                margin,
+                sp.slice_rows,
+                *pieces,
+                pure=False,
+            )
+        results = dict(zip(futs, client.gather(list(futs.values())), strict=True))
+        todo = []
+        for k, r in results.items():
+            if r.need_until_ms is None:
+                events += r.events
+                continue
+            lo, hi = reach[k]
+            reach[k] = (lo, max(r.need_until_ms, hi + (hi - lo)))
+            todo.append(k)
+        reruns += len(todo)
+        if not todo:
+            return events, n, reruns
+    raise NoDataError(f"{spec.name}: windows still growing after {sp.max_window_reruns} reruns")
+
+
+def _dedupe(events: list[Event], order: list[str]) -> list[Event]:
+    """One event per id (the longest, then the one with most evidence), in a fixed order."""
+    best: dict[str, Event] = {}
+    for e in events:
+        cur = best.get(e.event_id)
+        key = (e.end_ms - e.start_ms, len(e.evidence), e.score)
+        if cur is None or key > (cur.end_ms - cur.start_ms, len(cur.evidence), cur.score):
+            best[e.event_id] = e
+    rank = {t: i for i, t in enumerate(order)}
+    return sorted(
+        best.values(),
+        key=lambda e: (rank.get(e.type, len(rank)), e.start_ms, e.mmsi or 0, e.event_id),
+    )
+
+
+def detect_distributed_full(
+    positions_source: PositionsSource,
+    static: pa.Table | None,
+    *,
+    client: Client | str,
+    types: Sequence[str] | None = None,
+    config: str | Path | Config | dict[str, Any] | None = None,
+    carriers: str | Path | None = None,
+    anchorages: str | None = None,
+    n_partitions: int | None = None,
+    n_windows: int | None = None,
+    scale: ScaleParams | None = None,
+) -> DistributedResult:
+    """Events of the chosen detectors computed on a dask cluster, plus run statistics.
+
+    ``positions_source``: a positions table (POSITIONS_SCHEMA), a path (canonical Parquet,
+    read by row groups on the workers; any other file ``vessels ingest`` reads, one task per
+    file) or a list of these. ``client``: a ``distributed.Client`` or a scheduler address.
+    The other arguments are those of :func:`detectors.run_detectors`.
+    """
+    scale = scale or ScaleParams()
+    cfg = load_config(config)
+    specs = _specs(types, cfg)
+    names = [s.name for s in specs]
+    track_params = cfg.get("tracks", TrackParams())
+    cparams = cfg.get("context", ContextParams())
+    cl, own_client = _as_client(client)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    try:
+        pieces, static_futs, n_pos, n = _load(cl, positions_source, scale, n_partitions)
+        parts = [
+            cl.submit(tasks.build_part, track_params, *pieces[k], pure=False) for k in range(n)
+        ]
+        summaries: list[tasks.PartSummary] = cl.gather(
+            [cl.submit(tasks.part_summary, p, cparams, pure=False) for p in parts]
+        )
+        del pieces  # the read pieces are no longer needed on the workers
+        timings["read_and_tracks"] = time.perf_counter() - t0
+        removed: dict[str, int] = {}
+        for s in summaries:
+            for k, v in s.removed.items():
+                removed[k] = removed.get(k, 0) + v
+        n_rows = sum(s.n_rows for s in summaries)
+        if n_rows == 0:
+            raise NoDataError(
+                f"every position was removed while building tracks ({removed}); nothing to detect"
+            )
+        static_tabs = [static] if static is not None else []
+        static_tabs += [t for t in cl.gather(static_futs) if t is not None and t.num_rows]
+        registry = build_registry(concat_tables(static_tabs) if static_tabs else None, carriers)
+        ports, n_anch = _ports(summaries, cparams, anchorages)
+        counts = _tree_reduce(
+            cl, [cl.submit(tasks.part_counts, p, cparams, pure=False) for p in parts]
+        )
+        reg_f, ports_f = cl.scatter([registry, ports])
+        ctx = cl.submit(tasks.make_context, reg_f, ports_f, counts, n_anch, cparams, pure=False)
+        seg_mmsi = np.sort(np.concatenate([s.seg_mmsi for s in summaries]))
+        (seg_f,) = cl.scatter([seg_mmsi], broadcast=True)
+        t1 = time.perf_counter()
+        timings["context"] = t1 - t0 - timings["read_and_tracks"]
+        per = [s for s in specs if s.name in PER_VESSEL]
+        futs = [
+            cl.submit(tasks.detect_part, p, ctx, per, seg_f, scale.slice_rows, pure=False)
+            for p in parts
+        ]
+        events: list[Event] = []
+        n_win = reruns = 0
+        t_min = min(s.t_min for s in summaries if s.n_rows)
+        t_max = max(s.t_max for s in summaries if s.n_rows)
+        for spec in (s for s in specs if s.name in CROSS_VESSEL):
+            w = n_windows or max(_n_workers(cl), math.ceil(n_rows / scale.rows_per_partition))
+            evs, n_w, r = _run_windows(cl, spec, parts, ctx, seg_f, t_min, t_max, w, scale)
+            events += evs
+            n_win, reruns = n_win + n_w, reruns + r
+        for evs in cl.gather(futs):
+            events += evs
+        timings["detect"] = time.perf_counter() - t1
+        return DistributedResult(
+            events=_dedupe(events, names),
+            removed=removed,
+            types=names,
+            n_positions=n_pos,
+            n_rows=n_rows,
+            n_partitions=n,
+            n_windows=n_win,
+            window_reruns=reruns,
+            timings_s=timings,
+        )
+    finally:
+        if own_client:
+            cl.close()
+
+
+def detect_distributed(
+    positions_source: PositionsSource,
+    static: pa.Table | None,
+    *,
+    client: Client | str,
+    types: Sequence[str] | None = None,
+    config: str | Path | Config | dict[str, Any] | None = None,
+    carriers: str | Path | None = None,
+    anchorages: str | None = None,
+    n_partitions: int | None = None,
+    n_windows: int | None = None,
+) -> pa.Table:
+    """Events table (EVENTS_SCHEMA) equal to ``detectors.run_detectors`` on the same inputs,
+    computed on the dask cluster of ``client``. See :func:`detect_distributed_full`."""
+    return detect_distributed_full(
+        positions_source,
+        static,
+        client=client,
+        types=types,
+        config=config,
+        carriers=carriers,
+        anchorages=anchorages,
+        n_partitions=n_partitions,
+        n_windows=n_windows,
+    ).table

@@ -1,0 +1,323 @@
+"""Functions that run inside dask tasks: build a partition's tracks, its share of the global
+context, per-vessel detection, and time-window slices for the cross-vessel detectors.
+
+All of them call the project's single-process functions (``build_tracks``, the detector
+modules' ``detect`` / stream forms, ``CellHourCounts``, ``anchorages_from_tracks``); nothing
+here re-implements a detector. No kernel called here runs with ``parallel=True`` (Numba's
+workqueue layer aborts when two threads of one process enter a parallel region).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from detectors.base import ContextParams, DetectContext, DetectorSpec
+from detectors.reception import DAY_MS, HOUR_MS, CellHourCounts
+from vessels.anchorages import AnchorageParams, anchorages_from_tracks
+from vessels.events import Event
+from vessels.geo import PortIndex
+from vessels.registry import Registry
+from vessels.scale.partition import concat_tables
+from vessels.tracks import TrackParams, Tracks, build_tracks, take_rows
+
+__all__ = [
+    "Counts",
+    "Part",
+    "PartSummary",
+    "Piece",
+    "build_part",
+    "detect_part",
+    "detect_window",
+    "make_context",
+    "merge_counts",
+    "part_counts",
+    "part_summary",
+    "run_bounded",
+    "window_piece",
+]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+
+#: (reception per day, reception per hour, proximity per hour): the additive indexes of
+#: :class:`detectors.base.DetectContext`.
+Counts = tuple[CellHourCounts, CellHourCounts, CellHourCounts]
+
+
+@dataclass
+class Part:
+    """One MMSI partition's tracks, held on a worker for the whole run."""
+
+    tracks: Tracks
+    removed: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PartSummary:
+    """What the client needs of a partition (small): sizes, segments and anchorage votes."""
+
+    n_rows: int
+    t_min: int
+    t_max: int
+    seg_mmsi: npt.NDArray[np.uint32]
+    removed: dict[str, int]
+    anch_lat: F64
+    anch_lon: F64
+    anch_names: tuple[str, ...]
+    anch_vessels: I64
+
+
+def build_part(track_params: TrackParams, *pieces: pa.Table) -> Part:
+    """Tracks of one partition from its pieces (one per read task)."""
+    tracks, removed = build_tracks(concat_tables(pieces), track_params)
+    return Part(tracks, removed)
+
+
+def part_summary(part: Part, cparams: ContextParams) -> PartSummary:
+    """Sizes, segment MMSIs and the partition's anchorage votes.
+
+    Anchorages (GFW pipe-anchorages) are cells where at least N distinct MMSIs stayed: an MMSI
+    lives in one partition only, so per-cell counts of distinct MMSIs simply add up across
+    partitions. Each partition reports every cell with at least one vessel.
+    """
+    tr = part.tracks
+    z = np.zeros(0)
+    a_lat, a_lon, a_names, a_ves = z, z, (), np.zeros(0, np.int64)
+    if cparams.derive_anchorages and tr.n:
+        a = anchorages_from_tracks(
+            tr, AnchorageParams(min_vessels=1, min_stay_h=cparams.anchorage_min_stay_h)
+        )
+        a_lat, a_lon, a_names, a_ves = a.lat, a.lon, a.name, a.vessels
+    return PartSummary(
+        n_rows=tr.n,
+        t_min=int(tr.t.min()) if tr.n else 0,
+        t_max=int(tr.t.max()) if tr.n else 0,
+        seg_mmsi=tr.seg_mmsi.copy(),
+        removed=dict(part.removed),
+        anch_lat=a_lat,
+        anch_lon=a_lon,
+        anch_names=tuple(a_names),
+        anch_vessels=np.asarray(a_ves, np.int64),
+    )
+
+
+def part_counts(part: Part, cparams: ContextParams) -> Counts:
+    """The partition's reception and proximity counts (they add up across partitions: the
+    distinct-vessel counts are per segment, and a segment lives in one partition)."""
+    tr = part.tracks
+    return (
+        CellHourCounts.from_tracks(tr, cparams.reception_cell_deg, DAY_MS),
+        CellHourCounts.from_tracks(tr, cparams.reception_cell_deg, HOUR_MS),
+        CellHourCounts.from_tracks(tr, cparams.proximity_cell_deg, HOUR_MS),
+    )
+
+
+def merge_counts(a: Counts, b: Counts) -> Counts:
+    """One step of the tree reduction of :func:`part_counts`."""
+    return (a[0].merged(b[0]), a[1].merged(b[1]), a[2].merged(b[2]))
+
+
+def make_context(
+    registry: Registry,
+    ports: PortIndex,
+    counts: Counts,
+    n_anchorages: int,
+    cparams: ContextParams,
+) -> DetectContext:
+    """The global context every task shares (built where the reduced counts are)."""
+    return DetectContext(
+        registry=registry,
+        ports=ports,
+        reception_day=counts[0],
+        reception_hour=counts[1],
+        proximity=counts[2],
+        n_anchorages=n_anchorages,
+        params=cparams,
+    )
+
+
+def run_bounded(
+    spec: DetectorSpec, tracks: Tracks, ctx: DetectContext, slice_rows: int
+) -> list[Event]:
+    """``spec`` over ``tracks``, in time slices through its stream form when the input is big
+    (as ``detectors.run_detectors`` does: same events by the streaming contract, bounded
+    memory)."""
+    factory = spec.stream_factory()
+    if factory is None or tracks.n <= slice_rows:
+        return spec.detect(tracks, ctx)
+    n_slices = -(-tracks.n // slice_rows)
+    edges = np.unique(np.quantile(tracks.t, np.linspace(0.0, 1.0, n_slices + 1)).astype(np.int64))
+    edges[-1] = int(tracks.t.max()) + 1
+    stream = factory(ctx, spec.params)
+    out: list[Event] = []
+    for a, b in itertools.pairwise(edges):
+        rows = np.flatnonzero((tracks.t >= a) & (tracks.t < b))
+        if rows.size:
+            out += stream.update(take_rows(tracks, rows))
+    out += stream.flush()
+    return out
+
+
+def global_segments(tracks: Tracks, all_seg_mmsi: npt.NDArray[np.uint32]) -> I64:
+    """The single-process segment number of each of the partition's segments.
+
+    ``build_tracks`` numbers segments in (MMSI, segment-within-MMSI) order; ``all_seg_mmsi``
+    is the sorted MMSI of every segment of every partition.
+    """
+    sm = tracks.seg_mmsi
+    k = np.arange(sm.size, dtype=np.int64)
+    first_local = np.searchsorted(sm, sm, side="left")
+    first_global = np.searchsorted(all_seg_mmsi, sm, side="left")
+    out: I64 = first_global + (k - first_local)
+    return out
+
+
+def detect_part(
+    part: Part,
+    ctx: DetectContext,
+    specs: list[DetectorSpec],
+    all_seg_mmsi: npt.NDArray[np.uint32],
+    slice_rows: int,
+) -> list[Event]:
+    """Per-vessel detectors on one partition; segment numbers in the evidence made global."""
+    gseg = global_segments(part.tracks, all_seg_mmsi)
+    out: list[Event] = []
+    for spec in specs:
+        for e in run_bounded(spec, part.tracks, ctx, slice_rows):
+            s = e.evidence.get("segment")
+            if isinstance(s, int) and 0 <= s < gseg.size:
+                e.evidence["segment"] = int(gseg[s])
+            out.append(e)
+    return out
+
+
+@dataclass(frozen=True)
+class Piece:
+    """The rows of one partition inside a time window, with global segment numbers."""
+
+    gseg: I64
+    mmsi: npt.NDArray[np.uint32]
+    t: I64
+    lat: F64
+    lon: F64
+    sog: npt.NDArray[np.float32]
+    cog: npt.NDArray[np.float32]
+    receiver: npt.NDArray[np.int32]
+    is_sat: npt.NDArray[np.int8]
+    receivers: tuple[str, ...]
+
+
+def window_piece(part: Part, all_seg_mmsi: npt.NDArray[np.uint32], lo_ms: int, hi_ms: int) -> Piece:
+    """Rows of the partition with ``lo_ms <= t < hi_ms`` (still sorted by segment, time)."""
+    tr = part.tracks
+    rows = np.flatnonzero((tr.t >= lo_ms) & (tr.t < hi_ms))
+    gseg = global_segments(tr, all_seg_mmsi)
+    return Piece(
+        gseg=gseg[tr.seg[rows]],
+        mmsi=tr.mmsi[rows],
+        t=tr.t[rows],
+        lat=tr.lat[rows],
+        lon=tr.lon[rows],
+        sog=tr.sog[rows],
+        cog=tr.cog[rows],
+        receiver=tr.receiver[rows],
+        is_sat=tr.is_sat[rows],
+        receivers=tr.receivers,
+    )
+
+
+def assemble(pieces: tuple[Piece, ...]) -> Tracks:
+    """One Tracks of every partition's rows in a window, in single-process segment order."""
+    names: dict[str, int] = {}
+    recv = []
+    for p in pieces:
+        code = np.array([names.setdefault(r, len(names)) for r in p.receivers] + [-1], np.int32)
+        recv.append(code[p.receiver])  # -1 (unknown) picks the trailing -1
+    gseg = np.concatenate([p.gseg for p in pieces])
+    order = np.argsort(gseg, kind="stable")  # each piece is sorted by (segment, time)
+    g = gseg[order]
+    n = g.size
+    if n:
+        new = np.r_[True, g[1:] != g[:-1]]
+        seg = (np.cumsum(new) - 1).astype(np.int64)
+        starts = np.r_[np.flatnonzero(new), n].astype(np.int64)
+    else:
+        seg = np.zeros(0, np.int64)
+        starts = np.zeros(1, np.int64)
+    mmsi = np.concatenate([p.mmsi for p in pieces])[order]
+    return Tracks(
+        mmsi=mmsi,
+        seg=seg,
+        t=np.concatenate([p.t for p in pieces])[order],
+        lat=np.concatenate([p.lat for p in pieces])[order],
+        lon=np.concatenate([p.lon for p in pieces])[order],
+        sog=np.concatenate([p.sog for p in pieces])[order],
+        cog=np.concatenate([p.cog for p in pieces])[order],
+        receiver=np.concatenate(recv)[order].astype(np.int32),
+        is_sat=np.concatenate([p.is_sat for p in pieces])[order],
+        seg_start=starts,
+        seg_mmsi=mmsi[starts[:-1]],
+        receivers=tuple(names),
+    )
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """Events owned by a window, and how far its data must reach to make them exact."""
+
+    events: list[Event]
+    need_until_ms: int | None  # None: every owned event is complete
+
+
+def detect_window(
+    ctx: DetectContext,
+    spec: DetectorSpec,
+    own_lo_ms: int,
+    own_hi_ms: int,
+    hi_ms: int,
+    data_end_ms: int,
+    margin_ms: int,
+    slice_rows: int,
+    *pieces: Piece,
+) -> WindowResult:
+    """A cross-vessel detector on one time window (its rows plus the margins).
+
+    The window owns the events that start in ``[own_lo_ms, own_hi_ms)``. The left margin makes
+    their starts exact; an owned event ending within ``margin_ms`` of the window's data end
+    (``hi_ms``, unless that is the end of all data) may still grow or merge, so the result asks
+    for the window to be rerun reaching further.
+    """
+    tracks = assemble(pieces)
+    if tracks.n == 0:
+        return WindowResult([], None)
+    owned = [
+        e for e in run_bounded(spec, tracks, ctx, slice_rows) if own_lo_ms <= e.start_ms < own_hi_ms
+    ]
+    need: int | None = None
+    if hi_ms <= data_end_ms:
+        late = [e.end_ms for e in owned if e.end_ms > hi_ms - margin_ms]
+        if late:
+            need = max(late) + margin_ms + 1
+    return WindowResult(owned, need)
+
+
+def window_margin_ms(params: Any) -> int:
+    """How far outside a window an encounter's data must reach for it to be exact.
+
+    A resampled slot is exact once both reports around it are in the window (at most the
+    longest bridged hole away); a run's start is exact once an earlier qualifying run within
+    the merge gap would be seen whole; the same on the right for the end.
+    """
+    g_h = max(
+        float(getattr(params, "max_interp_gap_h", 1.0)),
+        float(getattr(params, "max_slow_gap_h", 0.0)),
+    )
+    m_h = float(getattr(params, "merge_gap_h", 0.0)) + float(getattr(params, "min_duration_h", 0.0))
+    step = int(getattr(params, "step_ms", 600_000))
+    return int((g_h + m_h + 1.0) * HOUR_MS) + 2 * step
