@@ -94,3 +94,39 @@ def candidate_pairs(det_lat, det_lon, det_scene, ves_lat, ves_lon, ves_scene, ra
             if det_scene[i] == ves_scene[j] and near:
                 out.add((i, j))
     return out
+
+
+def copy_pairs(order, gid, recv, max_lag):
+    """Plain reference of kernels.merge.copy_pairs."""
+    a, b = [], []
+    for k in range(len(order)):
+        for d in range(1, max_lag + 1):
+            if k + d >= len(order) or gid[k + d] != gid[k]:
+                break
+            if recv[order[k]] != recv[order[k + d]]:
+                a.append(order[k])
+                b.append(order[k + d])
+    return a, b
+
+
+def group_medians(keys, values, near):
+    """Plain reference of ingest.merge_clock.group_medians: {key: (median, count, share)}."""
+    out = {}
+    for k in sorted(set(keys.tolist())):
+        v = values[keys == k].astype(float)
+        m = float(np.median(v))
+        out[k] = (m, len(v), float(np.mean(np.abs(v - m) <= near)))
+    return out
+
+
+def pick_representatives(order, gid, trusted, t, rank):
+    """Plain reference of kernels.merge.pick_representatives: [(rep_row, sorted ranks)]."""
+    out = []
+    groups: dict[int, list[int]] = {}
+    for k, g in enumerate(gid):
+        groups.setdefault(int(g), []).append(int(order[k]))
+    for g in sorted(groups):
+        rows = groups[g]
+        best = min(rows, key=lambda i: (not trusted[i], t[i], rank[i], rows.index(i)))
+        out.append((best, sorted({int(rank[i]) for i in rows})))
+    return out

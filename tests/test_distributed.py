@@ -34,7 +34,11 @@ NARROW = ScaleParams(min_window_margins=0.05)
 def client() -> Iterator[Client]:
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            dashboard_address=None,
+            worker_dashboard_address=None,
         ) as cluster,
         Client(cluster) as c,
     ):
@@ -137,7 +141,11 @@ def test_parquet_path_read_on_process_workers(tmp_path: Path, scenario: Any) -> 
     single = detectors.run_detectors_full(scenario.positions, scenario.static)
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            worker_dashboard_address=None,
         ) as cluster,
         Client(cluster) as c,
     ):

@@ -16,7 +16,7 @@ from vessels.registry import build_registry
 from vessels.scale import tasks
 from vessels.scale.partition import mmsi_partition, split_table
 from vessels.scale.run import _windows
-from vessels.tracks import Tracks, build_tracks
+from vessels.tracks import TrackParams, Tracks, build_tracks
 
 
 def _fleet(seed: int) -> pa.Table:
@@ -74,7 +74,7 @@ def test_assembled_window_equals_whole_tracks() -> None:
     tab = _fleet(2)
     whole, _ = build_tracks(tab)
     assert whole.n_seg > np.unique(whole.seg_mmsi).size  # some MMSIs were split
-    parts = [tasks.build_part(tasks.TrackParams(), p) for p in split_table(tab, 3)]
+    parts = [tasks.build_part(TrackParams(), p) for p in split_table(tab, 3)]
     all_seg = np.sort(np.concatenate([p.tracks.seg_mmsi for p in parts]))
     np.testing.assert_array_equal(all_seg, whole.seg_mmsi)
     for p in parts:  # global segment numbers point at the same MMSI and first report
@@ -99,7 +99,7 @@ def test_reduced_counts_equal_the_whole_context() -> None:
     tab = _fleet(3)
     whole, _ = build_tracks(tab)
     ctx = build_context(whole, build_registry(None), params=ContextParams())
-    parts = [tasks.build_part(tasks.TrackParams(), p) for p in split_table(tab, 4)]
+    parts = [tasks.build_part(TrackParams(), p) for p in split_table(tab, 4)]
     counts = [tasks.part_counts(p, ContextParams()) for p in parts]
     red = counts[0]
     for c in counts[1:]:

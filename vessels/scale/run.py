@@ -25,11 +25,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
-from distributed import Client, Future
+from distributed import Client
 
 from detectors import DETECTOR_MODULES, available_detectors
 from detectors.base import ContextParams, DetectorSpec, load_spec
@@ -64,7 +64,9 @@ PER_VESSEL = ("gap", "loitering", "identity")
 #: Detectors that compare vessels with each other: run on time windows.
 CROSS_VESSEL = ("encounter",)
 
-PositionsSource = pa.Table | str | Path | Sequence[pa.Table | str | Path]
+PositionsSource: TypeAlias = pa.Table | str | Path | Sequence[pa.Table | str | Path]
+#: distributed.Future; the client is used as Any because distributed is untyped here.
+Future: TypeAlias = Any
 
 
 @dataclass(frozen=True)
@@ -129,31 +131,34 @@ def _specs(types: Sequence[str] | None, cfg: Config) -> list[DetectorSpec]:
             spec = load_spec(n, cfg.get(n))
         except ImportError as exc:
             raise ConfigError(f"detector {n!r} is not available: {exc}") from exc
-        p = spec.params
-        if dataclasses.is_dataclass(p) and getattr(p, "parallel", False):
+        if getattr(spec.params, "parallel", False):
             # Numba parallel regions inside dask worker threads abort the process
-            spec = DetectorSpec(spec.name, spec.module, dataclasses.replace(p, parallel=False))
+            spec = DetectorSpec(spec.name, spec.module, _serial(spec.params))
         specs.append(spec)
     return specs
 
 
-def _as_client(client: Client | str) -> tuple[Client, bool]:
+def _serial(params: Any) -> Any:
+    return dataclasses.replace(params, parallel=False)
+
+
+def _as_client(client: Client | str) -> tuple[Any, bool]:
     if isinstance(client, Client):
         return client, False
     if isinstance(client, str) and client:
         try:
-            return Client(client, timeout="30s"), True
+            return Client(client, timeout="30s"), True  # type: ignore[no-untyped-call]
         except OSError as exc:
             raise ConfigError(f"cannot reach the dask scheduler at {client!r}: {exc}") from exc
     raise ConfigError("detect_distributed needs a distributed.Client or a scheduler address")
 
 
-def _n_workers(client: Client) -> int:
+def _n_workers(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
 
 def _load(
-    client: Client, source: PositionsSource, sp: ScaleParams, n_parts: int | None
+    client: Any, source: PositionsSource, sp: ScaleParams, n_parts: int | None
 ) -> tuple[list[list[Future]], list[Future], int, int]:
     """Read and split the sources; returns per-partition piece futures, the futures of static
     tables read from raw files, the number of positions (-1 when unknown before reading) and
@@ -216,7 +221,7 @@ def _item(x: Sequence[Any], k: int) -> Any:
     return x[k]
 
 
-def _tree_reduce(client: Client, futs: list[Future]) -> Future:
+def _tree_reduce(client: Any, futs: list[Future]) -> Future:
     while len(futs) > 1:
         nxt = [
             client.submit(tasks.merge_counts, a, b, pure=False)
@@ -267,7 +272,7 @@ def _windows(t_min: int, t_max: int, n_windows: int, min_width_ms: int) -> list[
 
 
 def _run_windows(
-    client: Client,
+    client: Any,
     spec: DetectorSpec,
     parts: list[Future],
     ctx: Future,

@@ -88,7 +88,8 @@ def part_summary(part: Part, cparams: ContextParams) -> PartSummary:
     """
     tr = part.tracks
     z = np.zeros(0)
-    a_lat, a_lon, a_names, a_ves = z, z, (), np.zeros(0, np.int64)
+    a_names: tuple[str, ...] = ()
+    a_lat, a_lon, a_ves = z, z, np.zeros(0, np.int64)
     if cparams.derive_anchorages and tr.n:
         a = anchorages_from_tracks(
             tr, AnchorageParams(min_vessels=1, min_stay_h=cparams.anchorage_min_stay_h)
