@@ -27,7 +27,7 @@ from detectors.base import (
 from detectors.config import Config, load_config
 from vessels.errors import ConfigError, NoDataError
 from vessels.events import Event, events_to_table
-from vessels.registry import Registry, build_registry
+from vessels.registry import Registry, build_registry, class_b_mmsis
 from vessels.tracks import TrackParams, Tracks, build_tracks, take_rows
 
 __all__ = [
@@ -113,13 +113,16 @@ def detect_tracks(
     types: Sequence[str] | None = None,
     config: Config | None = None,
     anchorages: str | None = None,
+    class_b: set[int] | None = None,
 ) -> tuple[list[Event], DetectContext]:
-    """Run the detectors on already-built tracks."""
+    """Run the detectors on already-built tracks (``class_b``: MMSIs seen sending class B
+    position reports, besides those the registry knows)."""
     cfg = config or Config()
     specs = _specs(types, cfg)
     ctx = build_context(
         tracks, registry, anchorages=anchorages, params=cfg.get("context", ContextParams())
     )
+    ctx.class_b |= class_b or set()
     events: list[Event] = []
     for spec in specs:
         events += _detect_bounded(spec, tracks, ctx)
@@ -170,7 +173,12 @@ def run_detectors_full(
         )
     registry = build_registry(static, carriers)
     events, ctx = detect_tracks(
-        tracks, registry, types=[s.name for s in specs], config=cfg, anchorages=anchorages
+        tracks,
+        registry,
+        types=[s.name for s in specs],
+        config=cfg,
+        anchorages=anchorages,
+        class_b=class_b_mmsis(positions),
     )
     return DetectResult(events, tracks, ctx, removed, [s.name for s in specs])
 

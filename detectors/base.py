@@ -35,7 +35,7 @@ from kernels.cellhour import T0_MS
 from vessels.anchorages import AnchorageParams, anchorages_from_tracks, read_anchorages_csv
 from vessels.events import Event
 from vessels.geo import PortIndex, distance_to_shore_km, port_index
-from vessels.registry import Registry
+from vessels.registry import Registry, class_b_mmsis
 from vessels.tracks import TrackParams, Tracks, build_tracks_indexed, take_rows
 
 __all__ = [
@@ -82,6 +82,12 @@ class DetectContext:
     watermark_ms: int = NEVER  # everything before this time has been seen (batch: all)
     n_anchorages: int = 0
     params: ContextParams = field(default_factory=ContextParams)
+    # MMSIs seen sending class B messages (positions 18/19, static 19/24); the registry's are
+    # added on creation, positions' by the runners (identity weighs invalid MMSIs less there)
+    class_b: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.class_b |= getattr(self.registry, "class_b", set())
 
     def shore_km(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
         """Distance from shore in km (negative on land), GSHHG grid of landmetrics."""
@@ -255,6 +261,7 @@ def run_chunked(
     for chunk in chunks:
         if chunk.num_rows == 0:
             continue
+        ctx.class_b |= class_b_mmsis(chunk)
         n_old = 0 if buffer is None else buffer.num_rows
         combined = _concat(buffer, chunk)
         tracks, rem, src = build_tracks_indexed(combined, track_params)

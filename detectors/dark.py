@@ -48,7 +48,11 @@ class DarkParams:
     full_shore_km: float = 5.0  # full weight from here on
     min_length_m: float = 15.0  # smaller detections are less often real vessels (SAR clutter)
     isolation_m: float = 8_000.0  # an unmatched AIS vessel this close may be the same ship
-    max_distance_m: float = 1_000.0  # rendezvous: detection this close to the slow AIS vessel
+    max_distance_m: float = 500.0  # rendezvous: detection this close to the slow AIS vessel
+    # (GFW encounters: vessels within 500 m), widened by 2 sigma of the vessel's placement ...
+    max_widened_m: float = 1_500.0  # ... but never farther than this
+    carrier_weight: float = 0.3  # score share of the slow vessel being a known carrier (GFW:
+    # transshipment is carrier business; a slow fishing vessel beside a dark one is weaker)
     max_speed_kn: float = 2.0  # GFW loitering speed
     min_slow_h: float = 2.0  # slow this long around the image (half the RFMO 4 h loitering)
     min_shore_nm: float = 20.0  # GFW loitering: >= 20 nm from shore
@@ -94,6 +98,8 @@ def _nearest_unmatched_ais(
     if proj.num_rows == 0 or not rows:
         return {}
     free = proj.filter(pc.is_null(proj.column("detection_id")))
+    # aids to navigation and gear buoys (99 block) are not ships that could be badly placed
+    free = free.filter(pc.not_equal(pc.divide(free.column("mmsi"), 10_000_000), 99))
     by_scene: dict[str, list[int]] = {}
     for i, sid in enumerate(free.column("scene_id").to_pylist()):
         by_scene.setdefault(sid, []).append(i)
@@ -297,6 +303,8 @@ def dark_rendezvous(
     proj = result.projections.to_pylist()
     by_scene: dict[str, list[dict[str, Any]]] = {}
     for v in proj:
+        if int(v["mmsi"]) // 10_000_000 == 99:
+            continue  # aids to navigation and gear buoys (ITU-R M.585 99 block): not vessels
         if v["speed_kn"] <= p.max_speed_kn and v["report_age_h"] <= p.max_report_age_h:
             by_scene.setdefault(v["scene_id"], []).append(v)
     # closest (vessel, detection) pairs per scene, one event per vessel and scene
@@ -304,14 +312,20 @@ def dark_rendezvous(
     for d in dets:
         for v in by_scene.get(d["scene_id"], []):
             dist = haversine_m(d["lat"], d["lon"], v["lat"], v["lon"])
-            if dist > max(p.max_distance_m, 2.0 * v["sigma_m"]):
+            if dist > min(p.max_distance_m + 2.0 * v["sigma_m"], p.max_widened_m):
                 continue
             key = (v["scene_id"], int(v["seg"]))
             if key not in best or dist < best[key][0]:
                 best[key] = (dist, d, v)
     if not best:
         return []
-    items = sorted(best.values(), key=lambda x: (x[1]["t"], x[2]["scene_id"], x[2]["mmsi"]))
+    # one partner lies alongside one vessel: each detection goes to its nearest slow vessel
+    nearest: dict[str, tuple[float, dict[str, Any], dict[str, Any]]] = {}
+    for item in best.values():
+        did = str(item[1]["detection_id"])
+        if did not in nearest or item[0] < nearest[did][0]:
+            nearest[did] = item
+    items = sorted(nearest.values(), key=lambda x: (x[1]["t"], x[2]["scene_id"], x[2]["mmsi"]))
     shore = (shore_km or _default_shore)(
         np.array([x[2]["lat"] for x in items]), np.array([x[2]["lon"] for x in items])
     )
@@ -335,8 +349,11 @@ def dark_rendezvous(
         partner = partners[0] if partners else None
         conf = _f(d["confidence"])
         c = conf if math.isfinite(conf) else p.default_confidence
-        score = 0.55 + 0.2 * c + 0.1 * (1.0 - dist / max(p.max_distance_m, dist, 1.0))
-        score += (0.1 if carrier else 0.0) + (0.05 if partner else 0.0)
+        # closeness against the placement's uncertainty: 1 alongside, ~0.6 at the gate
+        spread = math.hypot(p.max_distance_m, float(v["sigma_m"]))
+        close = math.exp(-0.5 * (dist / spread) ** 2)
+        score = 0.25 + 0.2 * c + 0.2 * close + (p.carrier_weight if carrier else 0.0)
+        score += 0.1 if partner else 0.0
         reasons = [
             f"{'carrier ' if carrier else ''}MMSI {mmsi} slow (< {p.max_speed_kn:g} kn) for "
             f"{(end - start) / 3.6e6:.1f} h with a vessel seen by satellite imagery "

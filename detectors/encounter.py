@@ -30,6 +30,7 @@ encounter when it can no longer grow; :func:`detect` is one chunk plus the end o
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,7 @@ from vessels.tracks import Tracks
 __all__ = ["EncounterParams", "EncounterStream", "detect", "is_gear"]
 
 _H = 3_600_000
+_NO_TIMES = np.zeros(0, np.int64)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class EncounterStream:
             params.step_ms, int(params.min_duration_h * _H), int(params.merge_gap_h * _H)
         )
         self.ids: dict[tuple[int, int], int] = {}
+        self.key_of: list[tuple[int, int]] = []  # vessel id -> its key in ids
+        self.free: list[int] = []  # ids of evicted vessels, to reuse
         self.mmsi: list[int] = []
         self.gear: list[bool] = []
         # per vessel id: last raw report and last resampled slot
@@ -121,6 +125,10 @@ class EncounterStream:
         self.rs_t: list[int] = []
         self.rs_lat: list[float] = []
         self.rs_lon: list[float] = []
+        # times of the reports before the last one that are less than a step older than it:
+        # a slot after the last report still counts them (satellite AIS comes in bursts, so a
+        # chunk edge inside a burst must not drop the burst's earlier reports)
+        self.recent: list[npt.NDArray[np.int64]] = []
         # resampled points of slots that other vessels may still fill
         # vid, t, lat, lon, speed, reports in (t - step, t], position slack (m)
         self.buf = np.zeros((0, 7))
@@ -130,13 +138,24 @@ class EncounterStream:
     def _vid(self, mmsi: int, rank: int) -> int:
         key = (mmsi, rank)
         v = self.ids.get(key)
-        if v is None:
+        if v is not None:
+            return v
+        gear = self.p.exclude_gear and is_gear(mmsi, registry_of(self.ctx))
+        if self.free:  # reuse the id of an evicted vessel: the state stays as big as the fleet
+            v = self.free.pop()
+            self.key_of[v], self.mmsi[v], self.gear[v] = key, mmsi, gear
+            self.raw_t[v] = self.rs_t[v] = NO_SLOT
+            self.recent[v] = _NO_TIMES
+            self.raw_lat[v] = self.raw_lon[v] = self.raw_sog[v] = self.raw_cog[v] = 0.0
+            self.rs_lat[v] = self.rs_lon[v] = 0.0
+        else:
             v = len(self.mmsi)
-            self.ids[key] = v
+            self.key_of.append(key)
             self.mmsi.append(mmsi)
-            self.gear.append(self.p.exclude_gear and is_gear(mmsi, registry_of(self.ctx)))
+            self.gear.append(gear)
             for lst in (self.raw_t, self.rs_t):
                 lst.append(NO_SLOT)
+            self.recent.append(_NO_TIMES)
             for lst2 in (
                 self.raw_lat,
                 self.raw_lon,
@@ -146,7 +165,37 @@ class EncounterStream:
                 self.raw_cog,
             ):
                 lst2.append(0.0)
+        self.ids[key] = v
         return v
+
+    @property
+    def horizon_ms(self) -> int:
+        """Silence after which a vessel's state can no longer matter: no interval that long is
+        interpolated, and any encounter of it has closed and passed the merge gap."""
+        p = self.p
+        gap_h = max(p.max_interp_gap_h, p.max_slow_gap_h)
+        return int((gap_h + p.merge_gap_h) * _H) + 2 * p.step_ms
+
+    @property
+    def n_vessels(self) -> int:
+        """Vessels whose state is held now."""
+        return len(self.ids)
+
+    def _evict(self, watermark: int) -> None:
+        """Forget vessels silent for longer than :attr:`horizon_ms` (none of their rows or
+        pair runs is still open), so a stream's state stays bounded by the live fleet."""
+        raw_t = np.array(self.raw_t, dtype=np.int64)
+        old = np.flatnonzero((raw_t != NO_SLOT) & (raw_t < watermark - self.horizon_ms))
+        if old.size == 0:
+            return
+        busy = {v for key in itertools.chain(self.runs.open, self.runs.pending) for v in key}
+        for v in old.tolist():
+            if v in busy:
+                continue
+            del self.ids[self.key_of[v]]
+            self.raw_t[v] = NO_SLOT
+            self.recent[v] = _NO_TIMES
+            self.free.append(v)
 
     def update(self, tracks: Tracks) -> list[Event]:
         """Consume one time-ordered chunk; return the encounters that closed."""
@@ -202,9 +251,20 @@ class EncounterStream:
             prev_lon=np.array(self.rs_lon)[vids],
             parallel=self.p.parallel,
         )
+        nrep = reports_per_slot(starts, t, rseg, rt, self.p.step_ms)
+        nrep += self._carried_reports(vids, has, t[starts[:-1]], rseg, rt)
         last = starts[1:] - 1
+        step = self.p.step_ms
         for k, v in enumerate(vids.tolist()):
-            self.raw_t[v] = int(t[last[k]])
+            seg_t = t[starts[k] : starts[k + 1]]
+            tl = int(seg_t[-1])
+            lo = int(np.searchsorted(seg_t, tl - step, side="right"))
+            if lo == 0 and has[k]:  # the window reaches into earlier chunks
+                old = self.recent[v]
+                seg_t = np.r_[old[old > tl - step], seg_t]
+                lo = 0
+            self.recent[v] = seg_t[lo:-1][seg_t[lo:-1] < tl]
+            self.raw_t[v] = tl
             self.raw_lat[v] = float(lat[last[k]])
             self.raw_lon[v] = float(lon[last[k]])
             self.raw_sog[v] = float(sog[last[k]])
@@ -218,13 +278,36 @@ class EncounterStream:
         slack = np.minimum(self.p.max_slack_m, age / _H * self.p.drift_slack_kn * 1852.0)
         rv = vids[rseg]
         keep = ~np.array(self.gear, dtype=bool)[rv] if rv.size else np.zeros(0, bool)
-        nrep = reports_per_slot(starts, t, rseg, rt, self.p.step_ms)
         new = np.c_[rv[keep], rt[keep], rla[keep], rlo[keep], rsp[keep], nrep[keep], slack[keep]]
         self.buf = np.concatenate([self.buf, new]) if self.buf.size else new
         # Slot g is complete once no vessel can still interpolate it: its next report would be
         # at or after this chunk's last time, and interpolation spans at most max_interp_gap.
-        done = int(tracks.t.max()) - int(max(self.p.max_interp_gap_h, self.p.max_slow_gap_h) * _H)
-        return self._advance(done)
+        wm = int(tracks.t.max())
+        done = wm - int(max(self.p.max_interp_gap_h, self.p.max_slow_gap_h) * _H)
+        out = self._advance(done)
+        self._evict(wm)
+        return out
+
+    def _carried_reports(
+        self,
+        vids: npt.NDArray[np.int64],
+        has: npt.NDArray[np.bool_],
+        first_t: npt.NDArray[np.int64],
+        rseg: npt.NDArray[np.int64],
+        rt: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.float64]:
+        """Reports of earlier chunks (other than the carried last one, already counted) in
+        each slot's window (slot - step, slot]."""
+        extra = np.zeros(rt.size)
+        if rt.size == 0:
+            return extra
+        step = self.p.step_ms
+        # only the first slots of a vessel can reach back before its carried report
+        for k in np.flatnonzero(has[rseg] & (rt - step < first_t[rseg])).tolist():
+            old = self.recent[int(vids[rseg[k]])]
+            if old.size:
+                extra[k] = np.count_nonzero((old > rt[k] - step) & (old <= rt[k]))
+        return extra
 
     def _with_reported_speed(
         self,
@@ -361,6 +444,9 @@ class EncounterStream:
         shore_km: float,
     ) -> Event:
         ma, mb = self.mmsi[c.a], self.mmsi[c.b]
+        if ma > mb:  # stream ids follow first appearance; the batch order is by MMSI
+            ma, mb = mb, ma
+            v = v[:, [0, 2, 1, 3, 4, 6, 5]]
         return describe(
             ma,
             mb,

@@ -67,6 +67,7 @@ def describe(
     fa, fb = vessel_facts(mmsi_a, registry), vessel_facts(mmsi_b, registry)
     if fb["is_carrier"] and not fa["is_carrier"]:
         fa, fb = fb, fa  # the carrier first: it is the vessel the event is about
+        v = v[:, [0, 2, 1, 3, 4, 6, 5]]  # and its columns: "_a" figures are the carrier's
     transship = (fa["is_carrier"] and fb["is_fishing"]) or (fb["is_carrier"] and fa["is_fishing"])
     carrier = fa["is_carrier"] or fb["is_carrier"]
     # Two fishing vessels side by side are usually working together (pair trawling, gear

@@ -188,13 +188,25 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
         q_own = own / p.min_positions_before if p.min_positions_before > 0 else 1.0
         q_cell, q_own = min(q_cell, 1.0), min(q_own, 1.0)
         covered_h = float(hl[k] - hf[k] + 1) if hf[k] >= 0 else float("nan")
-        shown_h = float(dur_h[k])
+        shown_h = expected_h = float(dur_h[k])
         if hf[k] >= 0 and p.check_heard_span:
             head = (T0_MS + int(hf[k]) * HOUR_MS - int(t0[k])) / HOUR_MS
             tail = (int(t1[k]) - T0_MS - (int(hl[k]) + 1) * HOUR_MS) / HOUR_MS
-            shown_h -= min(max(head, 0.0), p.max_trim_h) + min(max(tail, 0.0), p.max_trim_h)
+            trim = min(max(head, 0.0), p.max_trim_h) + min(max(tail, 0.0), p.max_trim_h)
+            shown_h -= trim
+            # The vessel went silent somewhere in the head hole and came back somewhere in the
+            # tail hole; with no more to go on, each moment is as likely (uniform), so the
+            # silence it most likely kept is the observed gap less half of both holes. The
+            # lower bound (shown_h) would call every gap bracketed by revisit holes a hole.
+            expected_h -= trim / 2.0
+        welch = q_cell >= 1.0 and q_own >= 1.0
+        # Welch et al. 2022's reception filters are part of the definition: a gap failing them
+        # is reported (for context) but below 0.5, in proportion to how close it came.
         strict = bool(
-            dur_h[k] >= p.min_gap_h and shown_h >= p.min_gap_h and shore_nm0[k] > p.min_shore_nm
+            welch
+            and dur_h[k] >= p.min_gap_h
+            and expected_h >= p.min_gap_h
+            and shore_nm0[k] > p.min_shore_nm
         )
         heard = float(ves_h[k])
         q_heard = min(1.0, heard / p.full_score_heard_vessel_hours)
@@ -210,10 +222,10 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
         why = []
         if dur_h[k] < p.min_gap_h:
             why.append(f"shorter than {p.min_gap_h:.0f} h")
-        elif shown_h < p.min_gap_h:
+        elif expected_h < p.min_gap_h:
             why.append(
                 f"other vessels were heard over only {covered_h:.0f} h of it, so the silence "
-                f"shown by reception ({shown_h:.1f} h) is shorter than {p.min_gap_h:.0f} h"
+                f"it most likely kept ({expected_h:.1f} h) is shorter than {p.min_gap_h:.0f} h"
             )
         if shore_nm0[k] <= p.min_shore_nm:
             why.append(f"started within {p.min_shore_nm:.0f} nm of shore")
@@ -258,10 +270,11 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
             "cell_vessel_hours_during_gap": int(ves_h[k]),
             "end_cell_vessel_hours_during_gap": int(ves_he[k]),
             "end_cell_positions_during_gap": int(pos_he[k]),
-            "meets_welch_2022": bool(strict and q_cell >= 1 and q_own >= 1),
+            "meets_welch_2022": strict,
             "reception_score": rec,
             "heard_span_h": covered_h,
             "silence_shown_h": shown_h,
+            "silence_expected_h": expected_h,
             "segment": int(tracks.seg[rows[k]]),
             "vessel": reg.info(mmsi),
         }

@@ -47,6 +47,9 @@ class IdentityParams:
     min_identity_changes: int = 2  # changes of name/callsign/IMO/type to count as frequent
     check_invalid_mmsi: bool = True
     check_identity_changes: bool = True
+    # A stream forgets an MMSI silent this long, emitting its per-MMSI findings then (the
+    # chunked runner's ContextParams.history_days, 35 d): its state stays bounded by the fleet.
+    forget_after_h: float = 35 * 24.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -55,6 +58,7 @@ class IdentityParams:
             "merge_gap_h",
             "min_jump_km",
             "min_hop_speed_kn",
+            "forget_after_h",
         ):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
@@ -281,7 +285,17 @@ class IdentityStream:
         self.seen: dict[int, list[Any]] = {}  # mmsi -> [first_ms, last_ms, lat, lon]
         self.conflicts: dict[int, list[tuple[int, int]]] = {}
         self.jumps: dict[int, Event] = {}
+        self.changes_done: set[int] = set()  # identity_change already emitted (few MMSIs)
         self.watermark = -(2**62)
+
+    @property
+    def horizon_ms(self) -> int:
+        """Silence after which an MMSI is forgotten (never less than the merge gap)."""
+        return int(max(self.p.forget_after_h, self.p.merge_gap_h) * _H)
+
+    def state_size(self) -> int:
+        """MMSIs held in any per-MMSI table (for tests and monitoring)."""
+        return len(set(self.seen) | set(self.open) | set(self.conflicts) | set(self.jumps))
 
     def update(self, tracks: Tracks) -> list[Event]:
         if tracks.n == 0:
@@ -312,6 +326,33 @@ class IdentityStream:
         for m in [m for m, e in self.open.items() if self.watermark - e.end_ms >= gap]:
             out.append(self.open.pop(m))
         self._note_seen(tracks)
+        return out + self._evict()
+
+    def _evict(self) -> list[Event]:
+        """Emit the per-MMSI findings of MMSIs silent longer than the horizon and forget them."""
+        cut = self.watermark - self.horizon_ms
+        old = [m for m, rec in self.seen.items() if rec[1] < cut and m not in self.open]
+        if not old:
+            return []
+        return self._per_mmsi(old)
+
+    def _per_mmsi(self, mmsis: list[int]) -> list[Event]:
+        """Jumps, invalid-MMSI and identity-change findings of ``mmsis``; forgets them."""
+        from detectors.identity_checks import change_events, invalid_events
+
+        seen = {m: self.seen.pop(m) for m in mmsis if m in self.seen}
+        conflicts = {m: self.conflicts.pop(m) for m in mmsis if m in self.conflicts}
+        out = [self.jumps.pop(m) for m in mmsis if m in self.jumps]
+        reg = getattr(self.ctx, "registry", None) if self.ctx is not None else None
+        if self.p.check_invalid_mmsi:
+            out += invalid_events(seen, getattr(self.ctx, "class_b", None))
+        if self.p.check_identity_changes and reg is not None:
+            found = change_events(
+                seen, _Only(reg, set(seen)), conflicts, self.p.min_identity_changes
+            )
+            found = [e for e in found if e.mmsi not in self.changes_done]
+            self.changes_done |= {int(e.mmsi) for e in found if e.mmsi is not None}
+            out += found
         return out
 
     def _note_seen(self, tracks: Tracks) -> None:
@@ -337,8 +378,24 @@ class IdentityStream:
         if self.p.check_invalid_mmsi:
             out += invalid_events(self.seen, getattr(self.ctx, "class_b", None))
         if self.p.check_identity_changes and reg is not None:
-            out += change_events(self.seen, reg, self.conflicts, self.p.min_identity_changes)
+            found = change_events(self.seen, reg, self.conflicts, self.p.min_identity_changes)
+            out += [e for e in found if e.mmsi not in self.changes_done]
+        self.seen.clear()
+        self.conflicts.clear()
         return out
+
+
+class _Only:
+    """A registry view whose ``changes`` hold only ``mmsis`` (``change_events`` also walks
+    MMSIs known only from static reports; an eviction must look at its own MMSIs only)."""
+
+    def __init__(self, reg: Any, mmsis: set[int]) -> None:
+        self._reg = reg
+        known = getattr(reg, "changes", {}) or {}
+        self.changes = {m: known[m] for m in mmsis if m in known}
+
+    def history(self, mmsi: int) -> list[dict[str, Any]]:
+        return self._reg.history(mmsi)  # type: ignore[no-any-return]
 
 
 def _infos_of(e: Event) -> list[dict[str, Any]]:

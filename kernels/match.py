@@ -51,6 +51,7 @@ def project_one(
     growth_kn,
     growth_frac,
     unknown_speed_kn,
+    meander_frac,
 ):
     """Place rows ``a:b`` of one segment at time ``T``.
 
@@ -70,7 +71,7 @@ def project_one(
             hi = mid
     return project_at(
         t, lat, lon, sog, cog, a, b, lo, T, max_interp_gap_ms, max_extrap_ms, sigma0_m,
-        growth_kn, growth_frac, unknown_speed_kn,
+        growth_kn, growth_frac, unknown_speed_kn, meander_frac,
     )  # fmt: skip
 
 
@@ -91,6 +92,7 @@ def project_at(
     growth_kn,
     growth_frac,
     unknown_speed_kn,
+    meander_frac,
 ):
     """:func:`project_one` given ``lo``, the first row of ``a:b`` with ``t > T``."""
     ib = lo - 1  # last report at or before T (may be < a)
@@ -101,12 +103,24 @@ def project_at(
         plat = lat[ib] + frac * (lat[ia] - lat[ib])
         plon = wrap_lon(lon[ib] + frac * wrap_lon(lon[ia] - lon[ib]))
         d = haversine_m(lat[ib], lon[ib], lat[ia], lon[ia])
-        speed = d / (span / 1000.0) / KNOT_MS if span > 0 else 0.0
-        if math.isfinite(sog[ib]) and sog[ib] < 60.0 and sog[ib] > speed:
-            speed = sog[ib]
+        implied = d / (span / 1000.0) / KNOT_MS if span > 0 else 0.0
+        # reported speed over ground: the faster of the two reports
+        reported = -1.0
+        for i in (ib, ia):
+            if math.isfinite(sog[i]) and 0.0 <= sog[i] < 60.0 and sog[i] > reported:
+                reported = sog[i]
+        speed = max(implied, reported)
+        # a vessel reporting more speed than the straight line between its reports implies is
+        # manoeuvring (fishing, zig-zag): that unexplained speed moves it off the line, most in
+        # the middle of the interval (a Brownian-bridge-like time factor dt_b * dt_a / span)
+        meander = math.sqrt(max(reported * reported - implied * implied, 0.0))
+        bridge_s = (
+            (T - t[ib]) / 1000.0 * ((t[ia] - T) / 1000.0) / (span / 1000.0) if span > 0 else 0.0
+        )
         dt = min(T - t[ib], t[ia] - T)
         row = ib if T - t[ib] <= t[ia] - T else ia
         sigma = sigma0_m + (growth_kn + growth_frac * speed) * KNOT_MS * dt / 1000.0
+        sigma += meander_frac * meander * KNOT_MS * bridge_s
         return True, plat, plon, sigma, dt, 0, speed, row
     # dead reckoning from the nearer side within max_extrap_ms
     use_before = ib >= a and T - t[ib] <= max_extrap_ms
@@ -190,7 +204,7 @@ def _far_in_lat(t, lat, a, b, lo, T, lat0, half_dlat, max_extrap_ms, max_interp_
 def _walk_segment(
     k, emit, out_j, seg_start, t, lat, lon, sog, cog, scene_t, scene_order, scene_lat0,
     scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms, sigma0_m,
-    growth_kn, growth_frac, unknown_speed_kn, n_sigma, max_radius_m, o_scene, o_seg, o_lat,
+    growth_kn, growth_frac, unknown_speed_kn, meander_frac, n_sigma, max_radius_m, o_scene, o_seg, o_lat,
     o_lon, o_sig, o_dt, o_meth, o_spd, o_row,
 ):  # fmt: skip
     """Scenes in time order against one segment, with a pointer that only moves forward (the
@@ -217,7 +231,7 @@ def _walk_segment(
             continue  # cheap rejection before any trigonometry
         ok, plat, plon, sig, dt, meth, spd, row = project_at(
             t, lat, lon, sog, cog, a, b, lo, ts, max_interp_gap_ms, max_extrap_ms, sigma0_m,
-            growth_kn, growth_frac, unknown_speed_kn,
+            growth_kn, growth_frac, unknown_speed_kn, meander_frac,
         )  # fmt: skip
         if ok and _in_box(
             plat, plon, scene_lat0[s], scene_lon0[s], scene_half_dlat[s], scene_half_dlon[s],
@@ -257,6 +271,7 @@ def project_to_scenes(
     growth_kn,
     growth_frac,
     unknown_speed_kn,
+    meander_frac,
     n_sigma,
     max_radius_m,
 ):
@@ -276,7 +291,7 @@ def project_to_scenes(
         counts[k] = _walk_segment(
             k, False, 0, seg_start, t, lat, lon, sog, cog, scene_t, order, scene_lat0,
             scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms,
-            sigma0_m, growth_kn, growth_frac, unknown_speed_kn, n_sigma, max_radius_m,
+            sigma0_m, growth_kn, growth_frac, unknown_speed_kn, meander_frac, n_sigma, max_radius_m,
             e_i, e_i, e_f, e_f, e_f, e_i, e_b, e_f, e_i,
         )  # fmt: skip
     offs = np.zeros(n_seg + 1, dtype=np.int64)
@@ -296,7 +311,7 @@ def project_to_scenes(
         _walk_segment(
             k, True, offs[k], seg_start, t, lat, lon, sog, cog, scene_t, order, scene_lat0,
             scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms,
-            sigma0_m, growth_kn, growth_frac, unknown_speed_kn, n_sigma, max_radius_m,
+            sigma0_m, growth_kn, growth_frac, unknown_speed_kn, meander_frac, n_sigma, max_radius_m,
             o_scene, o_seg, o_lat, o_lon, o_sig, o_dt, o_meth, o_spd, o_row,
         )  # fmt: skip
     return o_scene, o_seg, o_lat, o_lon, o_sig, o_dt, o_meth, o_spd, o_row

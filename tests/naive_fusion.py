@@ -32,7 +32,7 @@ def make_tracks(rows: list[tuple[int, int, float, float, float, float]]) -> Trac
     )
 
 
-def project_one(t, lat, lon, sog, cog, a, b, T, gap_ms, extrap_ms, s0, gk, gf, unk):
+def project_one(t, lat, lon, sog, cog, a, b, T, gap_ms, extrap_ms, s0, gk, gf, unk, mf):
     """Same contract as kernels.match.project_one, written plainly."""
     rows = list(range(a, b))
     if not rows:
@@ -52,10 +52,14 @@ def project_one(t, lat, lon, sog, cog, a, b, T, gap_ms, extrap_ms, s0, gk, gf, u
             if span
             else 0.0
         )
-        if math.isfinite(sog[ib]) and speed < sog[ib] < 60:
-            speed = float(sog[ib])
+        valid = [float(sog[i]) for i in (ib, ia) if math.isfinite(sog[i]) and 0 <= sog[i] < 60]
+        reported = max(valid) if valid else -1.0
+        meander = math.sqrt(max(reported**2 - speed**2, 0.0))
+        speed = max(speed, reported)
+        bridge_s = (T - t[ib]) * (t[ia] - T) / span / 1000 if span else 0.0
         dt = min(T - t[ib], t[ia] - T)
-        return plat, plon, s0 + (gk + gf * speed) * KNOT_MS * dt / 1000, dt, 0
+        sigma = s0 + (gk + gf * speed) * KNOT_MS * dt / 1000 + mf * meander * KNOT_MS * bridge_s
+        return plat, plon, sigma, dt, 0
     cands = []
     if ib is not None and T - t[ib] <= extrap_ms:
         cands.append((T - t[ib], 1, ib, ib - 1 if ib - 1 >= a else None))

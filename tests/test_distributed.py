@@ -37,8 +37,8 @@ def client() -> Iterator[Client]:
             n_workers=2,
             threads_per_worker=1,
             processes=False,
-            dashboard_address=None,
-            worker_dashboard_address=None,
+            dashboard_address=":0",
+            worker_dashboard_address=":0",
         ) as cluster,
         Client(cluster) as c,
     ):
@@ -82,13 +82,14 @@ def test_simulated_scenario_equals_single_process(client: Client, scenario: Any)
         client=client,
         config=CONFIG,
         n_partitions=5,
-        n_windows=12,
+        n_windows=6,
+        n_bands=3,
         scale=NARROW,
     )
     counts = single.counts()
     assert all(counts[t] >= 1 for t in ("gap", "loitering", "encounter", "identity")), counts
     assert single.ctx.n_anchorages >= 1  # the global anchorage reduction is exercised
-    assert res.n_partitions == 5 and res.n_windows == 12
+    assert (res.n_partitions, res.n_windows, res.n_bands) == (5, 6, 3)
     assert res.removed == single.removed
     assert res.n_rows == single.tracks.n
     assert_same_events(res.events, single.events)
@@ -120,15 +121,18 @@ def test_long_merged_encounter_across_many_windows(client: Client) -> None:
     apart = (rel >= 30) & (rel < 32)
     a = _pair(412_000_001, -45.0, t, np.zeros(t.size))
     b = _pair(412_000_002, -45.0, t, np.where(apart, 0.05, 0.0018))  # 5.5 km vs 200 m
-    c = _pair(412_000_003, -44.0, t, 0.01 * rel)  # a lone vessel under way
-    pos = pa.concat_tables([a, b, c])
+    c = _pair(412_000_003, -44.0, t, 0.01 * rel)  # lone vessels under way, west and east
+    d = positions_table(412_000_004, t, -40.0 + 0.01 * rel, 10.0 + 0.0 * rel, sog=0.5)
+    pos = pa.concat_tables([a, b, c, d])
     single = detectors.run_detectors_full(pos, None, types=["encounter"])
     assert len(single.events) == 1  # slots on the absolute 10-minute grid: within a step
     assert single.events[0].end_ms - single.events[0].start_ms >= 40 * H - 2 * 600_000
     res = detect_distributed_full(
-        pos, None, client=client, types=["encounter"], n_windows=10, scale=NARROW
+        pos, None, client=client, types=["encounter"], n_windows=10, n_bands=2, scale=NARROW
     )
-    assert res.window_reruns >= 1  # the windows that own it had to reach further
+    assert (
+        res.n_bands == 2 and res.window_reruns >= 1
+    )  # the windows that own it had to reach further
     assert_same_events(res.events, single.events)
 
 
@@ -144,8 +148,8 @@ def test_parquet_path_read_on_process_workers(tmp_path: Path, scenario: Any) -> 
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
-            worker_dashboard_address=None,
+            dashboard_address=":0",
+            worker_dashboard_address=":0",
         ) as cluster,
         Client(cluster) as c,
     ):
@@ -173,3 +177,28 @@ def test_errors_are_clear(client: Client, tmp_path: Path, scenario: Any) -> None
     bad = positions_table(0, T0 + np.arange(5) * H, -45.0, -30.0)  # MMSI 0 only
     with pytest.raises(NoDataError, match="every position was removed"):
         detect_distributed(bad, None, client=client)
+
+
+def test_cli_glue_reads_nmea_on_the_workers(client: Client) -> None:
+    """``vessels detect --scheduler ADDRESS`` on the committed sample NMEA file (read by a
+    worker) gives the events of the single-process command."""
+    import argparse
+
+    from ingest import read_inputs
+    from vessels.scale.cli import add_arguments, detect_command, wants_cluster
+
+    sample = Path(__file__).resolve().parents[1] / "data_samples" / "scenario"
+    nmea, carriers = sample / "traffic.nmea", sample / "carriers.csv"
+    ap = argparse.ArgumentParser()
+    add_arguments(ap)
+    args = ap.parse_args(["--scheduler", client.scheduler.address])
+    assert wants_cluster(args) and not wants_cluster(ap.parse_args([]))
+    args.carriers = str(carriers)
+    events, summary = detect_command(args, [nmea], None)
+    data = read_inputs([str(nmea)])
+    single = detectors.run_detectors_full(data.positions, data.static, carriers=carriers)
+    assert len(single.events) > 10
+    assert_same_events(events, single.events)
+    assert f"{single.tracks.n} positions" in summary and "dask workers" in summary
+    with pytest.raises(SystemExit):  # one or the other, not both
+        ap.parse_args(["--scheduler", "tcp://x:1", "--workers", "2"])

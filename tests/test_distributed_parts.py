@@ -109,6 +109,53 @@ def test_reduced_counts_equal_the_whole_context() -> None:
             np.testing.assert_array_equal(getattr(got, f), getattr(want, f), err_msg=f)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.floats(-180, 180),
+    st.lists(st.floats(-3, 3), min_size=1, max_size=20),
+    st.floats(-80, 80),
+)
+def test_segment_arc_holds_every_position_and_its_halo(
+    lon0: float, dlon: list[float], lat: float
+) -> None:
+    lon = (lon0 + np.array(dlon) + 180.0) % 360.0 - 180.0
+    n = lon.size
+    piece = tasks.Piece(
+        gseg=np.zeros(n, np.int64),
+        mmsi=np.full(n, 412_000_000, np.uint32),
+        t=T0 + np.arange(n, dtype=np.int64) * H,
+        lat=np.full(n, lat),
+        lon=lon,
+        sog=np.zeros(n, np.float32),
+        cog=np.zeros(n, np.float32),
+        receiver=np.full(n, -1, np.int32),
+        is_sat=np.ones(n, np.int8),
+        receivers=(),
+    )
+    start, length = tasks.segment_arcs(piece, 30.0)
+    assert start.shape == (1,) and 0 <= start[0] < 360
+    halo_deg = 30.0 / (111.32 * np.cos(np.radians(abs(lat))))
+    assert length[0] <= 6.0 + 2 * halo_deg + 1e-9  # the short way round the antimeridian
+    for x in (lon, lon - 0.99 * halo_deg, lon + 0.99 * halo_deg):
+        assert (np.mod(x - start[0], 360.0) <= length[0] + 1e-9).all()
+
+
+def test_bands_give_a_straddling_track_to_both_sides() -> None:
+    t = T0 + np.arange(10, dtype=np.int64) * H
+    east = positions_table(412_000_001, t, -40.0, np.linspace(-30.5, -30.05, 10))
+    cross = positions_table(412_000_002, t, -40.0, np.linspace(179.8, 180.0, 10))
+    tab = pa.concat_tables([east, cross])
+    part = tasks.build_part(TrackParams(), tab)
+    all_seg = np.sort(part.tracks.seg_mmsi)
+    big = np.iinfo(np.int64).max
+    tiles = tasks.window_tiles(part, all_seg, 0, big, (-180.0, -30.0, 0.0, 180.0), 20.0)
+    mm = [set(p.mmsi.tolist()) for p in tiles]
+    # 0.05 deg (4 km) from the -30 edge with a 20 km halo: both sides of it; the track ending
+    # on the antimeridian touches the first and the last band
+    assert mm == [{412_000_001, 412_000_002}, {412_000_001}, {412_000_002}]
+    assert sum(p.t.size for p in tiles) == 10 + 10 + 10 + 10
+
+
 def test_windows_cover_the_span() -> None:
     e = _windows(T0, T0 + 100 * H, 7, 10 * H)
     assert e[0] == T0 and e[-1] == T0 + 100 * H + 1 and len(e) == 8

@@ -11,7 +11,7 @@ from kernels.match import bracket_reports, candidate_pairs, greedy_assign, proje
 from tests import naive_fusion as naive
 
 H = 3_600_000
-ARGS = (12 * H, 1 * H, 300.0, 1.0, 0.1, 6.0)
+ARGS = (12 * H, 1 * H, 300.0, 1.0, 0.1, 6.0, 0.5)
 
 
 def _random_track(rng: np.random.Generator, n: int, lon0: float = 0.0):

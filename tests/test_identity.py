@@ -169,3 +169,54 @@ def test_params_and_empty() -> None:
     empty, _ = build_tracks(_positions([]))
     assert detect(empty, None) == []
     assert np.isscalar(IdentityParams().min_separation_km)
+
+
+def test_stream_forgets_silent_mmsis_and_reports_them_once() -> None:
+    # Ten days of hourly chunks, 10 new MMSIs an hour, each heard for that hour only (nine of
+    # them invalid): the per-MMSI state stays at the last hours' fleet, and every invalid MMSI
+    # is reported exactly once, when it is forgotten, as in batch.
+    from tests.naive_pairs import make_tracks
+
+    p = IdentityParams(forget_after_h=6.0)
+    s = IdentityStream(SimpleNamespace(registry=None, class_b=set()), p)
+    rows_all: list[tuple[int, int, float, float]] = []
+    sizes, got = [], []
+    for hour in range(240):
+        rows = []
+        for k in range(10):
+            m = 200_000_000 + hour * 10 + k if k else 412_000_000 + hour * 10  # MID 200: none
+            rows += [(m, T0 + hour * H + j * 600_000, 1.0 + k, 2.0) for j in range(6)]
+        rows_all += rows
+        got += s.update(make_tracks(rows))
+        sizes.append(s.state_size())
+    got += s.flush()
+    inv = sorted(e.mmsi for e in got if e.evidence["kind"] == "invalid_mmsi")
+    batch = sorted(
+        e.mmsi
+        for e in detect(make_tracks(rows_all), SimpleNamespace(registry=None, class_b=set()))
+        if e.evidence["kind"] == "invalid_mmsi"
+    )
+    assert inv == batch and len(inv) == 240 * 9
+    assert max(sizes) <= 10 * 8  # the MMSIs of the last 6-8 hours, not the 2,400 seen
+    with pytest.raises(ConfigError):
+        IdentityParams(forget_after_h=-1.0)
+
+
+def test_class_b_known_from_messages_halves_the_invalid_score() -> None:
+    # the runner fills DetectContext.class_b from msg_type 18/19 positions and 19/24 static
+    from detectors import run_detectors_full
+
+    rows = _ship(200_123_456, 1.0, 2.0, T0, 3.0, 5.0, 300) + _ship(
+        200_123_457, 3.0, 2.0, T0, 3.0, 5.0, 300
+    )
+    pos = _positions(rows)
+    msg = [18 if r[0] == 200_123_456 else 1 for r in rows]
+    pos = pos.append_column("msg_type", pa.array(msg, pa.uint8()))
+    res = run_detectors_full(pos, None, types=["identity"])
+    assert res.ctx.class_b == {200_123_456}
+    score = {e.mmsi: e.score for e in res.events if e.evidence["kind"] == "invalid_mmsi"}
+    assert score[200_123_456] == pytest.approx(score[200_123_457] / 2)
+    static = pa.table(
+        {"mmsi": pa.array([200_123_457], pa.uint32()), "msg_type": pa.array([24], pa.uint8())}
+    )
+    assert build_registry(static).class_b == {200_123_457}

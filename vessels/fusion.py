@@ -72,12 +72,24 @@ class MatchParams:
     growth_kn: float = 1.0  # speed/course uncertainty of any vessel, knots
     growth_frac: float = 0.1  # extra uncertainty per knot of speed (course changes)
     unknown_speed_kn: float = 6.0  # assumed when neither SOG/COG nor a previous step is known
+    meander_frac: float = 0.5  # sigma share of the speed the straight line between two reports
+    # does not explain, over the bridge time dt_b * dt_a / span (half: a random walk covers
+    # about half the distance a straight run would in the same time)
     n_sigma: float = 3.0  # candidate pairs within this many sigma
     max_radius_m: float = 30_000.0  # hard cap on the search radius
     near_m: float = 50_000.0  # reach of the nearest-AIS-vessel search (dark detection scores)
-    length_sigma_frac: float = 0.3  # SAR length error grows with length (Paolo et al. 2024)
-    length_sigma_m: float = 15.0  # and is large for small boats
-    length_floor: float = 0.2  # a length mismatch alone never vetoes a close pair
+    length_sigma_frac: float = 0.25  # SAR length error is multiplicative, ~20-25% (Paolo et al.
+    # 2024; xView3 length scores), so lengths are compared as a log ratio
+    length_sigma_m: float = 8.0  # plus a fixed part: small boats span few pixels
+    length_floor: float = 0.1  # a length mismatch alone never vetoes a close pair ...
+    aton_length_m: float = 3.0  # assumed for MMSIs of the 99 block (aids to navigation, ITU-R
+    # M.585; at sea mostly gear buoys) that report no length
+    max_length_ratio: float = 3.0  # ... unless one length is over 3x the other (a 40 m
+    # detection is not a 2 m gear buoy)
+    heading_sigma_deg: float = 20.0  # SAR heading error (bow/stern ambiguous: compared mod 180)
+    heading_growth_deg_h: float = 60.0  # course uncertainty per hour from the report
+    heading_min_speed_kn: float = 2.0  # slower vessels drift: their course says nothing
+    heading_floor: float = 0.3  # a heading mismatch alone never vetoes a close pair
     min_score: float = math.exp(-0.5 * 3.0**2)  # 0.011: 3 sigma with agreeing length
     assignment: str = "optimal"  # or "greedy" (GFW's best-first)
     expected_min_p_inside: float = 0.5  # a vessel counts as expected in a footprint above this
@@ -231,6 +243,40 @@ def _assign_optimal(
     return chosen
 
 
+def _length_factor(det_len: F64, ais_len: F64, p: MatchParams) -> F64:
+    """Agreement of SAR and AIS lengths: Gaussian in the log ratio with a relative error
+    ``length_sigma_frac`` plus ``length_sigma_m`` over the longer length, floored at
+    ``length_floor`` within ``max_length_ratio``; 1 if unknown."""
+    out = np.ones(det_len.shape[0])
+    known = np.isfinite(det_len) & np.isfinite(ais_len) & (det_len > 0) & (ais_len > 0)
+    la, lb = det_len[known], ais_len[known]
+    sd = np.hypot(p.length_sigma_frac, p.length_sigma_m / np.maximum(la, lb))
+    z = np.log(la / lb)
+    f = np.exp(-0.5 * (z / sd) ** 2)
+    out[known] = np.where(
+        np.abs(z) <= math.log(p.max_length_ratio), np.maximum(f, p.length_floor), f
+    )
+    return out
+
+
+def _heading_factor(det_head: F64, cog: F64, speed_kn: F64, age_h: F64, p: MatchParams) -> F64:
+    """Agreement of the SAR heading with the AIS course, modulo 180 degrees (bow and stern look
+    alike), with an error growing with the report's age; 1 for slow vessels or when unknown."""
+    out = np.ones(det_head.shape[0])
+    known = (
+        np.isfinite(det_head)
+        & np.isfinite(cog)
+        & (cog >= 0)
+        & (cog < 360)
+        & (speed_kn >= p.heading_min_speed_kn)
+    )
+    d = np.abs((det_head[known] - cog[known]) % 180.0)
+    d = np.minimum(d, 180.0 - d)
+    sd = p.heading_sigma_deg + p.heading_growth_deg_h * age_h[known]
+    out[known] = np.maximum(np.exp(-0.5 * (d / sd) ** 2), p.heading_floor)
+    return out
+
+
 def match_detections(
     sar: SarInput,
     tracks: Tracks,
@@ -257,6 +303,7 @@ def match_detections(
     d_lat = det.column("lat").to_numpy().astype(np.float64)
     d_lon = det.column("lon").to_numpy().astype(np.float64)
     d_len = det.column("length_m").to_numpy(zero_copy_only=False).astype(np.float64)
+    d_head = det.column("heading_deg").to_numpy(zero_copy_only=False).astype(np.float64)
     d_order = np.argsort(d_scene, kind="stable")
     det_ptr = np.searchsorted(d_scene[d_order], np.arange(len(scene_ids) + 1)).astype(np.int64)
 
@@ -268,12 +315,15 @@ def match_detections(
         np.ascontiguousarray(tracks.cog, dtype=np.float32),
         scene_t, lat0, lon0, hlat, hlon,
         int(p.max_interp_gap_h * hour), int(p.max_extrap_h * hour),
-        p.sigma0_m, p.growth_kn, p.growth_frac, p.unknown_speed_kn, p.n_sigma, p.max_radius_m,
+        p.sigma0_m, p.growth_kn, p.growth_frac, p.unknown_speed_kn, p.meander_frac, p.n_sigma,
+        p.max_radius_m,
     )  # fmt: skip
     v_order = np.lexsort((v_lat, v_scene))
     v_scene, v_seg, v_lat, v_lon = v_scene[v_order], v_seg[v_order], v_lat[v_order], v_lon[v_order]
     v_sig, v_dt, v_meth, v_spd = v_sig[v_order], v_dt[v_order], v_meth[v_order], v_spd[v_order]
     v_row = v_row[v_order]
+    # the course of the report the placement leans on (NaN when not reported)
+    v_cog = np.asarray(tracks.cog, dtype=np.float64)[v_row] if v_row.size else np.zeros(0)
     n_ves = v_lat.shape[0]
     ves_ptr = np.searchsorted(v_scene, np.arange(len(scene_ids) + 1)).astype(np.int64)
     radius = np.minimum(p.n_sigma * v_sig, p.max_radius_m)
@@ -291,17 +341,15 @@ def match_detections(
     v_len = np.full(n_ves, np.nan)
     if lengths:
         v_len = np.array([lengths.get(int(m), np.nan) for m in v_mmsi], dtype=np.float64)
+    v_len[~np.isfinite(v_len) & (v_mmsi // 10_000_000 == 99)] = p.aton_length_m
     p_in = _p_inside(polys, lat0, lon0, v_scene, v_lat, v_lon, v_sig)
 
     # pair scores
     g = np.exp(-0.5 * (p_dist / v_sig[p_ves]) ** 2)
-    la, lb = d_len[p_det], v_len[p_ves]
-    known = np.isfinite(la) & np.isfinite(lb)
-    len_f = np.ones(p_det.shape[0])
-    sd = p.length_sigma_frac * lb[known] + p.length_sigma_m
-    len_f[known] = np.maximum(np.exp(-0.5 * ((la[known] - lb[known]) / sd) ** 2), p.length_floor)
+    len_f = _length_factor(d_len[p_det], v_len[p_ves], p)
+    head_f = _heading_factor(d_head[p_det], v_cog[p_ves], v_spd[p_ves], v_dt[p_ves] / hour, p)
     fp_f = np.minimum(1.0, 2.0 * p_in[p_ves])
-    score = g * len_f * fp_f
+    score = g * len_f * head_f * fp_f
     ok = score >= p.min_score
     p_det, p_ves, p_dist, score = p_det[ok], p_ves[ok], p_dist[ok], score[ok]
 

@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
-from vessels.outputs import OUTPUT_FILES, VesselRow, write_outputs
+from vessels.outputs import OUTPUT_FILES, VesselRow, check_out_dir, write_outputs
 from vessels.pipeline import PipelineResult, StageTimes, _optional, _stage, run_pipeline
 
 __all__ = [
@@ -130,6 +130,7 @@ def _investigate(
     for path in [*inputs, *sar]:
         if not Path(path).exists():
             raise InputError("no such file or directory", str(path))
+    check_out_dir(out)  # a wrong --out fails now, not after the pipeline
     cfg = config if isinstance(config, dict) else load_config(config)
     if carriers is None:
         found = find_carriers(inputs)

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vessels import __version__
-from vessels.atomic import atomic_write
+from vessels.atomic import atomic_write, output_error
 from vessels.errors import InputError
 from vessels.eventio import write_events
 from vessels.pipeline import PipelineResult, _stage
@@ -35,7 +35,14 @@ from vessels.schema import EVENT_TYPES
 from vessels.scoring import ScoringParams
 from vessels.textsafe import csv_cell
 
-__all__ = ["OUTPUT_FILES", "VESSEL_COLUMNS", "VesselRow", "vessel_rows", "write_outputs"]
+__all__ = [
+    "OUTPUT_FILES",
+    "VESSEL_COLUMNS",
+    "VesselRow",
+    "check_out_dir",
+    "vessel_rows",
+    "write_outputs",
+]
 
 OUTPUT_FILES = (
     "vessels.csv",
@@ -184,12 +191,13 @@ def _write_vessels_csv(rows: list[VesselRow], path: Path) -> None:
 # --- outputs -------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _staging_dir(out: Path) -> Iterator[Path]:
-    """A temporary sibling of ``out`` that replaces it only when the block ends cleanly."""
-    out = out.resolve()
+def check_out_dir(out: str | os.PathLike[str]) -> Path:
+    """``out`` resolved, if it can take a result: a new folder, an empty one or a previous result
+    (replaced as a whole), below a folder this process may write. Run before the work starts so
+    that a wrong ``--out`` fails in a second, not after the pipeline."""
+    out = Path(out).resolve()
     if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder", str(out))
+        raise InputError("exists and is not a folder; give a folder for --out", str(out))
     if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").is_file():
         names = {p.name for p in out.iterdir()}
         if not names <= set(OUTPUT_FILES):
@@ -198,8 +206,32 @@ def _staging_dir(out: Path) -> Iterator[Path]:
                 "choose a new or empty --out folder",
                 str(out),
             )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    base = out.parent
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise InputError(f"cannot create the output folder here ({base} is not a folder)", str(out))
+    try:  # a real probe: access() says yes to root on read-only or virtual file systems
+        os.rmdir(tempfile.mkdtemp(prefix=".vessels-probe-", dir=base))
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the output folder here ({base}: {exc.strerror or exc}); "
+            "choose a writable place for --out",
+            str(out),
+        ) from exc
+    return out
+
+
+@contextlib.contextmanager
+def _staging_dir(out: Path) -> Iterator[Path]:
+    """A temporary sibling of ``out`` that replaces it only when the block ends cleanly."""
+    out = check_out_dir(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _recover_stale(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
+    except OSError as exc:
+        raise output_error(exc, out) from exc
     try:
         yield tmp
         _publish_modes(tmp)
@@ -213,6 +245,37 @@ def _staging_dir(out: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def _recover_stale(out: Path) -> None:
+    """Tidy what a killed run left beside ``out`` (a kill skips every ``finally``).
+
+    ``.DIR.partial-PID-*`` of a dead process is an unfinished result: removed. ``.DIR.old-PID``
+    of a dead process is the previous complete result, moved aside just before the kill: put
+    back in place when ``out`` is missing, else removed.
+    """
+    head = f".{out.name}."
+    for cand in sorted(x for x in out.parent.iterdir() if x.name.startswith(head)):
+        kind, _, rest = cand.name[len(head) :].partition("-")
+        pid_text = rest.split("-", 1)[0]
+        if kind not in ("partial", "old") or not pid_text.isdigit() or not cand.is_dir():
+            continue
+        if _pid_alive(int(pid_text)):
+            continue  # another run on the same folder is still working
+        if kind == "old" and not out.exists():
+            os.replace(cand, out)
+        else:
+            shutil.rmtree(cand, ignore_errors=True)
 
 
 def _software() -> dict[str, str]:

@@ -18,12 +18,20 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vessels.errors import InputError
 from vessels.mid import flag_of, mmsi_kind
 from vessels.textsafe import clean_ais_text
 
-__all__ = ["Registry", "build_registry", "imo_valid", "read_vessel_list"]
+__all__ = [
+    "CLASS_B_TYPES",
+    "Registry",
+    "build_registry",
+    "class_b_mmsis",
+    "imo_valid",
+    "read_vessel_list",
+]
 
 #: ITU-R M.1371 ship-and-cargo type 30 is "fishing".
 FISHING_SHIP_TYPES = frozenset({30})
@@ -86,6 +94,9 @@ class Registry:
     carrier_imo: set[int] = field(default_factory=set)
     fishing_mmsi: set[int] = field(default_factory=set)
     invalid_imo: dict[int, int] = field(default_factory=dict)  # reports with a bad check digit
+    # MMSIs heard with class B messages (18/19 positions, 19/24 static): their sets are cheap
+    # and often carry invalid numbers (OpenCPN #4404), which identity checks weigh less
+    class_b: set[int] = field(default_factory=set)
 
     def is_carrier(self, mmsi: int) -> bool:
         if mmsi in self.carrier_mmsi:
@@ -165,6 +176,21 @@ def _text(v: Any) -> str | None:
     return s.strip() or None if s else None
 
 
+#: AIS message types only class B equipment sends (ITU-R M.1371: 18/19 positions, 24 static).
+CLASS_B_TYPES = (18, 19, 24)
+
+
+def class_b_mmsis(table: pa.Table | None) -> set[int]:
+    """MMSIs of ``table`` (positions or static, with ``mmsi`` and ``msg_type``) that sent a
+    class B message; empty when the table has no ``msg_type``."""
+    if table is None or table.num_rows == 0 or "msg_type" not in table.column_names:
+        return set()
+    sel = pc.is_in(table.column("msg_type").cast(pa.int64()), pa.array(CLASS_B_TYPES, pa.int64()))
+    sel = pc.fill_null(sel, False)
+    mm = pc.unique(table.column("mmsi").filter(sel)).to_pylist()
+    return {int(x) for x in mm if x is not None}
+
+
 def build_registry(
     static: pa.Table | None,
     carriers: str | Path | None = None,
@@ -181,6 +207,7 @@ def build_registry(
     cols = set(static.column_names)
     if "mmsi" not in cols:
         raise InputError(f"static table has no 'mmsi' column (columns: {sorted(cols)})")
+    reg.class_b |= class_b_mmsis(static)
     want = [c for c in ("mmsi", "t", "imo", "callsign", "name", "ship_type") if c in cols]
     want += [c for c in ("to_bow", "to_stern", "to_port", "to_starboard") if c in cols]
     tb = static.select(want)

@@ -94,9 +94,12 @@ def read_parquet_split(path: str, row_groups: list[int], n: int) -> list[pa.Tabl
     return split_table(table, n)
 
 
-def read_raw_split(path: str, n: int) -> tuple[list[pa.Table], pa.Table]:
-    """Read one NMEA/CSV file (anything ``ingest.read_inputs`` reads) on a worker, split it."""
+def read_raw_split(
+    path: str, n: int, columns: str | dict[str, str] | None = None
+) -> tuple[list[pa.Table], pa.Table]:
+    """Read one NMEA/CSV file (anything ``ingest.read_inputs`` reads) on a worker, split it.
+    ``columns``: the CSV column mapping of ``read_inputs`` for unknown layouts."""
     from ingest import read_inputs
 
-    res = read_inputs([path], quiet=True)
+    res = read_inputs([path], columns=columns, quiet=True)
     return split_table(res.positions, n), res.static

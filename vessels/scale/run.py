@@ -11,9 +11,12 @@ Plan (streaming-and-scale.md: dask.distributed, never a home-made scheduler):
    up across partitions) and the global segment numbering. The context is built once on a
    worker and shared by every task.
 3. Per-vessel detectors (gap, loitering, identity) run on each partition.
-4. Cross-vessel detectors (encounter) run on time windows gathered from every partition, with
-   margins long enough that the events a window owns (by start time) are exact; a window whose
-   owned event runs into its right margin is rerun reaching further, so any event length works.
+4. Cross-vessel detectors (encounter) run on time windows x longitude bands gathered from every
+   partition. Windows have margins long enough that the events a window owns (by start time)
+   are exact; a window whose owned event runs into its right margin is rerun reaching further,
+   so any event length works. A band gets every segment whose positions in the window, widened
+   by a halo, touch it, whole: two vessels that come close share a band and their pair is
+   computed there exactly as on the whole window (copies from two bands are identical).
 5. Events are merged: deduplicated by ``event_id`` (the longest, most complete copy kept).
 """
 
@@ -31,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 from distributed import Client
 
-from detectors import DETECTOR_MODULES, available_detectors
+from detectors import DETECTOR_MODULES, SLICE_ROWS, available_detectors
 from detectors.base import ContextParams, DetectorSpec, load_spec
 from detectors.config import Config, load_config
 from vessels.anchorages import read_anchorages_csv
@@ -48,6 +51,7 @@ from vessels.scale.partition import (
     read_raw_split,
     split_table,
 )
+from vessels.scale.quantiles import merge_minutes, slice_edges
 from vessels.tracks import TrackParams
 
 __all__ = [
@@ -76,7 +80,7 @@ class ScaleParams:
 
     rows_per_partition: int = 1_000_000
     rows_per_read: int = 1_000_000  # Parquet rows per read task
-    slice_rows: int = 1_000_000  # stream-form detectors get bigger inputs in time slices
+    slice_rows: int = SLICE_ROWS  # stream-form detectors get bigger inputs in time slices
     max_window_reruns: int = 20
     # Windows at least this many margins wide: the overlap then costs at most half again.
     # (Narrower windows are still exact, only slower; the tests use them to stress the edges.)
@@ -93,7 +97,10 @@ class DistributedResult:
     n_positions: int
     n_rows: int
     n_partitions: int
+    n_segments: int
+    n_mmsi: int
     n_windows: int
+    n_bands: int
     window_reruns: int
     timings_s: dict[str, float] = field(default_factory=dict)
 
@@ -158,7 +165,11 @@ def _n_workers(client: Any) -> int:
 
 
 def _load(
-    client: Any, source: PositionsSource, sp: ScaleParams, n_parts: int | None
+    client: Any,
+    source: PositionsSource,
+    sp: ScaleParams,
+    n_parts: int | None,
+    columns: str | dict[str, str] | None = None,
 ) -> tuple[list[list[Future]], list[Future], int, int]:
     """Read and split the sources; returns per-partition piece futures, the futures of static
     tables read from raw files, the number of positions (-1 when unknown before reading) and
@@ -200,7 +211,7 @@ def _load(
         if kind == "parquet":
             f = client.submit(read_parquet_split, arg[0], arg[1], n, pure=False)
         else:
-            whole = client.submit(read_raw_split, arg, n, pure=False)
+            whole = client.submit(read_raw_split, arg, n, columns, pure=False)
             statics.append(client.submit(_second, whole, pure=False))
             f = client.submit(_first, whole, pure=False)
         read.append(f)
@@ -271,6 +282,16 @@ def _windows(t_min: int, t_max: int, n_windows: int, min_width_ms: int) -> list[
     return edges
 
 
+def _bands(lon_hist: np.ndarray, n_bands: int) -> tuple[float, ...]:
+    """Longitude band edges (whole degrees, -180 to 180) holding about equal numbers of rows."""
+    if n_bands <= 1 or lon_hist.sum() == 0:
+        return (-180.0, 180.0)
+    cum = np.cumsum(lon_hist) / lon_hist.sum()
+    inner = np.searchsorted(cum, np.arange(1, n_bands) / n_bands, side="left") + 1 - 180
+    edges = np.unique(np.r_[-180, inner, 180]).astype(float)
+    return tuple(float(x) for x in edges)
+
+
 def _run_windows(
     client: Any,
     spec: DetectorSpec,
@@ -280,9 +301,12 @@ def _run_windows(
     t_min: int,
     t_max: int,
     n_windows: int,
+    bands: tuple[float, ...],
     sp: ScaleParams,
 ) -> tuple[list[Event], int, int]:
     margin = tasks.window_margin_ms(spec.params)
+    halo_km = tasks.tile_halo_km(spec.params)
+    n_bands = len(bands) - 1
     edges = _windows(t_min, t_max, n_windows, int(margin * sp.min_window_margins))
     n = len(edges) - 1
     own = [
@@ -293,38 +317,65 @@ def _run_windows(
     reruns = 0
     todo = list(range(n))
     for _ in range(sp.max_window_reruns + 1):
-        futs = {}
+        futs: dict[tuple[int, int], Future] = {}
         for k in todo:
             lo, hi = reach[k]
-            pieces = [
-                client.submit(tasks.window_piece, p, seg_f, lo, hi, pure=False) for p in parts
+            tiles = [
+                client.submit(tasks.window_tiles, p, seg_f, lo, hi, bands, halo_km, pure=False)
+                for p in parts
             ]
-            futs[k] = client.submit(
-                tasks.detect_window,
-                ctx,
-                spec,
-                own[k][0],
-                own[k][1],
-                hi,
-                t_max,
-                margin,
-                sp.slice_rows,
-                *pieces,
-                pure=False,
-            )
+            for j in range(n_bands):
+                pieces = [client.submit(_item, f, j, pure=False) for f in tiles]
+                futs[k, j] = client.submit(
+                    tasks.detect_window,
+                    ctx,
+                    spec,
+                    own[k][0],
+                    own[k][1],
+                    hi,
+                    t_max,
+                    margin,
+                    sp.slice_rows,
+                    *pieces,
+                    pure=False,
+                )
         results = dict(zip(futs, client.gather(list(futs.values())), strict=True))
+        need: dict[int, int] = {}
+        for (k, _), r in results.items():
+            if r.need_until_ms is not None:
+                need[k] = max(need.get(k, r.need_until_ms), r.need_until_ms)
+        for (k, _), r in results.items():
+            if k not in need:
+                events += r.events  # the same pair in two bands: identical copies, deduped
         todo = []
-        for k, r in results.items():
-            if r.need_until_ms is None:
-                events += r.events
-                continue
+        for k, until in need.items():
             lo, hi = reach[k]
-            reach[k] = (lo, max(r.need_until_ms, hi + (hi - lo)))
+            reach[k] = (lo, max(until, hi + (hi - lo)))
             todo.append(k)
         reruns += len(todo)
         if not todo:
             return events, n, reruns
     raise NoDataError(f"{spec.name}: windows still growing after {sp.max_window_reruns} reruns")
+
+
+def _slice_edges(
+    client: Any,
+    parts: list[Future],
+    summaries: list[tasks.PartSummary],
+    n_rows: int,
+    slice_rows: int,
+) -> np.ndarray | None:
+    """The single-process run's time slices (exact global quantiles of the track times)."""
+    keys, counts = merge_minutes([(s.minute_keys, s.minute_counts) for s in summaries])
+
+    def fetch(minutes: np.ndarray) -> np.ndarray:
+        got = client.gather(
+            [client.submit(tasks.part_times_in_minutes, p, minutes, pure=False) for p in parts]
+        )
+        return np.sort(np.concatenate(got))
+
+    t_max = max(s.t_max for s in summaries if s.n_rows)
+    return slice_edges(n_rows, slice_rows, keys, counts, fetch, t_max)
 
 
 def _dedupe(events: list[Event], order: list[str]) -> list[Event]:
@@ -353,6 +404,8 @@ def detect_distributed_full(
     anchorages: str | None = None,
     n_partitions: int | None = None,
     n_windows: int | None = None,
+    n_bands: int | None = None,
+    columns: str | dict[str, str] | None = None,
     scale: ScaleParams | None = None,
 ) -> DistributedResult:
     """Events of the chosen detectors computed on a dask cluster, plus run statistics.
@@ -360,6 +413,9 @@ def detect_distributed_full(
     ``positions_source``: a positions table (POSITIONS_SCHEMA), a path (canonical Parquet,
     read by row groups on the workers; any other file ``vessels ingest`` reads, one task per
     file) or a list of these. ``client``: a ``distributed.Client`` or a scheduler address.
+    ``n_partitions`` (MMSI hash partitions), ``n_windows`` and ``n_bands`` (time windows and
+    longitude bands of the encounter search) default to sizes from :class:`ScaleParams` and
+    the number of workers; ``columns`` is the CSV column mapping of ``ingest.read_inputs``.
     The other arguments are those of :func:`detectors.run_detectors`.
     """
     scale = scale or ScaleParams()
@@ -372,7 +428,7 @@ def detect_distributed_full(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     try:
-        pieces, static_futs, n_pos, n = _load(cl, positions_source, scale, n_partitions)
+        pieces, static_futs, n_pos, n = _load(cl, positions_source, scale, n_partitions, columns)
         parts = [
             cl.submit(tasks.build_part, track_params, *pieces[k], pure=False) for k in range(n)
         ]
@@ -404,17 +460,21 @@ def detect_distributed_full(
         t1 = time.perf_counter()
         timings["context"] = t1 - t0 - timings["read_and_tracks"]
         per = [s for s in specs if s.name in PER_VESSEL]
-        futs = [
-            cl.submit(tasks.detect_part, p, ctx, per, seg_f, scale.slice_rows, pure=False)
-            for p in parts
-        ]
+        edges = None
+        if any(s.stream_factory() is not None for s in per):
+            edges = _slice_edges(cl, parts, summaries, n_rows, scale.slice_rows)
+        futs = [cl.submit(tasks.detect_part, p, ctx, per, seg_f, edges, pure=False) for p in parts]
         events: list[Event] = []
-        n_win = reruns = 0
+        n_win = reruns = n_b = 0
         t_min = min(s.t_min for s in summaries if s.n_rows)
         t_max = max(s.t_max for s in summaries if s.n_rows)
+        lon_hist = np.sum([s.lon_hist for s in summaries], axis=0)
         for spec in (s for s in specs if s.name in CROSS_VESSEL):
             w = n_windows or max(_n_workers(cl), math.ceil(n_rows / scale.rows_per_partition))
-            evs, n_w, r = _run_windows(cl, spec, parts, ctx, seg_f, t_min, t_max, w, scale)
+            nb = n_bands or max(1, math.ceil(2 * _n_workers(cl) / w))
+            bands = _bands(lon_hist, nb)
+            evs, n_w, r = _run_windows(cl, spec, parts, ctx, seg_f, t_min, t_max, w, bands, scale)
+            n_b = max(n_b, len(bands) - 1)
             events += evs
             n_win, reruns = n_win + n_w, reruns + r
         for evs in cl.gather(futs):
@@ -427,7 +487,10 @@ def detect_distributed_full(
             n_positions=n_pos,
             n_rows=n_rows,
             n_partitions=n,
+            n_segments=int(seg_mmsi.size),
+            n_mmsi=int(np.unique(seg_mmsi).size),
             n_windows=n_win,
+            n_bands=n_b,
             window_reruns=reruns,
             timings_s=timings,
         )
@@ -447,6 +510,7 @@ def detect_distributed(
     anchorages: str | None = None,
     n_partitions: int | None = None,
     n_windows: int | None = None,
+    n_bands: int | None = None,
 ) -> pa.Table:
     """Events table (EVENTS_SCHEMA) equal to ``detectors.run_detectors`` on the same inputs,
     computed on the dask cluster of ``client``. See :func:`detect_distributed_full`."""
@@ -460,4 +524,5 @@ def detect_distributed(
         anchorages=anchorages,
         n_partitions=n_partitions,
         n_windows=n_windows,
+        n_bands=n_bands,
     ).table

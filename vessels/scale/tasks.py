@@ -24,6 +24,7 @@ from vessels.events import Event
 from vessels.geo import PortIndex
 from vessels.registry import Registry
 from vessels.scale.partition import concat_tables
+from vessels.scale.quantiles import minute_counts, times_in_minutes
 from vessels.tracks import TrackParams, Tracks, build_tracks, take_rows
 
 __all__ = [
@@ -71,6 +72,9 @@ class PartSummary:
     anch_lon: F64
     anch_names: tuple[str, ...]
     anch_vessels: I64
+    lon_hist: I64  # rows per 1-degree longitude bin from -180 (balances the encounter bands)
+    minute_keys: I64  # distinct minutes of the rows' times (for exact global time quantiles)
+    minute_counts: I64
 
 
 def build_part(track_params: TrackParams, *pieces: pa.Table) -> Part:
@@ -87,6 +91,7 @@ def part_summary(part: Part, cparams: ContextParams) -> PartSummary:
     partitions. Each partition reports every cell with at least one vessel.
     """
     tr = part.tracks
+    minutes = minute_counts(tr)
     z = np.zeros(0)
     a_names: tuple[str, ...] = ()
     a_lat, a_lon, a_ves = z, z, np.zeros(0, np.int64)
@@ -105,6 +110,11 @@ def part_summary(part: Part, cparams: ContextParams) -> PartSummary:
         anch_lon=a_lon,
         anch_names=tuple(a_names),
         anch_vessels=np.asarray(a_ves, np.int64),
+        lon_hist=np.bincount(
+            np.clip(np.floor(tr.lon + 180.0).astype(np.int64), 0, 359), minlength=360
+        ).astype(np.int64),
+        minute_keys=minutes[0],
+        minute_counts=minutes[1],
     )
 
 
@@ -144,20 +154,29 @@ def make_context(
 
 
 def run_bounded(
-    spec: DetectorSpec, tracks: Tracks, ctx: DetectContext, slice_rows: int
+    spec: DetectorSpec,
+    tracks: Tracks,
+    ctx: DetectContext,
+    slice_rows: int,
+    edges: I64 | None = None,
 ) -> list[Event]:
     """``spec`` over ``tracks``, in time slices through its stream form when the input is big
-    (as ``detectors.run_detectors`` does: same events by the streaming contract, bounded
-    memory)."""
+    (as ``detectors.run_detectors`` does: bounded memory, and the same events by the streaming
+    contract). ``edges``: the slices to use (those of the whole data set), else the input's
+    own when it holds more than ``slice_rows`` rows."""
     factory = spec.stream_factory()
-    if factory is None or tracks.n <= slice_rows:
+    if factory is None:
         return spec.detect(tracks, ctx)
-    n_slices = -(-tracks.n // slice_rows)
-    edges = np.unique(np.quantile(tracks.t, np.linspace(0.0, 1.0, n_slices + 1)).astype(np.int64))
-    edges[-1] = int(tracks.t.max()) + 1
+    if edges is None:
+        if tracks.n <= slice_rows:
+            return spec.detect(tracks, ctx)
+        n_slices = -(-tracks.n // slice_rows)
+        qs = np.linspace(0.0, 1.0, n_slices + 1)
+        edges = np.unique(np.quantile(tracks.t, qs).astype(np.int64))
+        edges[-1] = int(tracks.t.max()) + 1
     stream = factory(ctx, spec.params)
     out: list[Event] = []
-    for a, b in itertools.pairwise(edges):
+    for a, b in itertools.pairwise(edges.tolist()):
         rows = np.flatnonzero((tracks.t >= a) & (tracks.t < b))
         if rows.size:
             out += stream.update(take_rows(tracks, rows))
@@ -184,13 +203,18 @@ def detect_part(
     ctx: DetectContext,
     specs: list[DetectorSpec],
     all_seg_mmsi: npt.NDArray[np.uint32],
-    slice_rows: int,
+    edges: I64 | None,
 ) -> list[Event]:
-    """Per-vessel detectors on one partition; segment numbers in the evidence made global."""
+    """Per-vessel detectors on one partition; segment numbers in the evidence made global.
+
+    ``edges``: the time slices the single-process run feeds stream-form detectors (None when
+    it runs them in one batch); a partition is cut at the same times so that per-vessel
+    stream state evolves exactly as there."""
     gseg = global_segments(part.tracks, all_seg_mmsi)
     out: list[Event] = []
     for spec in specs:
-        for e in run_bounded(spec, part.tracks, ctx, slice_rows):
+        batch = edges is None or spec.stream_factory() is None
+        for e in run_bounded(spec, part.tracks, ctx, part.tracks.n + 1 if batch else 0, edges):
             s = e.evidence.get("segment")
             if isinstance(s, int) and 0 <= s < gseg.size:
                 e.evidence["segment"] = int(gseg[s])
@@ -214,6 +238,11 @@ class Piece:
     receivers: tuple[str, ...]
 
 
+def part_times_in_minutes(part: Part, minutes: I64) -> I64:
+    """The partition's track times inside ``minutes`` (see :mod:`vessels.scale.quantiles`)."""
+    return times_in_minutes(part.tracks, minutes)
+
+
 def window_piece(part: Part, all_seg_mmsi: npt.NDArray[np.uint32], lo_ms: int, hi_ms: int) -> Piece:
     """Rows of the partition with ``lo_ms <= t < hi_ms`` (still sorted by segment, time)."""
     tr = part.tracks
@@ -231,6 +260,75 @@ def window_piece(part: Part, all_seg_mmsi: npt.NDArray[np.uint32], lo_ms: int, h
         is_sat=tr.is_sat[rows],
         receivers=tr.receivers,
     )
+
+
+def _take_piece(p: Piece, rows: I64) -> Piece:
+    return Piece(
+        gseg=p.gseg[rows],
+        mmsi=p.mmsi[rows],
+        t=p.t[rows],
+        lat=p.lat[rows],
+        lon=p.lon[rows],
+        sog=p.sog[rows],
+        cog=p.cog[rows],
+        receiver=p.receiver[rows],
+        is_sat=p.is_sat[rows],
+        receivers=p.receivers,
+    )
+
+
+def segment_arcs(p: Piece, halo_km: float) -> tuple[F64, F64]:
+    """Per segment of the piece (in order of appearance): the smallest longitude arc
+    ``[start, start + length)`` (degrees, start in [0, 360)) holding its positions, widened by
+    ``halo_km`` on both sides. A track spanning more than half the globe gets the whole circle.
+    """
+    if p.t.size == 0:
+        return np.zeros(0), np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, p.gseg[1:] != p.gseg[:-1]])
+    lon = p.lon
+    lon360 = np.mod(lon, 360.0)
+    lo_a, hi_a = np.minimum.reduceat(lon, starts), np.maximum.reduceat(lon, starts)
+    lo_b, hi_b = np.minimum.reduceat(lon360, starts), np.maximum.reduceat(lon360, starts)
+    use_b = (hi_b - lo_b) < (hi_a - lo_a)  # the track crosses the antimeridian
+    lo = np.where(use_b, lo_b, lo_a)
+    length = np.where(use_b, hi_b - lo_b, hi_a - lo_a)
+    max_lat = np.maximum.reduceat(np.abs(p.lat), starts)
+    cos = np.maximum(np.cos(np.radians(np.minimum(max_lat, 89.0))), 0.01)
+    halo = np.minimum(halo_km / (111.32 * cos), 180.0)
+    length = length + 2.0 * halo
+    start = np.mod(lo - halo, 360.0)
+    whole = length >= 360.0
+    return np.where(whole, 0.0, start), np.where(whole, 360.0, length)
+
+
+def _arcs_overlap(a0: F64, alen: F64, b0: float, blen: float) -> npt.NDArray[np.bool_]:
+    """Do arcs [a0, a0 + alen) and [b0, b0 + blen) on the 360-degree circle intersect?"""
+    return (np.mod(b0 - a0, 360.0) < alen) | (np.mod(a0 - b0, 360.0) < blen) | (alen >= 360.0)
+
+
+def window_tiles(
+    part: Part,
+    all_seg_mmsi: npt.NDArray[np.uint32],
+    lo_ms: int,
+    hi_ms: int,
+    band_edges_deg: tuple[float, ...],
+    halo_km: float,
+) -> list[Piece]:
+    """:func:`window_piece` split into longitude bands (``band_edges_deg``: increasing, from
+    -180 to 180). A segment goes whole into every band its positions in the window, widened by
+    the halo, touch: two vessels close to each other then share at least one band, where each
+    has all its rows, so the pair's encounter is computed exactly as on the whole window."""
+    piece = window_piece(part, all_seg_mmsi, lo_ms, hi_ms)
+    if len(band_edges_deg) <= 2:
+        return [piece]
+    a0, alen = segment_arcs(piece, halo_km)
+    starts = np.r_[np.flatnonzero(np.r_[True, piece.gseg[1:] != piece.gseg[:-1]]), piece.t.size]
+    sizes = np.diff(starts)
+    out = []
+    for b0, b1 in itertools.pairwise(band_edges_deg):
+        hit = _arcs_overlap(a0, alen, float(np.mod(b0, 360.0)), float(b1 - b0))
+        out.append(_take_piece(piece, np.flatnonzero(np.repeat(hit, sizes))))
+    return out
 
 
 def assemble(pieces: tuple[Piece, ...]) -> Tracks:
@@ -306,6 +404,22 @@ def detect_window(
         if late:
             need = max(late) + margin_ms + 1
     return WindowResult(owned, need)
+
+
+def tile_halo_km(params: Any) -> float:
+    """How far outside its band a track must still count, so that any two vessels the encounter
+    detector may pair share a band: the pairing distance with the slack of reconstructed
+    positions, the drift allowed across a bridged hole, and 10 km for interpolation along a
+    chord rather than the great circle."""
+    pair_m = float(getattr(params, "max_distance_m", 500.0)) + 2 * float(
+        getattr(params, "max_slack_m", 0.0)
+    )
+    drift_m = (
+        float(getattr(params, "slow_gap_max_kn", 0.0))
+        * float(getattr(params, "max_slow_gap_h", 0.0))
+        * 1852.0
+    )
+    return (pair_m + drift_m) / 1000.0 + 10.0
 
 
 def window_margin_ms(params: Any) -> int:

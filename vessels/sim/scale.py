@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from vessels.atomic import atomic_path, atomic_write
 from vessels.errors import ConfigError
-from vessels.geo import distance_to_shore_km
+from vessels.geo import distance_to_shore_km, port_index
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
 from vessels.sim.truth import TRUTH_VERSION, iso
 
@@ -62,6 +62,47 @@ class ScaleResult:
     vessels: int
     events: int
     paths: list[Path]
+
+
+#: Definitions the truth applies to what was reported (see :mod:`vessels.sim.labels`).
+ENCOUNTER_MIN_MS = 2 * 3_600_000  # GFW: >= 2 h
+LOITER_MIN_MS = 4 * 3_600_000  # GFW carrier loitering: >= 4 h
+MIN_REPORTS = 3  # each ship heard this often during the event
+GAP_MIN_SHORE_KM = 50 * 1.852
+LOITER_MIN_SHORE_KM = 20 * 1.852
+ENCOUNTER_MIN_PORT_KM = 10.0  # GFW: >= 10 km from ports and anchorages
+
+
+def _loitering(mmsi: int, tc: I64, slow: npt.NDArray[np.bool_], row0: int) -> list[dict[str, Any]]:
+    """The carrier's slow reports as a loitering truth event, when they span >= 4 h."""
+    lc = np.nonzero(slow)[0]
+    if lc.size < MIN_REPORTS or tc[lc[-1]] - tc[lc[0]] < LOITER_MIN_MS:
+        return []
+    return [
+        {
+            "type": "loitering",
+            "mmsi": mmsi,
+            "other_mmsi": None,
+            "start_ms": int(tc[lc[0]]),
+            "end_ms": int(tc[lc[-1]]),
+            "params": {},
+            "_rows": [row0 + int(k) for k in lc],
+        }
+    ]
+
+
+def _offshore(e: dict[str, Any], shore: F64, lat: F64, lon: F64) -> bool:
+    """Whether a truth event meets its definition's distance from shore or port (and drops
+    the row references it carried for this test)."""
+    if e["type"] == "gap":
+        return bool(shore[e.pop("_row")] > GAP_MIN_SHORE_KM)
+    rows = e.pop("_rows", None)
+    if rows is not None:
+        return bool(np.min(shore[rows]) >= LOITER_MIN_SHORE_KM)
+    rows = e.pop("_port_rows", None)
+    if rows is not None:
+        return bool(np.min(port_index().nearest(lat[rows], lon[rows])[0]) >= ENCOUNTER_MIN_PORT_KM)
+    return True
 
 
 def _seg_cumsum(x: F64, starts: I64) -> F64:
@@ -150,27 +191,23 @@ def _chunk(
         sf = sog[fs].copy()
         sf[inw] = sc[np.clip(np.searchsorted(tc, tf[inw]), 0, len(tc) - 1)]
         sog[fs] = sf
-        events.append(
-            {
-                "type": "encounter",
-                "mmsi": int(mmsi[c]),
-                "other_mmsi": int(mmsi[f]),
-                "start_ms": int(tf[i0]),
-                "end_ms": int(tf[i1]),
-                "params": {},
-            }
-        )
-        lc = np.nonzero(slow)[0]
-        events.append(
-            {
-                "type": "loitering",
-                "mmsi": int(mmsi[c]),
-                "other_mmsi": None,
-                "start_ms": int(tc[lc[0]]),
-                "end_ms": int(tc[lc[-1]]),
-                "params": {},
-            }
-        )
+        # The fishing vessel is alongside from its first report in the window to its last:
+        # the meeting is an encounter only when that lasts the definition's 2 h and the carrier
+        # was heard >= 3 times meanwhile (truth by definition, not by intent).
+        c_in = int(np.count_nonzero((tc >= tf[i0]) & (tc <= tf[i1])))
+        if tf[i1] - tf[i0] >= ENCOUNTER_MIN_MS and c_in >= MIN_REPORTS:
+            events.append(
+                {
+                    "type": "encounter",
+                    "mmsi": int(mmsi[c]),
+                    "other_mmsi": int(mmsi[f]),
+                    "start_ms": int(tf[i0]),
+                    "end_ms": int(tf[i1]),
+                    "params": {},
+                    "_port_rows": [int(starts[c]) + int(k) for k in np.nonzero(slow)[0]],
+                }
+            )
+        events += _loitering(int(mmsi[c]), tc, slow, int(starts[c]))
     # carriers loitering alone
     for c in carriers[n_enc : n_enc + max(1, int(cfg.loiter_share * nv))]:
         cs = slice(starts[c], starts[c] + counts[c])
@@ -189,17 +226,7 @@ def _chunk(
         lon[cs] = lon0[c] + np.cumsum(sc * KN * st * np.sin(np.radians(hd))) / (
             M_PER_DEG * np.cos(np.radians(lat0[c]))
         )
-        lc = np.nonzero(slow)[0]
-        events.append(
-            {
-                "type": "loitering",
-                "mmsi": int(mmsi[c]),
-                "other_mmsi": None,
-                "start_ms": int(tc[lc[0]]),
-                "end_ms": int(tc[lc[-1]]),
-                "params": {},
-            }
-        )
+        events += _loitering(int(mmsi[c]), tc, slow, int(starts[c]))
     # gaps: AIS off for 14-30 h in the open ocean (always > 50 nm from shore here)
     busy = {e["mmsi"] for e in events} | {e["other_mmsi"] for e in events}
     cand = [v for v in np.nonzero(kind != 2)[0] if int(mmsi[v]) not in busy]
@@ -269,12 +296,12 @@ def _chunk(
     if bad:
         keep &= ~np.isin(mmsi[vidx], list(bad))
         events = [e for e in events if e["mmsi"] not in bad and e["other_mmsi"] not in bad]
-    # and a gap is only a disabling event when it starts far from any shore (> 50 nm)
-    events = [
-        e
-        for e in events
-        if e["type"] != "gap" or shore[e.pop("_row")] > 50 * 1.852  # type: ignore[operator]
-    ]
+    # The box is open ocean but not empty (islands), so the shore rules of the definitions
+    # are applied with the same distance-to-shore grid and port list the detectors use: a gap
+    # is a disabling event only when it starts > 50 nm from shore (Welch et al. 2022),
+    # loitering only >= 20 nm offshore (GFW carrier loitering), an encounter >= 10 km from
+    # any port (GFW pipe-encounters)
+    events = [e for e in events if _offshore(e, shore, lat, lon)]
     lon = (lon + 180.0) % 360.0 - 180.0
     cog = np.mod(head, 360.0)
     sel = np.nonzero(keep)[0]

@@ -1,0 +1,52 @@
+"""Fusion targets on several simulated scenarios (both regions), not one tuned seed."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.sar import read_detections
+from vessels.evaluate import evaluate, truth_from_doc
+from vessels.fusepipe import fuse_tables
+from vessels.fusion import match_accuracy
+from vessels.sim import simulate, write_scenario
+from vessels.sim.config import SimConfig
+
+SCENARIOS = [(2, "argentina"), (23, "argentina"), (3, "west_africa")]
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, int]]:
+    rows = []
+    for seed, region in SCENARIOS:
+        sc = simulate(SimConfig(seed=seed, region=region))
+        d = tmp_path_factory.mktemp(f"s{seed}{region}")
+        write_scenario(sc, d, fmt="parquet")
+        sar = read_detections([d / "sar_detections.csv", d / "sar_scenes.geojson"])
+        out = fuse_tables(sc.positions, sc.static, sar, carriers=d / "carriers.csv")
+        acc = match_accuracy(out.match, sc.truth)
+        ev = evaluate(out.events, truth_from_doc(sc.truth),
+                      types=("dark_detection", "dark_rendezvous"))  # fmt: skip
+        row = {"ais_tp": acc.counts["ais_correct"], "ais_pred": acc.counts["pred_ais"],
+               "ais_true": acc.counts["truth_ais"]}  # fmt: skip
+        for typ in ("dark_detection", "dark_rendezvous"):
+            s = ev.scores[typ]
+            row[f"{typ}_tp"], row[f"{typ}_fp"], row[f"{typ}_fn"] = s.tp, s.fp, s.fn
+        rows.append(row)
+    return rows
+
+
+def test_ais_matching_every_scenario(scored: list[dict[str, int]]) -> None:
+    for (seed, region), r in zip(SCENARIOS, scored, strict=True):
+        assert r["ais_true"] > 50, (seed, region)
+        assert r["ais_tp"] / r["ais_pred"] >= 0.95, (seed, region, r)
+        assert r["ais_tp"] / r["ais_true"] >= 0.95, (seed, region, r)
+
+
+@pytest.mark.parametrize("typ", ["dark_detection", "dark_rendezvous"])
+def test_dark_events_pooled_and_per_scenario(scored: list[dict[str, int]], typ: str) -> None:
+    tp = sum(r[f"{typ}_tp"] for r in scored)
+    fp = sum(r[f"{typ}_fp"] for r in scored)
+    fn = sum(r[f"{typ}_fn"] for r in scored)
+    assert tp > 0 and tp / (tp + fp) >= 0.9 and tp / (tp + fn) >= 0.9, (tp, fp, fn)
+    for r in scored:  # no single scenario far off
+        assert r[f"{typ}_tp"] / max(r[f"{typ}_tp"] + r[f"{typ}_fn"], 1) >= 0.8, r
