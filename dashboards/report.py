@@ -60,7 +60,10 @@ class ReportParams:
         unknown = sorted(set(table) - known)
         if unknown:
             raise ConfigError(f"unknown key(s) in [report]: {', '.join(unknown)}")
-        return cls(**table)
+        try:
+            return cls(**table)
+        except TypeError as exc:  # a value of the wrong type, e.g. a string for a number
+            raise ConfigError(f"[report] has a value of the wrong type: {table}") from exc
 
 
 @dataclass

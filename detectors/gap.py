@@ -4,9 +4,11 @@ Definition (Welch et al. 2022, "Hot spots of unseen fishing vessels", Science Ad
 AIS-disabling code; detection-methods.md "Gap / disabling"): a gap of at least 12 h that starts
 more than 50 nm from shore, in a 1-degree cell where satellite reception is good (more than 10
 satellite positions per vessel-day) and after at least 14 satellite positions in the 12 h before.
-Those filters become a score here rather than only a cut: a gap that passes them all scores
-0.6-1.0 (higher when other vessels were heard in the cell while this one was silent and the
-longer it lasts); a gap in a coverage hole scores below 0.5 in proportion to how close it came.
+The length, shore and own-positions rules are cuts (a gap failing one scores below 0.5, in
+proportion to how close it came); the cell's reception is a factor of the score: a gap in a
+coverage hole scores below 0.5, one where others were heard while this vessel was silent scores
+up to 1.0, longer gaps higher. The length counted is the silence the vessel most likely kept:
+the observed gap less half of the reception holes at its two ends (see ``GapParams``).
 ``naive=True`` is the lower-threshold mode (GFW pipe-gaps / Skylight "potential dark activity":
 every gap of 6 h or more, any distance from shore), reported with scores below 0.5 unless the
 strict definition holds.
@@ -52,8 +54,9 @@ class GapParams:
     # The observed gap also holds the reception holes at its two ends: the vessel may have been
     # on but unheard until the next satellite pass. When others are heard in the cell during
     # the gap, the stretches before the first and after the last hour they were heard are such
-    # holes (each trimmed up to max_trim_h, a long satellite revisit hole); what remains must
-    # still reach min_gap_h.
+    # holes (each up to max_trim_h, a long satellite revisit hole). The vessel went silent and
+    # came back at unknown moments inside them: the observed gap less half of both holes (the
+    # expected silence) must still reach min_gap_h.
     check_heard_span: bool = True
     max_trim_h: float = 6.0
 
@@ -169,7 +172,12 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
     pos_he, _, ves_he = rh.range_sums(cells_end, h0, h1)
     # The first and last hours inside the gap in which others were heard bound the time the
     # vessel was demonstrably silent: the observed gap also holds reception holes at its ends.
+    # Satellites pass over both ends of the gap alike, so hours heard in the cell the vessel
+    # came back in count too (it may have drifted out of a cell no one else was in).
     hf, hl = rh.first_last(cells, h0, h1)
+    hf_e, hl_e = rh.first_last(cells_end, h0, h1)
+    hf = np.where((hf < 0) | ((hf_e >= 0) & (hf_e < hf)), hf_e, hf)
+    hl = np.maximum(hl, hl_e)
 
     events: list[Event] = []
     for k in range(rows.size):
@@ -199,11 +207,14 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
             # silence it most likely kept is the observed gap less half of both holes. The
             # lower bound (shown_h) would call every gap bracketed by revisit holes a hole.
             expected_h -= trim / 2.0
-        welch = q_cell >= 1.0 and q_own >= 1.0
-        # Welch et al. 2022's reception filters are part of the definition: a gap failing them
-        # is reported (for context) but below 0.5, in proportion to how close it came.
+        # Welch et al. 2022's own-positions filter is part of the definition: a vessel heard
+        # fewer than 14 times in the 12 h before is not reliably tracked, so its silence is
+        # reported for context but below 0.5. The cell filter stays a soft factor of the
+        # score: positions per vessel-day undercount cells that ships cross in a few hours
+        # (a transit is a whole vessel-day with a few hours of positions), so good cells on a
+        # shipping route would fail a hard cut.
         strict = bool(
-            welch
+            q_own >= 1.0
             and dur_h[k] >= p.min_gap_h
             and expected_h >= p.min_gap_h
             and shore_nm0[k] > p.min_shore_nm
@@ -270,7 +281,7 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
             "cell_vessel_hours_during_gap": int(ves_h[k]),
             "end_cell_vessel_hours_during_gap": int(ves_he[k]),
             "end_cell_positions_during_gap": int(pos_he[k]),
-            "meets_welch_2022": strict,
+            "meets_welch_2022": bool(strict and q_cell >= 1.0),
             "reception_score": rec,
             "heard_span_h": covered_h,
             "silence_shown_h": shown_h,

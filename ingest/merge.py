@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -132,7 +133,7 @@ def _bits32(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int64]:
     return np.ascontiguousarray(x, dtype=np.float32).view(np.int32).astype(np.int64)
 
 
-def _col(table: pa.Table, name: str, dtype: type, fill: float) -> npt.NDArray[np.generic]:
+def _col(table: pa.Table, name: str, dtype: type, fill: float) -> npt.NDArray[Any]:
     arr = table.column(name)
     if arr.null_count:
         arr = pc.fill_null(arr, fill)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from kernels.merge import run_medians
+from kernels.merge import grouped_medians
 
 __all__ = ["dense_ids", "group_medians", "judge_hour", "ranges", "resolve_by_tracks"]
 
@@ -30,16 +30,14 @@ def dense_ids(keys: I64) -> tuple[I64, I64]:
 
 
 def group_medians(keys: I64, values_ms: I64, near_ms: float) -> tuple[I64, F64, I64, F64]:
-    """Per distinct key: the median of ``values_ms`` (averaging the middle two), the count, and
-    the share of values within ``near_ms`` of the median. Values are clipped to int32."""
+    """Per distinct key (sorted): the median of ``values_ms`` (averaging the middle two), the
+    count, and the share of values within ``near_ms`` of the median; linear time."""
     if keys.size == 0:
         e = np.zeros(0)
         return np.zeros(0, np.int64), e, np.zeros(0, np.int64), e
     uniq, inv = dense_ids(keys)
-    v = np.clip(values_ms, -(2**31) + 1, 2**31 - 1).astype(np.int64) + (1 << 31)
-    packed = np.sort((inv << 32) | v)
-    grp, med, cnt, share = run_medians(packed, float(near_ms))
-    return uniq[grp], med, cnt, share
+    med, cnt, share = grouped_medians(inv, uniq.size, values_ms, float(near_ms))
+    return uniq, med, cnt, share
 
 
 def _weighted_median(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64]) -> float:

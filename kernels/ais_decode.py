@@ -4,7 +4,7 @@
 ``decode_chunk`` finds line boundaries, reads optional time prefixes (ISO 8601 or epoch),
 IEC 61162-450 tag blocks (``\\s:``, ``c:``, ``g:``), ``!xxVDM``/``!xxVDO`` sentences (any
 talker), trailing fields after the checksum (epoch seconds or ms, USCG ``r``/``b`` station ids)
-and Gatehouse ``$PGHP`` lines; it verifies checksums, assembles multi-sentence messages in a
+Gatehouse ``$PGHP`` lines and ``$xxZDA`` clock lines; it verifies checksums, assembles multi-sentence messages in a
 bounded pending table (interleaving allowed) and writes positions and static reports into
 preallocated arrays. Every line that yields nothing is counted under a reject reason.
 
@@ -28,7 +28,7 @@ from kernels.ais_framing import _next_start, _prefix_time, _tag_block, intern_re
 # The decoder's constants and array layouts, used by name throughout:
 from kernels.ais_layout import *  # noqa: F403
 from kernels.ais_messages import position_row, static_row
-from kernels.ais_pghp import _pghp, _take_pghp
+from kernels.ais_pghp import _pghp, _take_pghp, _zda
 
 
 @njit_inline
@@ -210,7 +210,8 @@ def _sentence(
             return nxt
         bad = 1
     # Receive time, by trust: $PGHP (satellite time of reception), tag block c:, trailing epoch,
-    # line prefix, the fixed time the user gave.
+    # line prefix (all written for this very line), the last $xxZDA clock line (the receiver's
+    # clock up to ~1 s before), the fixed time the user gave.
     t, sat, dist = _take_pghp(pg, stated, cnt[C_LINES])
     tsrc = 1
     if t == NO_TIME:
@@ -221,6 +222,11 @@ def _sentence(
             t, tsrc = trail_t, 3
         elif prefix_t != NO_TIME:
             t, tsrc = prefix_t, 4
+        elif (
+            pg[G_SCALARS, S_ZDA_LINE] > 0
+            and cnt[C_LINES] - pg[G_SCALARS, S_ZDA_LINE] <= ZDA_MAX_LINES
+        ):
+            t, tsrc = pg[G_SCALARS, S_ZDA_T], TSRC_ZDA
         elif fixed_t != NO_TIME:
             t, tsrc = fixed_t, 5
         else:
@@ -423,6 +429,8 @@ def decode_chunk(buf, n, newlines, final, fixed_t, keep_bad, state):
             elif c == 36:
                 if e - p > 5 and buf[p + 1] == 80 and buf[p + 2] == 71 and buf[p + 3] == 72:
                     _pghp(buf, p, e, cnt, pos_i, sta_i, pg, work)
+                elif e - p > 6 and buf[p + 3] == 90 and buf[p + 4] == 68 and buf[p + 5] == 65:
+                    _zda(buf, p, e, cnt, pg)  # $xxZDA: a clock line
                 else:
                     cnt[C_REJ + REJ_NON_AIS] += 1
                 break

@@ -58,6 +58,8 @@ G_CC, G_T, G_SAT, G_LINE = 0, 1, 2, 3
 R_CK, R_PROW, R_SROW, R_TSRC, R_DIST, R_LINE = 4, 5, 6, 7, 8, 9
 G_SCALARS = 10
 S_PG_NEXT, S_RING_NEXT, S_POS_BASE, S_STA_BASE, S_NFIX = 0, 1, 2, 3, 4
+# Last $xxZDA clock line: its time and its line number (0: none seen yet in this stream).
+S_ZDA_T, S_ZDA_LINE = 5, 6
 F_KIND, F_ROW, F_T, F_SAT = 11, 12, 13, 14
 PG_ROWS, PG_COLS = 16, 16
 
@@ -71,12 +73,15 @@ C_KEPT_BAD = 5  # messages kept although a checksum was wrong (keep_bad_checksum
 C_RECV_FULL = 6  # receiver names not interned because the table was full
 C_NPOS = 7  # rows written in this chunk (reset by the caller)
 C_NSTA = 8
-C_TSRC = 10  # + time source code: 0 none, 1 $PGHP, 2 tag block, 3 trailing, 4 prefix, 5 fixed
-C_REJ = 16  # + reject code
+C_CLOCK = 9  # $xxZDA clock lines read
+C_TSRC = 10  # + time source code: 0 none, 1 $PGHP, 2 tag block, 3 trailing, 4 prefix, 5 fixed,
+# 6 $xxZDA clock line
+C_REJ = 20  # + reject code (up to 44 codes)
 C_TYPE = 64  # + message type (0..63)
 N_COUNTERS = 128
 
-TSRC_NAMES = ("none", "pghp", "tag_block", "trailing_epoch", "line_prefix", "fixed")
+TSRC_NAMES = ("none", "pghp", "tag_block", "trailing_epoch", "line_prefix", "fixed", "zda_clock")
+TSRC_ZDA = 6
 
 REJ_BAD_CHECKSUM = 0
 REJ_MALFORMED = 1
@@ -91,6 +96,7 @@ REJ_EMPTY = 9
 REJ_TOO_LONG = 10
 REJ_MALFORMED_TAG = 13
 REJ_BAD_PGHP = 14
+REJ_BAD_CLOCK = 16
 
 #: Reject reason names by code (index); codes 11, 12 and 15 come from ``kernels.ais_messages``.
 REJECT_NAMES = (
@@ -110,6 +116,7 @@ REJECT_NAMES = (
     "malformed_tag_block",
     "bad_pghp",
     "invalid_mmsi",
+    "bad_clock_line",
 )
 
 MAX_PARTS = 9  # NMEA fragment count is one digit
@@ -124,6 +131,11 @@ N_PGHP = 8  # $PGHP lines waiting for their sentence, and sentences waiting for 
 # belongs to the next sentence), and then also when that sentence's own $PGHP was farther.
 PGHP_FORWARD_LINES = 6
 PGHP_BACK_LINES = 2
+# A $xxZDA line (IEC 61162-1 "time and date", written once a second by the AMSA feed's GPS
+# clock) dates the sentences that follow it until the next one. A clock that stops must not
+# date traffic forever: past ZDA_MAX_LINES lines (~17 s at that feed's ~115 lines/s) without a
+# new ZDA, sentences count as having no time again.
+ZDA_MAX_LINES = 2000
 RECV_SLOTS = 4096
 RECV_LEN = 48
 RECV_HASH = 8192

@@ -143,3 +143,69 @@ def _take_pghp(pg, ck, line):
             pg[G_CC, k] = -1
             return pg[G_T, k], pg[G_SAT, k], line - pg[G_LINE, k]
     return NO_TIME, -1, 0
+
+
+@njit
+def _zda(buf, p, e, cnt, pg):
+    """A ``$xxZDA,hhmmss.ss,dd,mm,yyyy,zh,zm*hh`` clock line (any talker; the time is UTC,
+    the local-zone fields are ignored): it becomes the time of the sentences that follow."""
+    star = -1
+    ck = 0
+    nc = 0
+    c1 = 0
+    c2 = 0
+    c3 = 0
+    c4 = 0
+    for i in range(p + 1, e):
+        c = buf[i]
+        if c == 42:
+            star = i
+            break
+        ck ^= c
+        if c == 44:
+            nc += 1
+            if nc == 1:
+                c1 = i
+            elif nc == 2:
+                c2 = i
+            elif nc == 3:
+                c3 = i
+            elif nc == 4:
+                c4 = i
+    if star < 0 or star + 3 > e or nc < 5 or c2 - c1 < 7:
+        cnt[C_REJ + REJ_BAD_CLOCK] += 1
+        return
+    h1 = hexval(buf[star + 1])
+    h2 = hexval(buf[star + 2])
+    if h1 < 0 or h2 < 0 or h1 * 16 + h2 != ck:
+        cnt[C_REJ + REJ_BAD_CLOCK] += 1
+        return
+    a = c1 + 1
+    hh = read_uint(buf, a, a + 2)
+    mi = read_uint(buf, a + 2, a + 4)
+    ss = read_uint(buf, a + 4, a + 6)
+    ms = 0
+    q = a + 6
+    if q < c2 and buf[q] == 46:
+        q += 1
+        scale = 100
+        while q < c2 and 48 <= buf[q] <= 57:
+            ms += (buf[q] - 48) * scale
+            scale //= 10
+            q += 1
+    d = read_uint(buf, c2 + 1, c3)
+    mo = read_uint(buf, c3 + 1, c4)
+    # The year field ends at the next comma (zone fields follow).
+    ye = c4 + 1
+    while ye < star and buf[ye] != 44:
+        ye += 1
+    y = read_uint(buf, c4 + 1, ye)
+    t = NO_TIME
+    if q == c2 and hh >= 0 and mi >= 0 and ss >= 0 and d >= 0 and mo >= 0 and 1995 <= y < 2100:
+        t = civil_ms(y, mo, d, hh, mi, ss, ms)
+    if t == NO_TIME:
+        cnt[C_REJ + REJ_BAD_CLOCK] += 1
+        return
+    cnt[C_CLOCK] += 1
+    pg[G_SCALARS, S_ZDA_T] = t
+    pg[G_SCALARS, S_ZDA_LINE] = cnt[C_LINES]

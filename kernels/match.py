@@ -422,3 +422,24 @@ def bracket_reports(seg_start, t, T):
         if lo < b:
             after[k] = lo
     return before, after
+
+
+@njit
+def silence_around(seg_start, t, seg, T):
+    """Per (segment, time) pair: the time in ms between the segment's last report at or before
+    ``T`` and its first report after it; -1 when either side has none."""
+    n = seg.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        a = seg_start[seg[j]]
+        b = seg_start[seg[j] + 1]
+        lo = a
+        hi = b
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if t[mid] <= T[j]:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[j] = t[lo] - t[lo - 1] if lo - 1 >= a and lo < b else -1
+    return out

@@ -118,48 +118,6 @@ def copy_pairs(order, gid, recv, max_lag):
 
 
 @njit
-def run_medians(packed, near):
-    """Median per group of values packed as ``group << 32 | (value + 2**31)`` and sorted.
-
-    Returns (group, median, count, share_near): ``median`` averages the two middle values of an
-    even count (as numpy), ``share_near`` is the share of the group's values within ``near`` of
-    its median."""
-    n = packed.shape[0]
-    runs = 0
-    for i in range(n):
-        if i == 0 or (packed[i] >> 32) != (packed[i - 1] >> 32):
-            runs += 1
-    grp = np.empty(runs, dtype=np.int64)
-    med = np.empty(runs, dtype=np.float64)
-    cnt = np.empty(runs, dtype=np.int64)
-    share = np.empty(runs, dtype=np.float64)
-    off = np.int64(1) << 31
-    mask = (np.int64(1) << 32) - 1
-    r = 0
-    a = 0
-    while a < n:
-        g = packed[a] >> 32
-        b = a + 1
-        while b < n and (packed[b] >> 32) == g:
-            b += 1
-        m = b - a
-        lo = (packed[a + (m - 1) // 2] & mask) - off
-        hi = (packed[a + m // 2] & mask) - off
-        mv = (lo + hi) / 2.0
-        k = 0
-        for i in range(a, b):
-            if abs(((packed[i] & mask) - off) - mv) <= near:
-                k += 1
-        grp[r] = g
-        med[r] = mv
-        cnt[r] = m
-        share[r] = k / m
-        r += 1
-        a = b
-    return grp, med, cnt, share
-
-
-@njit
 def pick_representatives(order, gid, trusted, t, rank, n_names):
     """One row per group of ``order`` (rows sorted by group, ``gid`` aligned with ``order``):
     the trusted row with the earliest ``t``, then the lowest receiver ``rank``, then the first.
@@ -245,3 +203,37 @@ def sort_ties(order, t, key):
                 order[m + 1] = x
         a = b
     return order
+
+
+@njit
+def grouped_medians(group, n_groups, values, near):
+    """Median per dense group id (``0 <= group < n_groups``) of ``values`` in linear time
+    (bucket the values by group, then a selection per group; numpy's median: the middle two
+    averaged). Returns (median, count, share of values within ``near`` of the median)."""
+    n = group.shape[0]
+    cnt = np.zeros(n_groups, dtype=np.int64)
+    for i in range(n):
+        cnt[group[i]] += 1
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
+        start[g + 1] = start[g] + cnt[g]
+    fill = start[:-1].copy()
+    buf = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        g = group[i]
+        buf[fill[g]] = values[i]
+        fill[g] += 1
+    med = np.full(n_groups, np.nan)
+    share = np.zeros(n_groups)
+    for g in range(n_groups):
+        a = start[g]
+        b = start[g + 1]
+        if b > a:
+            m = np.median(buf[a:b])
+            k = 0
+            for i in range(a, b):
+                if abs(buf[i] - m) <= near:
+                    k += 1
+            med[g] = m
+            share[g] = k / (b - a)
+    return med, cnt, share

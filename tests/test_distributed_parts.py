@@ -15,6 +15,7 @@ from tests.naive_detect import T0, H, positions_table
 from vessels.registry import build_registry
 from vessels.scale import tasks
 from vessels.scale.partition import mmsi_partition, split_table
+from vessels.scale.quantiles import merge_minutes, minute_counts, slice_edges, times_in_minutes
 from vessels.scale.run import _windows
 from vessels.tracks import TrackParams, Tracks, build_tracks
 
@@ -154,6 +155,59 @@ def test_bands_give_a_straddling_track_to_both_sides() -> None:
     # on the antimeridian touches the first and the last band
     assert mm == [{412_000_001, 412_000_002}, {412_000_001}, {412_000_002}]
     assert sum(p.t.size for p in tiles) == 10 + 10 + 10 + 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(20, 3000),
+    st.integers(1, 5),
+    st.integers(5, 400),
+    st.sampled_from([1, 997, 60_000, 3_600_000]),
+)
+def test_slice_edges_equal_numpy_quantiles_of_all_times(
+    seed: int, n: int, n_parts: int, slice_rows: int, spread_ms: int
+) -> None:
+    """The exact global quantiles from per-minute counts plus a few fetched minutes equal the
+    single-process slicing of ``detectors.run_detectors`` (np.quantile of every time)."""
+    rng = np.random.default_rng(seed)
+    t = T0 + rng.integers(0, 50, n) * spread_ms + rng.integers(0, 3, n)
+    owner = rng.integers(0, n_parts, n)
+    per = [times_only(t[owner == k]) for k in range(n_parts)]
+    keys, counts = merge_minutes([minute_counts(p) for p in per])
+    assert counts.sum() == n
+
+    def fetch(minutes: np.ndarray) -> np.ndarray:
+        return np.sort(np.concatenate([times_in_minutes(p, minutes) for p in per]))
+
+    got = slice_edges(n, slice_rows, keys, counts, fetch, int(t.max()))
+    if n <= slice_rows:
+        assert got is None
+        return
+    n_slices = -(-n // slice_rows)  # as detectors._detect_bounded
+    want = np.unique(np.quantile(t, np.linspace(0.0, 1.0, n_slices + 1)).astype(np.int64))
+    want[-1] = int(t.max()) + 1
+    assert got is not None
+    np.testing.assert_array_equal(got, want)
+
+
+def times_only(t: np.ndarray) -> Tracks:
+    """A Tracks holding only times (one segment)."""
+    n = t.size
+    z = np.zeros(n)
+    return Tracks(
+        mmsi=np.ones(n, np.uint32),
+        seg=np.zeros(n, np.int64),
+        t=np.asarray(t, np.int64),
+        lat=z,
+        lon=z,
+        sog=z.astype(np.float32),
+        cog=z.astype(np.float32),
+        receiver=np.full(n, -1, np.int32),
+        is_sat=np.ones(n, np.int8),
+        seg_start=np.array([0, n], np.int64),
+        seg_mmsi=np.ones(1, np.uint32),
+    )
 
 
 def test_windows_cover_the_span() -> None:

@@ -207,3 +207,43 @@ def test_empty_inputs_and_formula_cells(tmp_path: Path) -> None:
     assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
     with pytest.raises(Exception, match="assignment"):
         MatchParams(assignment="magic")
+
+
+def test_heading_and_buoy_length_decide_between_close_vessels() -> None:
+    # two vessels 300 m apart steaming at 10 kn, one north, one east; the detection between
+    # them points east (or west: bow and stern look alike)
+    rows = _straight(1, 0.0, 0.0, 10.0, 0.0, every_min=5) + _straight(
+        2, 0.0, 0.0027, 10.0, 90.0, every_min=5
+    )
+    sar = _sar([("d", 0.0, 0.00135, float("nan"))])
+    det = sar.detections.set_column(
+        sar.detections.schema.get_field_index("heading_deg"), "heading_deg",
+        pa.array([271.0]),
+    )  # fmt: skip
+    res = match_detections(SarInput(det, sar.scenes, SarStats()), make_tracks(rows))
+    assert res.matches.column("mmsi").to_pylist() == [2]
+    assert res.matches.column("ais_silence_h").to_pylist()[0] == pytest.approx(5 / 60)
+    north = det.set_column(det.schema.get_field_index("heading_deg"), "heading_deg",
+                           pa.array([181.0]))  # fmt: skip
+    res = match_detections(SarInput(north, sar.scenes, SarStats()), make_tracks(rows))
+    assert res.matches.column("mmsi").to_pylist() == [1]
+    # a 40 m detection right on a gear buoy (99 block, no length reported) stays unmatched
+    buoy = [(991_234_567, T + k * 30 * 60_000, 0.5, 0.5, 0.1, 0.0) for k in range(-6, 7)]
+    res = match_detections(_sar([("b", 0.5, 0.5005, 40.0)]), make_tracks(buoy))
+    assert res.matches.column("mmsi").to_pylist() == [None]
+    res = match_detections(_sar([("b", 0.5, 0.5005, float("nan"))]), make_tracks(buoy))
+    assert res.matches.column("mmsi").to_pylist() == [991_234_567]  # unknown length: matched
+
+
+def test_rendezvous_detection_goes_to_nearest_slow_vessel_only() -> None:
+    a = [(9, T + k * 20 * 60_000, -30.0, 10.0, 0.3, 0.0) for k in range(-12, 13)]
+    b = [(8, T + k * 20 * 60_000, -30.0, 10.012, 0.3, 0.0) for k in range(-12, 13)]  # 1.2 km
+    buoy = [(990_000_001, T + k * 20 * 60_000, -30.0, 10.005, 0.0, 0.0) for k in range(-12, 13)]
+    tracks = make_tracks(a + b + buoy)
+    res = match_detections(_sar([("p", -30.0, 10.0045, 60.0)], foot=None), tracks,
+                           lengths={8: 200.0, 9: 200.0})  # fmt: skip
+    assert res.matches.column("mmsi").to_pylist() == [None]  # a 60 m ship is not the buoy
+    rv = dark_rendezvous(res, tracks, shore_km=_shore, is_carrier=lambda m: m in (8, 9))
+    assert [e.mmsi for e in rv] == [9] and rv[0].score > 0.5
+    plain = dark_rendezvous(res, tracks, shore_km=_shore)  # not a carrier: weaker evidence
+    assert [e.mmsi for e in plain] == [9] and plain[0].score < rv[0].score

@@ -136,3 +136,37 @@ def test_project_to_scenes_matches_reference(seed: int) -> None:
         assert got[key][0] == pytest.approx(la, abs=1e-9) and got[key][1] == pytest.approx(
             lo, abs=1e-9
         )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_silence_around_matches_reference(seed: int) -> None:
+    from kernels.match import silence_around
+
+    rng = np.random.default_rng(seed)
+    seg_start = np.r_[0, np.cumsum(rng.integers(0, 6, 8))].astype(np.int64)
+    t = np.concatenate([np.sort(rng.integers(0, 100, seg_start[k + 1] - seg_start[k]))
+                        for k in range(8)]).astype(np.int64)  # fmt: skip
+    seg = rng.integers(0, 8, 50).astype(np.int64)
+    T = rng.integers(-10, 110, 50).astype(np.int64)
+    got = silence_around(seg_start, t, seg, T)
+    for j in range(50):
+        rows = t[seg_start[seg[j]] : seg_start[seg[j] + 1]]
+        before, after = rows[rows <= T[j]], rows[rows > T[j]]
+        want = after[0] - before[-1] if before.size and after.size else -1
+        assert got[j] == want
+
+
+def test_meandering_vessel_gets_wider_uncertainty() -> None:
+    # the same two reports 2 h apart and 2 km apart: a straight run at 0.5 kn, or a vessel
+    # reporting 8 kn that must have zig-zagged (fishing) between them
+    t = np.array([0, 2 * H], dtype=np.int64)
+    lat, lon = np.array([0.0, 0.018]), np.array([0.0, 0.0])
+    cog = np.zeros(2, dtype=np.float32)
+    slow = np.full(2, 0.5, dtype=np.float32)
+    fast = np.full(2, 8.0, dtype=np.float32)
+    s_straight = project_one(t, lat, lon, slow, cog, 0, 2, H, *ARGS)[3]
+    s_meander = project_one(t, lat, lon, fast, cog, 0, 2, H, *ARGS)[3]
+    s_edge = project_one(t, lat, lon, fast, cog, 0, 2, H // 6, *ARGS)[3]
+    s_edge_straight = project_one(t, lat, lon, slow, cog, 0, 2, H // 6, *ARGS)[3]
+    assert s_meander > 3 * s_straight  # ~7.9 kn unexplained over a 0.5 h bridge time
+    assert s_meander > s_edge > 3 * s_edge_straight  # largest mid-interval (bridge factor)

@@ -126,3 +126,31 @@ def test_gap_kernels_match_reference(seed: int, n: int) -> None:
             assert a_all[r] == m.sum()
             assert a_sat[r] == (is_sat[lo:hi][m] == 1).sum()
             assert a_known[r] == (is_sat[lo:hi][m] >= 0).sum()
+
+
+def test_fewer_than_14_own_positions_before_is_below_the_definition() -> None:
+    # Welch et al. 2022: >= 14 positions in the 12 h before. Hourly reports give 13.
+    (g,) = _gaps(_fleet(20, 40, step_min=60))
+    assert g["evidence"]["positions_before_12h"] == 13
+    assert g["score"] < 0.5 and g["evidence"]["meets_welch_2022"] is False
+    assert any("13 own positions" in r for r in g["reasons"])
+    (ok,) = _gaps(_fleet(20, 40, step_min=50))
+    assert ok["evidence"]["positions_before_12h"] >= 14 and ok["score"] >= 0.6
+
+
+def test_reception_holes_at_both_ends_count_half() -> None:
+    # Vessel 1 is silent 20 h -> 36 h; nobody is heard in the first and last 3 h of that (a
+    # satellite revisit hole at each end). It went silent somewhere in the first hole and came
+    # back in the last: 10 h are certain, 13 h expected. The expected silence is the measure.
+    t, lat, lon = track(LAT, LON, 60, 30, 3.0)
+    keep = (t < 20 * H) | (t > 36 * H)
+    tabs = [positions_table(412000001, T0 + t[keep], lat[keep], lon[keep])]
+    for k in range(3):
+        t2, la2, lo2 = track(LAT + 0.1 + 0.1 * k, LON + 0.1, 60, 30, 2.0)
+        heard = ((t2 < 20 * H) | (t2 >= 23 * H)) & ((t2 < 33 * H) | (t2 > 36 * H))
+        tabs.append(positions_table(412000010 + k, T0 + t2[heard], la2[heard], lo2[heard]))
+    (g,) = _gaps(pa.concat_tables(tabs))
+    ev = g["evidence"]
+    assert ev["silence_shown_h"] == pytest.approx(10.0, abs=0.6)
+    assert ev["silence_expected_h"] == pytest.approx(13.0, abs=0.6)
+    assert g["score"] >= 0.6 and ev["meets_welch_2022"] is True

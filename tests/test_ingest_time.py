@@ -160,3 +160,78 @@ def test_implausible_tag_time_is_a_counted_bad_time(tmp_path: Path) -> None:
     assert res.stats.rejects["bad_time"] == 1
     t0 = datetime.fromtimestamp(1_700_000_000, UTC)
     assert res.positions.column("t")[0].as_py() == t0
+
+
+ZDA = re.compile(rb"^\$..ZDA,(\d\d)(\d\d)(\d\d)\.(\d\d),(\d\d),(\d\d),(\d{4}),")
+SINGLE = re.compile(rb"^(![A-Z=]{2}VD[MO],1,1,[^*]*\*[0-9A-F]{2})(,\d{10})?$")
+
+
+def test_gpzda_clock_lines_date_the_amsa_feed(shared_data: Path) -> None:
+    """ais.txt.gz (AMSA national feed) has a $GPZDA line each second and few other times: every
+    single-sentence position is dated by the last ZDA before it (or its trailing epoch), the
+    span is the 2012-01-27 11:47-11:53Z of SOURCE.txt, and the ZDA clock agrees with the
+    trailing epochs that some lines carry."""
+    import gzip
+
+    path = shared_data / "amsa_risky_nmea" / "ais.txt.gz"
+    lines = gzip.decompress(path.read_bytes()).splitlines()
+    res = decode_nmea_bytes([b"\n".join(lines)])
+    rows = _rows_by_position(res.positions)
+    last = None
+    checked = 0
+    offsets = []
+    for line in lines:
+        z = ZDA.match(line)
+        if z:
+            h, mi, s, cs, d, mo, y = (int(x) for x in z.groups())
+            last = civil_ms(y, mo, d, h, mi, s, cs * 10)
+            continue
+        m = SINGLE.match(line)
+        if not m or last is None:
+            continue
+        try:
+            msg = decode(m.group(1).decode())
+        except Exception:
+            continue
+        if msg.msg_type not in (1, 2, 3, 18) or msg.mmsi == 0 or abs(msg.lat) > 90:
+            continue
+        key = (int(msg.mmsi), round(float(msg.lat), 5), round(float(msg.lon), 5))
+        if m.group(2):  # a trailing epoch wins; it must agree with the clock to a second or two
+            trailing = int(m.group(2)[1:]) * 1000
+            assert trailing in rows[key]
+            offsets.append(trailing - last)
+        else:
+            assert last in rows[key], (key, last, rows[key])
+            checked += 1
+    assert checked > 20_000
+    assert len(offsets) > 500 and -1000 <= min(offsets) and max(offsets) <= 2000
+    table, no_time = positions_table(res)
+    assert no_time < 20  # only the lines before the first $GPZDA
+    t = table.column("t")
+    lo, hi = pc.min(t).as_py(), pc.max(t).as_py()
+    assert lo >= datetime(2012, 1, 27, 11, 47, tzinfo=UTC)
+    assert hi < datetime(2012, 1, 27, 11, 54, tzinfo=UTC)
+    assert (hi - lo).total_seconds() > 6 * 60
+
+
+def test_zda_rule_max_age_and_bad_clock_lines() -> None:
+    from kernels import ais_decode as K
+
+    zda = "$GPZDA,114702.51,27,01,2012,,*66"
+    t0 = civil_ms(2012, 1, 27, 11, 47, 2, 510)
+    # Before any clock line: no time; after it: the clock's time; a tag block still wins.
+    text = f"{SENTENCE}\n{zda}\n{SENTENCE}\n\\c:1635731889*00\\{SENTENCE}\n"
+    assert _one(text)["t"].tolist() == [K.NO_TIME, t0, 1635731889000]
+    # Split anywhere, the clock survives the chunk boundary.
+    data = text.encode()
+    for cut in (10, len(SENTENCE) + 5, len(SENTENCE) + len(zda) + 3):
+        res = decode_nmea_bytes([data[:cut], data[cut:]])
+        assert res.positions["t"].tolist() == [K.NO_TIME, t0, 1635731889000]
+    # A clock that stopped long ago dates nothing.
+    stale = f"{zda}\n" + "#\n" * K.ZDA_MAX_LINES + f"{SENTENCE}\n"
+    assert _one(stale)["t"].tolist() == [K.NO_TIME]
+    # A corrupt clock line is a counted reject, and the previous clock stays in force.
+    res = decode_nmea_bytes([f"{zda}\n$GPZDA,114703.52,27,01,2012,,*00\n{SENTENCE}\n".encode()])
+    assert res.positions["t"].tolist() == [t0]
+    assert res.counters[K.C_REJ + K.REJ_BAD_CLOCK] == 1 and res.counters[K.C_CLOCK] == 1
+    assert res.counters[K.C_TSRC + K.TSRC_ZDA] == 1

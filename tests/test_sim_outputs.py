@@ -150,3 +150,42 @@ def test_scale_mode_small(tmp_path: Path) -> None:
     )
     assert pq.read_table(tmp_path / "again" / "positions.parquet").equals(pos)
     assert res2.events == res.events
+
+
+def test_scale_truth_meets_the_definitions_near_islands(tmp_path: Path) -> None:
+    # A box round the Pitcairn Islands: the truth must still hold only events that meet their
+    # definitions, measured with the detectors' own shore grid: gaps start > 50 nm from
+    # shore, loitering >= 20 nm offshore and >= 4 h of slow reports, encounters >= 2 h.
+    from datetime import datetime
+
+    from vessels.geo import distance_to_shore_km
+
+    cfg = ScaleConfig(
+        seed=3, positions=40_000, vessels=200, chunk_vessels=100, box=(-30.0, -20.0, -134.0, -124.0)
+    )
+    simulate_scale(cfg, tmp_path)
+    pos = pq.read_table(tmp_path / "positions.parquet")
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    mm = pos.column("mmsi").to_numpy()
+    t = pos.column("t").cast("int64").to_numpy()
+    lat, lon = pos.column("lat").to_numpy(), pos.column("lon").to_numpy()
+    shore_km = distance_to_shore_km(lat, lon)
+    assert (shore_km < 50 * 1.852).sum() > 100  # the islands are in play
+
+    def ms(s: str) -> int:
+        return int(datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000)
+
+    kinds = set()
+    for e in truth["events"]:
+        a, b = ms(e["start"]), ms(e["end"])
+        kinds.add(e["type"])
+        own = mm == e["mmsi"]
+        if e["type"] == "gap":
+            i = np.flatnonzero(own & (t == a))
+            assert i.size and shore_km[i[0]] > 50 * 1.852
+        elif e["type"] == "loitering":
+            sel = own & (t >= a) & (t <= b)
+            assert b - a >= 4 * 3_600_000 and shore_km[sel].min() >= 20 * 1.852
+        elif e["type"] == "encounter":
+            assert b - a >= 2 * 3_600_000
+    assert {"gap", "loitering", "encounter"} <= kinds

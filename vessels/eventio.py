@@ -132,6 +132,10 @@ def _parse_time(s: str) -> int:
     return int(datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000)
 
 
+# what every event row must have to be evaluated or reported
+_REQUIRED = ("event_id", "type", "start", "end")
+
+
 def read_events(path: str | os.PathLike[str]) -> pa.Table:
     """Read an events file written by :func:`write_events` (``.jsonl``, ``.csv``, ``.parquet``,
     ``.geojson``) back into EVENTS_SCHEMA. Raises InputError with the path when unreadable."""
@@ -154,7 +158,16 @@ def read_events(path: str | os.PathLike[str]) -> pa.Table:
                 rows.append(r)
         elif suf == ".csv":
             rows = []
-            for r in csv.DictReader(io.StringIO(text)):
+            reader = csv.DictReader(io.StringIO(text))
+            missing = [n for n in _REQUIRED if n not in (reader.fieldnames or [])]
+            if missing:  # also an empty file: write_events always writes the header
+                raise InputError(
+                    f"not an events table: no column(s) {', '.join(missing)} "
+                    f"(header: {', '.join(reader.fieldnames or []) or 'none'}); "
+                    "expected a file written by 'vessels detect', 'fuse' or 'investigate'",
+                    str(path),
+                )
+            for r in reader:
                 row: dict[str, Any] = dict(r)
                 for k in ("mmsi", "other_mmsi"):
                     row[k] = int(row[k]) if row[k] else None
@@ -166,11 +179,17 @@ def read_events(path: str | os.PathLike[str]) -> pa.Table:
         else:
             raise InputError("KML is an export format and cannot be read back", str(path))
         cols: dict[str, list[Any]] = {n: [] for n in EVENTS_SCHEMA.names}
-        for r in rows:
+        for i, r in enumerate(rows, 1):
+            if not isinstance(r, dict) or any(r.get(n) in (None, "") for n in _REQUIRED):
+                raise InputError(
+                    f"event {i} lacks one of {', '.join(_REQUIRED)}: not an events file "
+                    "written by 'vessels detect', 'fuse' or 'investigate'",
+                    str(path),
+                )
             for n in EVENTS_SCHEMA.names:
                 v = r.get(n)
                 if n in ("start", "end"):
-                    v = _parse_time(v)
+                    v = _parse_time(str(v))
                 elif n == "evidence":
                     v = json.dumps(v or {}, sort_keys=True)
                 elif n == "reasons":
@@ -182,5 +201,5 @@ def read_events(path: str | os.PathLike[str]) -> pa.Table:
         return pa.Table.from_arrays(arrays, schema=EVENTS_SCHEMA)
     except InputError:
         raise
-    except (ValueError, KeyError, TypeError, OSError, pa.ArrowException) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OSError, pa.ArrowException) as exc:
         raise InputError(f"not a readable events file ({exc})", str(path)) from exc

@@ -43,6 +43,7 @@ from kernels.match import (
     candidate_pairs,
     greedy_assign,
     project_to_scenes,
+    silence_around,
 )
 from vessels.errors import ConfigError, InputError
 from vessels.schema import TIME_TYPE
@@ -277,6 +278,19 @@ def _heading_factor(det_head: F64, cog: F64, speed_kn: F64, age_h: F64, p: Match
     return out
 
 
+def _silence_h(tracks: Tracks, v_seg: I64, v_t: I64, m_ves: I64) -> F64:
+    """Per detection, the AIS silence (h) around the image time of the matched vessel: the time
+    between its last report before and its first after (inf when one side has none); NaN when
+    unmatched. A long silence means the ship was seen while its AIS was off."""
+    out = np.full(m_ves.shape[0], np.nan)
+    ok = np.flatnonzero(m_ves >= 0)
+    if ok.size == 0:
+        return out
+    gap = silence_around(tracks.seg_start, tracks.t, v_seg[m_ves[ok]], v_t[m_ves[ok]])
+    out[ok] = np.where(gap >= 0, gap / 3_600_000, np.inf)
+    return out
+
+
 def match_detections(
     sar: SarInput,
     tracks: Tracks,
@@ -398,6 +412,7 @@ def match_detections(
             "sigma_m": pa.array(take(v_sig, m_ves, np.nan)),
             "report_age_h": pa.array(np.where(matched, take(v_dt, m_ves, 0) / hour, np.nan)),
             "method": pa.array(methods, pa.string()),
+            "ais_silence_h": pa.array(_silence_h(tracks, v_seg, scene_t[v_scene], m_ves)),
             "ais_length_m": pa.array(take(v_len, m_ves, np.nan)),
             "nearest_mmsi": near_mmsi,
             "nearest_ais_m": pa.array(np.where(np.isfinite(nearest_d), nearest_d, np.nan)),

@@ -54,7 +54,10 @@ class GridParams:
         unknown = sorted(set(table) - known)
         if unknown:
             raise ConfigError(f"unknown key(s) in [grids]: {', '.join(unknown)}")
-        return cls(**table)
+        try:
+            return cls(**table)
+        except TypeError as exc:  # a value of the wrong type, e.g. a string for a number
+            raise ConfigError(f"[grids] has a value of the wrong type: {table}") from exc
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,21 @@ import pyarrow as pa
 
 from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
 from vessels.outputs import OUTPUT_FILES, VesselRow, check_out_dir, write_outputs
-from vessels.pipeline import PipelineResult, StageTimes, _optional, _stage, run_pipeline
+from vessels.pipeline import (
+    PipelineResult,
+    StageTimes,
+    _optional,
+    _stage,
+    read_sar,
+    run_pipeline,
+)
 
 __all__ = [
     "OUTPUT_FILES",
     "InvestigateResult",
     "PipelineResult",
     "VesselRow",
+    "check_config",
     "find_carriers",
     "investigate",
     "load_config",
@@ -65,7 +73,45 @@ def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
     for k, v in cfg.items():
         if not isinstance(v, dict):
             raise ConfigError(f"{p}: top-level key {k!r} must be a table like [{k}]")
+    check_config(cfg, str(p))
     return cfg
+
+
+def check_config(cfg: dict[str, Any], origin: str | None = None) -> None:
+    """Check every table of ``cfg`` now, before any work: an unknown table or key, or a value of
+    the wrong type, is a :class:`ConfigError` naming ``origin`` (the file) and the table, not a
+    failure minutes later in the stage that reads it."""
+    from dashboards.report import ReportParams
+    from vessels.grids import GridParams
+    from vessels.scoring import ScoringParams
+
+    try:
+        load_det_config = _optional("detectors.config", "load_config")
+        if load_det_config is None:
+            ScoringParams.from_mapping(cfg.get("scoring"))
+            GridParams.from_mapping(cfg.get("grids"))
+            ReportParams.from_mapping(cfg.get("report"))
+            return
+        load_det_config(cfg)  # [tracks], [context] and every detector table
+        from detectors.config import make_params
+
+        steps: list[tuple[str, Any]] = [
+            ("scoring", ScoringParams),
+            ("grids", GridParams),
+            ("report", ReportParams),
+        ]
+        match_params = _optional("vessels.fusion", "MatchParams")
+        dark_params = _optional("detectors.dark", "DarkParams")
+        if match_params is not None:
+            steps.append(("fusion", match_params))
+        if dark_params is not None:
+            steps.append(("dark", dark_params))
+        for table, cls in steps:
+            make_params(cls, cfg.get(table) or {}, table)
+    except ConfigError as exc:
+        if origin is None:
+            raise
+        raise ConfigError(f"{origin}: {exc}") from exc
 
 
 def find_carriers(inputs: Sequence[str | os.PathLike[str]]) -> Path | None:
@@ -131,7 +177,11 @@ def _investigate(
         if not Path(path).exists():
             raise InputError("no such file or directory", str(path))
     check_out_dir(out)  # a wrong --out fails now, not after the pipeline
-    cfg = config if isinstance(config, dict) else load_config(config)
+    if isinstance(config, dict):
+        cfg = config
+        check_config(cfg)
+    else:
+        cfg = load_config(config)
     if carriers is None:
         found = find_carriers(inputs)
         carriers = found
@@ -140,6 +190,10 @@ def _investigate(
     read_inputs = _optional("ingest", "read_inputs")
     if read_inputs is None:
         raise VesselsError("this build of vessels lacks ingest.read_inputs: cannot read inputs")
+    sar_input = None
+    if sar:  # read first: a bad detection file fails in seconds, not after the detectors
+        with _stage("SAR read", quiet, timings):
+            sar_input = read_sar(sar)
     with _stage("ingest", quiet, timings):
         res = read_inputs([str(p) for p in inputs], quiet=quiet)
     positions = res.positions
@@ -153,6 +207,7 @@ def _investigate(
         positions,
         res.static,
         sar_paths=sar,
+        sar=sar_input,
         carriers=carriers,
         config=cfg,
         quiet=quiet,

@@ -194,8 +194,14 @@ def _write_vessels_csv(rows: list[VesselRow], path: Path) -> None:
 def check_out_dir(out: str | os.PathLike[str]) -> Path:
     """``out`` resolved, if it can take a result: a new folder, an empty one or a previous result
     (replaced as a whole), below a folder this process may write. Run before the work starts so
-    that a wrong ``--out`` fails in a second, not after the pipeline."""
+    that a wrong ``--out`` fails in a second, not after the pipeline. What a killed run left
+    beside ``out`` is tidied first (:func:`_recover_stale`)."""
     out = Path(out).resolve()
+    if out.parent.is_dir():
+        try:
+            _recover_stale(out)
+        except OSError as exc:
+            raise output_error(exc, out) from exc
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder; give a folder for --out", str(out))
     if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").is_file():
@@ -228,7 +234,6 @@ def _staging_dir(out: Path) -> Iterator[Path]:
     out = check_out_dir(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _recover_stale(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
     except OSError as exc:
         raise output_error(exc, out) from exc

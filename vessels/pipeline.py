@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from vessels.errors import ConfigError, NoDataError, VesselsError
+from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
 from vessels.profiles import Profile, build_profiles
 from vessels.schema import EVENT_TYPES, EVENTS_SCHEMA
 from vessels.scoring import ScoringParams, VesselScore, score_vessels
 from vessels.tracks import Tracks
 
-__all__ = ["PipelineResult", "StageTimes", "run_pipeline"]
+__all__ = ["PipelineResult", "StageTimes", "read_sar", "run_pipeline"]
 
 
 # --- optional parts (built by other issues): degrade with a clear note when missing --------
@@ -52,6 +52,7 @@ class StageTimes(dict[str, float]):
     """Seconds per stage, and a progress bar over the stages on a terminal (none when quiet)."""
 
     STAGES = (
+        "SAR read",
         "ingest",
         "receiver merge",
         "tracks",
@@ -128,10 +129,14 @@ def run_pipeline(
     carriers: str | os.PathLike[str] | None = None,
     config: dict[str, Any] | None = None,
     events: pa.Table | None = None,
+    sar: Any = None,
     quiet: bool = True,
     timings: dict[str, float] | None = None,
 ) -> PipelineResult:
-    """Tracks, events (detected here unless ``events`` is given), fusion and scores."""
+    """Tracks, events (detected here unless ``events`` is given), fusion and scores.
+
+    ``sar`` is an already read :class:`ingest.sar.SarInput` (see :func:`read_sar`), used instead
+    of reading ``sar_paths`` again."""
     from vessels.tracks import TrackParams, build_tracks
 
     config = config or {}
@@ -186,10 +191,12 @@ def run_pipeline(
             else:
                 found, _ctx = detect_tracks(tracks, registry, config=det_config)
         step_params = _effective_params(det_config, tparams)
-        if sar_paths:
+        if sar_paths or sar is not None:
             with _stage("SAR fusion", quiet, timings):
+                if sar is None:
+                    sar = read_sar(sar_paths)
                 found = _fuse_sar(
-                    sar_paths, tracks, static, registry, det_config, found, notes, step_params
+                    sar, tracks, static, registry, det_config, found, notes, step_params
                 )
         events = events_to_table(found)
     else:
@@ -283,8 +290,27 @@ def _sorted_events(events: pa.Table) -> pa.Table:
     )
 
 
+def read_sar(paths: Sequence[str | os.PathLike[str]]) -> Any:
+    """The SAR detections and scenes of ``paths`` (:func:`ingest.sar.read_detections`), or None
+    when this build has no SAR reader. A damaged compressed file is an :class:`InputError`."""
+    import lzma
+    import zlib
+
+    read = _optional("ingest.sar", "read_detections")
+    if read is None:
+        return None
+    try:
+        return read([str(p) for p in paths])
+    except (EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
+        names = ", ".join(str(p) for p in paths)
+        raise InputError(
+            f"a SAR detection file cannot be decompressed or read ({exc}); check each file",
+            names,
+        ) from exc
+
+
 def _fuse_sar(
-    sar_paths: Sequence[str | os.PathLike[str]],
+    sar: Any,
     tracks: Tracks,
     static: pa.Table | None,
     registry: Any,
@@ -295,10 +321,9 @@ def _fuse_sar(
 ) -> list[Any]:
     """Match SAR detections to the tracks; add ``dark_detection`` / ``dark_rendezvous`` events
     and enrich the AIS gaps that imagery saw (the same steps as :mod:`vessels.fusepipe`)."""
-    read = _optional("ingest.sar", "read_detections")
     match = _optional("vessels.fusion", "match_detections")
     dark = _optional("detectors.dark", "detect")
-    if read is None or match is None or dark is None:
+    if sar is None or match is None or dark is None:
         notes.append("SAR fusion modules are not available: detections were not matched")
         return events
     from detectors.config import make_params
@@ -311,7 +336,6 @@ def _fuse_sar(
     dark_params = make_params(DarkParams, other.get("dark") or {}, "dark")
     step_params["fusion"] = _as_dict(match_params)
     step_params["dark"] = _as_dict(dark_params)
-    sar = read([str(p) for p in sar_paths])
     result = match(sar, tracks, lengths=vessel_lengths(static), params=match_params)
     gaps = [e for e in events if e.type == "gap"]
     rest = [e for e in events if e.type != "gap"]

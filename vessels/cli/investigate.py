@@ -8,6 +8,7 @@ import shutil
 from typing import Any
 
 from vessels.cli._common import check_inputs
+from vessels.errors import ConfigError
 
 TOP_N = 10
 
@@ -42,6 +43,8 @@ def _short(text: str, width: int) -> str:
 def run(args: argparse.Namespace) -> int:
     from vessels.investigate import investigate
 
+    if args.top < 0:
+        raise ConfigError(f"--top must be 0 or more, got {args.top}")
     check_inputs([*args.inputs, *args.sar])
     res = investigate(
         args.inputs,

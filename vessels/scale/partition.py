@@ -51,7 +51,8 @@ def split_table(table: pa.Table, n: int) -> list[pa.Table]:
     part = mmsi_partition(np.asarray(col.to_numpy(zero_copy_only=False)), n)
     order = np.argsort(part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(n + 1))
-    return [table.take(pa.array(order[bounds[k] : bounds[k + 1]])) for k in range(n)]
+    grouped = table.take(pa.array(order))  # one gather; the partitions are zero-copy slices
+    return [grouped.slice(bounds[k], bounds[k + 1] - bounds[k]) for k in range(n)]
 
 
 def concat_tables(tables: Sequence[pa.Table]) -> pa.Table:

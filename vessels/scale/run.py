@@ -301,14 +301,17 @@ def _run_windows(
     t_min: int,
     t_max: int,
     n_windows: int,
-    bands: tuple[float, ...],
+    n_bands: int | None,
+    lon_hist: np.ndarray,
     sp: ScaleParams,
-) -> tuple[list[Event], int, int]:
+) -> tuple[list[Event], int, int, int]:
     margin = tasks.window_margin_ms(spec.params)
     halo_km = tasks.tile_halo_km(spec.params)
-    n_bands = len(bands) - 1
     edges = _windows(t_min, t_max, n_windows, int(margin * sp.min_window_margins))
     n = len(edges) - 1
+    # a few tasks per worker in all: short data sets get few windows, so more bands
+    bands = _bands(lon_hist, n_bands or max(1, math.ceil(2 * _n_workers(client) / n)))
+    n_bands = len(bands) - 1
     own = [
         (edges[k] if k else t_min - 1, edges[k + 1] if k < n - 1 else t_max + 1) for k in range(n)
     ]
@@ -354,7 +357,7 @@ def _run_windows(
             todo.append(k)
         reruns += len(todo)
         if not todo:
-            return events, n, reruns
+            return events, n, n_bands, reruns
     raise NoDataError(f"{spec.name}: windows still growing after {sp.max_window_reruns} reruns")
 
 
@@ -471,10 +474,10 @@ def detect_distributed_full(
         lon_hist = np.sum([s.lon_hist for s in summaries], axis=0)
         for spec in (s for s in specs if s.name in CROSS_VESSEL):
             w = n_windows or max(_n_workers(cl), math.ceil(n_rows / scale.rows_per_partition))
-            nb = n_bands or max(1, math.ceil(2 * _n_workers(cl) / w))
-            bands = _bands(lon_hist, nb)
-            evs, n_w, r = _run_windows(cl, spec, parts, ctx, seg_f, t_min, t_max, w, bands, scale)
-            n_b = max(n_b, len(bands) - 1)
+            evs, n_w, nb, r = _run_windows(
+                cl, spec, parts, ctx, seg_f, t_min, t_max, w, n_bands, lon_hist, scale
+            )
+            n_b = max(n_b, nb)
             events += evs
             n_win, reruns = n_win + n_w, reruns + r
         for evs in cl.gather(futs):

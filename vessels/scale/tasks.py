@@ -129,9 +129,35 @@ def part_counts(part: Part, cparams: ContextParams) -> Counts:
     )
 
 
+def _merge_sorted(a: CellHourCounts, b: CellHourCounts) -> CellHourCounts:
+    """``a.merged(b)`` for two sorted-key indexes: a stable sort of two sorted runs is a
+    linear merge (timsort), where ``merged`` sorts from scratch; the result is the same."""
+    if a.keys.size == 0:
+        return b
+    if b.keys.size == 0:
+        return a
+    keys = np.concatenate([a.keys, b.keys])
+    order = np.argsort(keys, kind="stable")
+    k = keys[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+
+    def total(x: I64, y: I64) -> I64:
+        out: I64 = np.add.reduceat(np.concatenate([x, y])[order], starts)
+        return out
+
+    return CellHourCounts(
+        a.cell_deg,
+        a.bucket_ms,
+        k[starts],
+        total(a.positions, b.positions),
+        total(a.sat, b.sat),
+        total(a.vessels, b.vessels),
+    )
+
+
 def merge_counts(a: Counts, b: Counts) -> Counts:
     """One step of the tree reduction of :func:`part_counts`."""
-    return (a[0].merged(b[0]), a[1].merged(b[1]), a[2].merged(b[2]))
+    return (_merge_sorted(a[0], b[0]), _merge_sorted(a[1], b[1]), _merge_sorted(a[2], b[2]))
 
 
 def make_context(

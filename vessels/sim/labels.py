@@ -119,10 +119,14 @@ def label(
             shore_nm = float(distance_to_shore_km(la, lo)[0]) / NM_KM
             good = not (poor[0] <= la <= poor[1] and poor[2] <= lo <= poor[3])
             before = _count(seen, v.vid, k_off - 12 * sph, k_off)
+            # a gap lies between two received positions: one back on but never heard again
+            # before the scenario ends shows no gap at all
+            heard_after = seen is None or _count(seen, v.vid, k_on, t.n - 1) > 0
             if (
                 hours >= lp.gap_min_h
                 and shore_nm > lp.gap_min_shore_nm
                 and good
+                and heard_after
                 and (seen is None or before >= lp.gap_min_reports_before)
             ):
                 why = inj_gap.get(v.vid)
