@@ -101,10 +101,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--positions", type=int, default=3_000_000)
     ap.add_argument("--vessels", type=int, default=6_000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--rows-per-task", type=int, default=1_000_000, help="ScaleParams.rows_per_partition"
+    )
     a, _ = ap.parse_known_args(argv)
     from distributed import Client, LocalCluster
 
-    from vessels.scale import detect_distributed_full
+    from vessels.scale import ScaleParams, detect_distributed_full
 
     d = _data(a.positions, a.vessels)
     n = pq.ParquetFile(d / "positions.parquet").metadata.num_rows
@@ -132,7 +135,11 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(2):  # the first run also pays for each worker's first calls
             t = time.perf_counter()
             res = detect_distributed_full(
-                str(d / "positions.parquet"), static, client=client, carriers=d / "carriers.csv"
+                str(d / "positions.parquet"),
+                static,
+                client=client,
+                carriers=d / "carriers.csv",
+                scale=ScaleParams(rows_per_partition=a.rows_per_task),
             )
             times.append(time.perf_counter() - t)
         t_dist = times[-1]
@@ -145,8 +152,8 @@ def main(argv: list[str] | None = None) -> None:
         f"client peak {_peak_gb():.2f} GB"
     )
     print(
-        f"    {res.n_partitions} MMSI partitions, {res.n_windows} encounter windows "
-        f"({res.window_reruns} rerun further); {phases}"
+        f"    {res.n_partitions} MMSI partitions, {res.n_windows} encounter windows x "
+        f"{res.n_bands} bands ({res.window_reruns} rerun further); {phases}"
     )
     same = _keys(res.events) == keys_single
     print(

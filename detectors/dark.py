@@ -6,7 +6,10 @@
   from shore (Paolo et al. 2024 leave out detections within 1 km of land: rocks, piers, noise).
 - ``dark_rendezvous``: an AIS vessel that is slow (< 2 kn, GFW loitering speed) for a while
   around the image time, at least ``min_shore_nm`` from shore (GFW loitering: 20 nm), with an
-  unmatched detection within ``max_distance_m`` of it at the image time: the loitering carrier
+  unmatched detection within ``max_distance_m`` (GFW encounter distance, widened by the
+  placement's uncertainty up to ``max_widened_m``) of it at the image time, each detection
+  given to its nearest slow vessel only, aids to navigation and gear buoys (MMSI 99 block)
+  left out, carriers scored higher: the loitering carrier
   with a visible-but-silent partner that AIS alone can only suspect. When a vessel's AIS gap
   brackets the image and the detection is reachable from both ends of that gap, the partner is
   named (``other_mmsi``).

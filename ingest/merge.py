@@ -181,15 +181,17 @@ def _consensus_flags(
     """Receiver-hours off the consensus of the other receivers, from messages heard by several
     (copies at most 7 apart in a group: copies of one message are few); and the set of
     (receiver, hour) that shared any message."""
-    i, j = copy_pairs(order, gid, recv, 7)
+    # columns in group order once, so the pair look-ups below read memory in sequence
+    recv_o, t_o, hour_o = recv[order], t[order], hour_of[order]
+    i, j = copy_pairs(np.arange(order.size), gid, recv_o, 7)
     if i.size == 0:
         return [], set()
     h0 = int(hour_of.min())
     # both directions: (ra = receiver of the copy, its own hour, rb = the other receiver)
-    ra = np.r_[recv[i], recv[j]]
-    rb = np.r_[recv[j], recv[i]]
-    hh = np.r_[hour_of[i], hour_of[j]] - h0
-    d_ms = np.r_[t[i] - t[j], t[j] - t[i]]
+    ra = np.r_[recv_o[i], recv_o[j]]
+    rb = np.r_[recv_o[j], recv_o[i]]
+    hh = np.r_[hour_o[i], hour_o[j]] - h0
+    d_ms = np.r_[t_o[i] - t_o[j], t_o[j] - t_o[i]]
     keys, med, cnt, _ = group_medians((hh * n_recv + ra) * n_recv + rb, d_ms, 0.0)
     k_rb = keys % n_recv
     k_ra = (keys // n_recv) % n_recv

@@ -4,6 +4,18 @@ Python only orchestrates: it reads the file in chunks into a NumPy byte buffer, 
 ``kernels.ais_decode.decode_chunk`` (which keeps multi-sentence and ``$PGHP`` state across
 chunks), and turns the columnar arrays into Arrow tables. Memory stays bounded by the chunk size
 plus the output itself.
+
+Receive times come, by trust, from a ``$PGHP`` line, the tag block ``c:``, an epoch after the
+checksum, a logger's line prefix, the last ``$xxZDA`` clock line (it dates the sentences after
+it until the next one, for at most ``kernels.ais_layout.ZDA_MAX_LINES`` lines), or the fixed
+time given by the caller; a row with none is dropped and counted as ``no_time``.
+
+Sentences kept despite a wrong checksum (``keep_bad_checksum``) are flagged in the tables
+without a schema change: their ``receiver`` is ``"<receiver>|badcrc"`` (``"|badcrc"`` when the
+line named none). Downstream code thus sees them as a receiver of their own: per-receiver
+clock estimates and duplicate merging keep them apart from the clean stream, a person sees the
+flag in every listing, and ``receiver.endswith("|badcrc")`` (``BADCRC``) selects or drops them.
+The option is off by default, so no one meets the suffix without asking for it.
 """
 
 from __future__ import annotations
@@ -22,9 +34,11 @@ from kernels import ais_layout as L
 from kernels.ais_bits import NO_TIME
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA, TIME_TYPE
 
-__all__ = ["NmeaDecoder", "NmeaResult", "decode_nmea_bytes", "receiver_is_sat"]
+__all__ = ["BADCRC", "NmeaDecoder", "NmeaResult", "decode_nmea_bytes", "receiver_is_sat"]
 
 DEFAULT_CHUNK_BYTES = 32 * 1024 * 1024
+#: Suffix of the receiver name of rows kept despite a bad NMEA checksum.
+BADCRC = "|badcrc"
 
 # Receiver names that say where the report was heard. Spire names its LEMUR-2 satellites by
 # flight model ("FM112"); Spire and GFW feeds label sources "terrestrial"/"satellite";
@@ -94,6 +108,7 @@ _STA_FIELDS = (
     ("receiver", L.SI_RECV, np.int32),
     ("sat", L.SI_SAT, np.int8),
     ("tsrc", L.SI_TSRC, np.int8),
+    ("bad", L.SI_BAD, np.uint8),
 )
 _TEXT_FIELDS = (
     ("callsign", L.TX_CALL, L.TX_CALL_N),
@@ -263,15 +278,22 @@ def decode_nmea_bytes(
 
 
 def _receiver_column(
-    codes: npt.NDArray[np.int32], names: list[str]
+    codes: npt.NDArray[np.int32], names: list[str], bad: npt.NDArray[np.uint8]
 ) -> tuple[pa.Array, npt.NDArray[np.int8]]:
-    """Dictionary-encoded receiver column and the per-row satellite flag from the names."""
-    idx = pa.array(codes.astype(np.int32), mask=codes < 0, type=pa.int32())
+    """Dictionary-encoded receiver column and the per-row satellite flag from the names.
+
+    Rows with ``bad`` set (kept despite a bad checksum) get the receiver ``name + BADCRC``."""
+    codes = codes.astype(np.int32)
+    n = len(names)
+    flags = [{True: 1, False: 0, None: -1}[receiver_is_sat(x)] for x in names]
+    if bad.any():
+        codes = np.where(bad != 0, np.where(codes < 0, 2 * n, codes + n), codes).astype(np.int32)
+        names = names + [x + BADCRC for x in names] + [BADCRC]
+        flags = flags + flags
+    idx = pa.array(codes, mask=codes < 0, type=pa.int32())
     col = pa.DictionaryArray.from_arrays(idx, pa.array(names, type=pa.string()))
-    flag = np.array(
-        [{True: 1, False: 0, None: -1}[receiver_is_sat(n)] for n in names] + [-1], np.int8
-    )
-    return col, flag[np.where(codes < 0, len(names), codes)]
+    flag = np.array([*flags, -1], np.int8)
+    return col, flag[np.where(codes < 0, len(flags), np.minimum(codes, len(flags)))]
 
 
 def _is_sat(kernel_sat: npt.NDArray[np.int8], name_sat: npt.NDArray[np.int8]) -> pa.Array:
@@ -294,7 +316,7 @@ def positions_table(res: NmeaResult) -> tuple[pa.Table, int]:
     no_time = int(np.count_nonzero(~keep))
     if no_time:
         p = {k: v[keep] for k, v in p.items()}
-    recv, name_sat = _receiver_column(p["receiver"], res.receivers)
+    recv, name_sat = _receiver_column(p["receiver"], res.receivers, p["bad"])
     cols = [
         pa.array(p["mmsi"], type=pa.uint32()),
         pa.array(p["t"], type=TIME_TYPE),
@@ -321,7 +343,7 @@ def static_table(res: NmeaResult) -> tuple[pa.Table, int]:
     if no_time:
         s = {k: v[keep] for k, v in s.items()}
     s = _merge_type24(s)
-    recv, _ = _receiver_column(s["receiver"], res.receivers)
+    recv, _ = _receiver_column(s["receiver"], res.receivers, s["bad"])
 
     def nz(a: npt.NDArray[Any], typ: pa.DataType) -> pa.Array:
         return pa.array(a, mask=a == 0, type=typ)

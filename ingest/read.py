@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from ingest import nmea
 from ingest.result import IngestResult, IngestStats
-from ingest.schemas import detect_layout, parse_columns_option
+from ingest.schemas import check_time_format, detect_layout, parse_columns_option
 from ingest.sources import Source, expand_inputs, iter_chunks, open_binary, sniff_format
 from ingest.static import dedupe_static
 from kernels import ais_decode as K
@@ -71,7 +71,7 @@ def _read_nmea(
 
 
 def _read_parquet(
-    src: Source, columns: dict[str, str] | None, stats: IngestStats
+    src: Source, columns: dict[str, str] | None, stats: IngestStats, time_format: str | None
 ) -> tuple[pa.Table, pa.Table]:
     try:
         if src.member is None and src.compression is None:
@@ -93,7 +93,7 @@ def _read_parquet(
         return POSITIONS_SCHEMA.empty_table(), table.select(STATIC_SCHEMA.names).cast(STATIC_SCHEMA)
     from ingest.tabular import convert_table
 
-    layout = detect_layout(table.column_names, columns, src.name)
+    layout = detect_layout(table.column_names, columns, src.name, time_format)
     stats.formats[f"parquet:{layout.name}"] = stats.formats.get(f"parquet:{layout.name}", 0) + 1
     return convert_table(table, layout, src.name, stats)
 
@@ -107,6 +107,7 @@ def read_inputs(
     quiet: bool = True,
     chunk_bytes: int = nmea.DEFAULT_CHUNK_BYTES,
     progress: ProgressFactory | None = None,
+    time_format: str | None = None,
 ) -> IngestResult:
     """Read NMEA (any extension), provider CSV (MarineCadastre, DMA, wide satellite CSV, NARI,
     or any CSV with ``columns``) and Parquet, plain or .gz/.xz/.bz2/.zip, into the canonical
@@ -116,7 +117,12 @@ def read_inputs(
     without it they are counted as ``no_time`` rejects. ``keep_bad_checksum`` keeps sentences
     whose checksum is wrong (counted in ``stats.kept_bad_checksum``). ``progress``, when given,
     is called as ``progress(total_bytes, name)`` per input and returns a ``tick(nbytes)``;
-    ``quiet`` is accepted for the command line's sake and ignored here.
+    ``quiet`` is accepted for the command line's sake and ignored here. ``time_format`` (a
+    strptime format, ``epoch`` or ``ISO8601``) says how the time column of CSV/Parquet tables
+    is written; by default numbers are epochs, slash dates are read day-first or month-first
+    when the data tells which (else InputError asks for the format), anything else as ISO 8601.
+    A ``columns`` mapping may name ``id=COL`` instead of ``mmsi=COL`` for vessel ids that are
+    not MMSIs: they get pseudo-MMSIs (``ingest.ids``), listed in ``stats.id_map``.
 
     Raises InputError for a missing, unreadable, empty or unrecognised input and NoDataError
     when nothing at all could be read.
@@ -127,6 +133,8 @@ def read_inputs(
     if not paths:
         raise InputError("no input files given")
     mapping = parse_columns_option(columns) if columns else None
+    if time_format is not None:
+        time_format = check_time_format(time_format)
     sources = expand_inputs([Path(p) for p in paths])
     stats = IngestStats()
     pos_parts: list[pa.Table] = []
@@ -143,6 +151,7 @@ def read_inputs(
                 stats,
                 pos_parts,
                 sta_parts,
+                time_format,
             )
         except InputError as exc:
             if not src.in_folder:
@@ -169,6 +178,7 @@ def _read_one(
     stats: IngestStats,
     pos_parts: list[pa.Table],
     sta_parts: list[pa.Table],
+    time_format: str | None = None,
 ) -> None:
     """Read one source, appending its tables to the lists and its counts to ``stats``."""
     from ingest.tabular import read_csv  # pandas is imported only for tables
@@ -183,11 +193,11 @@ def _read_one(
         return
     st = IngestStats(files=1, bytes=src.size or 0)
     if fmt == "csv":
-        for p, s in read_csv(src, mapping, st):
+        for p, s in read_csv(src, mapping, st, time_format):
             pos_parts.append(p)
             sta_parts.append(s)
     else:
-        p, s = _read_parquet(src, mapping, st)
+        p, s = _read_parquet(src, mapping, st, time_format)
         pos_parts.append(p)
         sta_parts.append(s)
     if tick is not None and src.size:

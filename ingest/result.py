@@ -42,6 +42,7 @@ class IngestStats:
     kept_bad_checksum: int = 0
     formats: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # files in folders that were not AIS
+    id_map: dict[str, int] = field(default_factory=dict)  # non-MMSI id -> pseudo-MMSI
 
     def add(self, other: IngestStats) -> None:
         """Add another input's counts to these."""
@@ -52,6 +53,7 @@ class IngestStats:
         self.messages += other.messages
         self.kept_bad_checksum += other.kept_bad_checksum
         self.skipped.extend(other.skipped)
+        self.id_map.update(other.id_map)
         _add_counts(self.messages_by_type, other.messages_by_type)
         _add_counts(self.rejects, other.rejects)
         _add_counts(self.time_sources, other.time_sources)
@@ -87,6 +89,14 @@ class IngestResult:
         )
         return len(pc.unique(ids))
 
+    def _short_mmsis(self) -> int:
+        """Distinct position MMSIs below 1,000,000: ids that are not MMSIs (MMSIs are 9 digits;
+        group and coast-station numbers start with 0 but still have 7 significant digits)."""
+        if not self.positions.num_rows:
+            return 0
+        ids = pc.unique(self.positions.column("mmsi").combine_chunks())
+        return int(pc.sum(pc.less(ids, 1_000_000)).as_py() or 0)
+
     def summary(self) -> str:
         """A few lines for a person: what was read, kept and rejected, and why."""
         s = self.stats
@@ -114,7 +124,10 @@ class IngestResult:
         for msg in s.skipped:
             lines.append(f"skipped: {msg}")
         if s.kept_bad_checksum:
-            lines.append(f"kept despite a bad checksum: {s.kept_bad_checksum:,} messages")
+            lines.append(
+                f"kept despite a bad checksum: {s.kept_bad_checksum:,} messages "
+                "(flagged: their receiver is '<receiver>|badcrc')"
+            )
         total = sum(s.rejects.values())
         if total:
             reasons = ", ".join(
@@ -123,9 +136,20 @@ class IngestResult:
             lines.append(f"rejected: {total:,} ({reasons})")
         else:
             lines.append("rejected: 0")
+        short = self._short_mmsis()
+        if short:
+            lines.append(
+                f"note: {short:,} vessels have MMSIs of fewer than 7 digits, which no ship "
+                "transmits; if that column holds other ids, map it with --columns id=COL"
+            )
+        if s.id_map:
+            lines.append(
+                f"vessel ids mapped to pseudo-MMSIs (090000000-099999999): {len(s.id_map):,}"
+            )
         if s.rejects.get("no_time"):
             lines.append(
                 "note: rows without a receive time were dropped; give --time ISO if the whole "
-                "input was received at one known time"
+                "NMEA input was received at one known time, or --time-format for a CSV time "
+                "column written in another way"
             )
         return "\n".join(lines)

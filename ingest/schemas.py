@@ -1,7 +1,8 @@
 """Decoded-AIS table layouts of the common providers and their mapping to canonical names.
 
 A layout maps canonical field names (``mmsi``, ``t``, ``lat``, ``lon``, ``sog``, ``cog``,
-``heading``, ``nav_status``, ``msg_type``, ``receiver``, ``name``, ``imo``, ``callsign``,
+``heading``, ``nav_status``,
+``id`` (a vessel id that is not an MMSI, mapped to a pseudo-MMSI by ``ingest.ids``), ``msg_type``, ``receiver``, ``name``, ``imo``, ``callsign``,
 ``ship_type``, ``length``, ``width``, ``to_bow``, ``to_stern``, ``to_port``,
 ``to_starboard``, ``destination``, ``ms``) to the provider's column names, plus how its time
 column is written.
@@ -17,6 +18,7 @@ __all__ = ["CANONICAL_FIELDS", "LAYOUTS", "Layout", "detect_layout", "parse_colu
 
 CANONICAL_FIELDS = (
     "mmsi",
+    "id",
     "t",
     "lat",
     "lon",
@@ -40,7 +42,7 @@ CANONICAL_FIELDS = (
     "destination",
     "ms",
 )
-REQUIRED = ("mmsi", "t", "lat", "lon")
+REQUIRED = ("mmsi", "t", "lat", "lon")  # or "id" instead of "mmsi"
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ LAYOUTS = (
 
 COLUMNS_SYNTAX = (
     "--columns mmsi=COL,t=COL,lat=COL,lon=COL[,sog=COL,cog=COL,heading=COL,name=COL,...] "
+    "(id=COL instead of mmsi=COL when the vessel ids are not MMSIs) "
     f"(fields: {', '.join(CANONICAL_FIELDS)})"
 )
 
@@ -191,14 +194,39 @@ def parse_columns_option(text: str | dict[str, str]) -> dict[str, str]:
     unknown = sorted(set(mapping) - set(CANONICAL_FIELDS))
     if unknown:
         raise InputError(f"--columns names unknown field(s) {unknown}; use {COLUMNS_SYNTAX}")
-    missing = [f for f in REQUIRED if f not in mapping]
+    if "id" in mapping and "mmsi" in mapping:
+        raise InputError("--columns maps both mmsi and id; map the vessel column to one of them")
+    missing = [f for f in REQUIRED if f not in mapping and not (f == "mmsi" and "id" in mapping)]
     if missing:
         raise InputError(f"--columns must map {missing} too; use {COLUMNS_SYNTAX}")
     return mapping
 
 
-def detect_layout(header: list[str], columns: dict[str, str] | None, source: str) -> Layout:
-    """The layout for a header: the user's mapping first, else a known provider."""
+def check_time_format(fmt: str) -> str:
+    """``--time-format``: ``epoch``, ``ISO8601``, ``auto`` or a strptime format with ``%``."""
+    if fmt in ("epoch", "ISO8601", "auto") or "%" in fmt:
+        return fmt
+    raise InputError(
+        f"--time-format {fmt!r} is not a strptime format (e.g. '%d/%m/%Y %H:%M'), "
+        "'epoch', 'ISO8601' or 'auto'"
+    )
+
+
+def detect_layout(
+    header: list[str],
+    columns: dict[str, str] | None,
+    source: str,
+    time_format: str | None = None,
+) -> Layout:
+    """The layout for a header: the user's mapping first, else a known provider.
+    ``time_format`` (the user's ``--time-format``) replaces the layout's own."""
+    layout = _detect_layout(header, columns, source)
+    if time_format is not None:
+        layout = Layout(layout.name, layout.columns, time_format, layout.signature)
+    return layout
+
+
+def _detect_layout(header: list[str], columns: dict[str, str] | None, source: str) -> Layout:
     present = set(header)
     if columns:
         absent = sorted(v for v in columns.values() if v not in present)
@@ -208,7 +236,8 @@ def detect_layout(header: list[str], columns: dict[str, str] | None, source: str
                 f"columns found: {header}",
                 source,
             )
-        return Layout("user", dict(columns), "auto", tuple(columns[f] for f in REQUIRED))
+        key = ("id",) if "id" in columns else ("mmsi",)
+        return Layout("user", dict(columns), "auto", tuple(columns[f] for f in key + REQUIRED[1:]))
     for layout in LAYOUTS:
         if layout.matches(present):
             cols = {k: v for k, v in layout.columns.items() if v in present}

@@ -8,6 +8,7 @@ times are counted rejects, never silent drops.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ingest.ids import pseudo_mmsis
 from ingest.result import IngestStats
 from ingest.schemas import Layout, detect_layout
 from ingest.sources import Source, open_binary
+from ingest.timeparse import BAD_TIME, parse_times, resolve_time_format
 from vessels.errors import InputError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA, TIME_TYPE
 
@@ -88,33 +91,14 @@ def _text(df: pd.DataFrame, field: str) -> npt.NDArray[Any]:
     return np.asarray(s.astype(object).where(s.notna(), None), dtype=object)
 
 
-def _times(df: pd.DataFrame, layout: Layout) -> npt.NDArray[np.int64]:
-    """Milliseconds since the epoch; INT64 min where unparseable."""
-    col = df["t"]
-    bad = np.iinfo(np.int64).min
-    fmt = layout.time_format
-    if pd.api.types.is_datetime64_any_dtype(col):
-        ts = pd.to_datetime(col, utc=True)
-        ms = ts.to_numpy(dtype="datetime64[ms]").astype(np.int64)
-        return np.where(ts.isna().to_numpy(), bad, ms)
-    if fmt in ("epoch", "auto"):
-        num = pd.to_numeric(col, errors="coerce")
-        if fmt == "epoch" or num.notna().mean() > 0.5:
-            v = num.to_numpy(dtype=np.float64, na_value=np.nan)
-            big = np.nanmax(v) if np.isfinite(v).any() else 0.0
-            ms = v if big > 1e11 else v * 1000.0  # epoch ms have 13 digits, seconds 10
-            out = np.where(np.isfinite(ms), np.round(ms), 0).astype(np.int64)
-            return np.where(np.isfinite(ms), out, bad)
-        ts = pd.to_datetime(col, utc=True, errors="coerce", format="ISO8601")
-    else:
-        ts = pd.to_datetime(col.astype("string"), utc=True, errors="coerce", format=fmt)
-    ms = ts.to_numpy(dtype="datetime64[ms]").astype(np.int64)
-    ms = np.where(ts.isna().to_numpy(), bad, ms)
+def _times(df: pd.DataFrame, layout: Layout, source: str) -> npt.NDArray[np.int64]:
+    """Milliseconds since the epoch; BAD_TIME where unparseable."""
+    fmt = resolve_time_format(df["t"], layout.time_format, source)
+    ms = parse_times(df["t"], fmt)
     if "ms" in df:
         extra = _num(df, "ms")
-        ms = np.where(
-            (ms != bad) & np.isfinite(extra), ms + np.nan_to_num(extra).astype(np.int64), ms
-        )
+        ok = (ms != BAD_TIME) & np.isfinite(extra)
+        ms = np.where(ok, ms + np.nan_to_num(extra).astype(np.int64), ms)
     return ms
 
 
@@ -149,9 +133,13 @@ def convert_table(
     cols = {f: table.column(c) for f, c in layout.columns.items()}
     df = pd.DataFrame({f: c.to_pandas() for f, c in cols.items()})
     n = len(df)
-    mmsi = _num(df, "mmsi")
+    if "id" in df:  # vessel ids that are not MMSIs: pseudo-MMSIs (ingest.ids)
+        mmsi = pseudo_mmsis(df["id"], stats.id_map)
+        stats.reject("missing_id", int(np.count_nonzero(np.isnan(mmsi))))
+    else:
+        mmsi = _num(df, "mmsi")
     ok_mmsi = np.isfinite(mmsi) & (mmsi >= 1) & (mmsi <= 999_999_999) & (mmsi == np.floor(mmsi))
-    t = _times(df, layout)
+    t = _times(df, layout, source)
     ok_t = (t != np.iinfo(np.int64).min) & (t >= 788_918_400_000) & (t < 4_102_444_800_000)
     lat = _num(df, "lat")
     lon = _num(df, "lon")
@@ -160,7 +148,9 @@ def convert_table(
     msg_type = _num(df, "msg_type")
     is_position_msg = ~np.isfinite(msg_type) | np.isin(msg_type, (1, 2, 3, 18, 19, 27))
     stats.lines += n
-    stats.reject("invalid_mmsi", int(np.count_nonzero(~ok_mmsi)))
+    stats.reject("invalid_mmsi", int(np.count_nonzero(~ok_mmsi & np.isfinite(mmsi))))
+    if "id" not in df:
+        stats.reject("invalid_mmsi", int(np.count_nonzero(~np.isfinite(mmsi))))
     stats.reject("no_time", int(np.count_nonzero(ok_mmsi & ~ok_t)))
     good = ok_mmsi & ok_t
     stats.reject(
@@ -256,9 +246,13 @@ def _static_rows(
 
 
 def read_csv(
-    src: Source, columns: dict[str, str] | None, stats: IngestStats
+    src: Source,
+    columns: dict[str, str] | None,
+    stats: IngestStats,
+    time_format: str | None = None,
 ) -> Iterator[tuple[pa.Table, pa.Table]]:
-    """Stream a CSV in blocks, converted to canonical tables; the layout comes from the header."""
+    """Stream a CSV in blocks, converted to canonical tables; the layout comes from the header,
+    ``time_format`` (strptime, ``epoch`` or ``ISO8601``) overrides how its times are read."""
     read_opts = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
     try:
         with open_binary(src) as fh:
@@ -274,7 +268,7 @@ def read_csv(
                 convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=True),
             )
             header = [str(c) for c in probe.schema.names]
-        layout = detect_layout(header, columns, src.name)
+        layout = detect_layout(header, columns, src.name, time_format)
         wanted = list(dict.fromkeys(layout.columns.values()))
         conv = pacsv.ConvertOptions(
             include_columns=wanted,
@@ -287,6 +281,11 @@ def read_csv(
             )
             stats.formats[f"csv:{layout.name}"] = stats.formats.get(f"csv:{layout.name}", 0) + 1
             for batch in reader:
+                if layout.time_format == "auto":  # decided once, so every block reads alike
+                    times = batch.column(layout.columns["t"]).to_pandas()
+                    layout = replace(
+                        layout, time_format=resolve_time_format(times, "auto", src.name)
+                    )
                 yield convert_table(pa.Table.from_batches([batch]), layout, src.name, stats)
     except pa.ArrowInvalid as exc:
         raise InputError(f"CSV cannot be parsed ({exc})", src.name) from exc

@@ -6,16 +6,13 @@ first). Times are milliseconds since 1970-01-01 UTC.
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
-from kernels._jit import njit
-
-#: For the decoder's per-sentence helpers, which have one or two call sites: Numba inlines them
-#: before it adds reference counting. A normal call increments and decrements every array
-#: argument (two atomic operations each, ~14 arrays), which was a third of the time per
-#: sentence.
-njit_inline = nb.njit(cache=True, nogil=True, inline="always")
+# njit_inline (kernels._jit) is for the decoder's per-sentence helpers, which have one or two
+# call sites: Numba inlines them before it adds reference counting. A normal call increments and
+# decrements every array argument (two atomic operations each, ~14 arrays), which was a third of
+# the time per sentence.
+from kernels._jit import njit, njit_inline
 
 #: Marks "no time" in int64 time columns (a value no real receive time can take).
 NO_TIME = np.iinfo(np.int64).min
@@ -26,7 +23,7 @@ MIN_PLAUSIBLE_MS = 788_918_400_000
 MAX_PLAUSIBLE_MS = 4_102_444_800_000
 
 
-@njit
+@njit_inline
 def sixbit(c):
     """6-bit value of one armoured payload character, or -1 when it is not in the alphabet."""
     if 48 <= c <= 87:
@@ -36,7 +33,7 @@ def sixbit(c):
     return -1
 
 
-@njit
+@njit_inline
 def _bits(six, start, end):
     """Bits ``start:end`` (all inside the payload) as an unsigned integer."""
     c0 = start // 6
@@ -48,7 +45,7 @@ def _bits(six, start, end):
     return acc & ((1 << (end - start)) - 1)
 
 
-@njit
+@njit_inline
 def getu(six, nbits_avail, start, nbits):
     """Unsigned field of ``nbits`` (<= 57) at bit ``start``; bits past ``nbits_avail`` read as 0.
 
@@ -64,7 +61,7 @@ def getu(six, nbits_avail, start, nbits):
     return _bits(six, start, nbits_avail) << (end - nbits_avail)
 
 
-@njit
+@njit_inline
 def gets(six, nbits_avail, start, nbits):
     """Two's-complement signed field."""
     v = getu(six, nbits_avail, start, nbits)
@@ -73,7 +70,7 @@ def gets(six, nbits_avail, start, nbits):
     return v
 
 
-@njit
+@njit_inline
 def get_text(six, nbits_avail, start, nchars, out, row, col0):
     """AIS 6-bit text into ``out[row, col0:col0 + nchars]`` as ASCII, stopping at the first
     ``@`` like pyais.
@@ -123,7 +120,7 @@ def civil_ms(y, mo, d, h, mi, s, ms):
     return ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms
 
 
-@njit
+@njit_inline
 def epoch_digits_ms(buf, a, b):
     """An epoch written as digits in ``buf[a:b]``: 10 or fewer digits are seconds, 13 are ms.
 
@@ -160,7 +157,7 @@ def epoch_digits_ms(buf, a, b):
     return t
 
 
-@njit
+@njit_inline
 def read_uint(buf, a, b):
     """Non-negative decimal integer in ``buf[a:b]``; -1 when empty or not all digits."""
     if a >= b or b - a > 18:
@@ -174,7 +171,7 @@ def read_uint(buf, a, b):
     return v
 
 
-@njit
+@njit_inline
 def hexval(c):
     if 48 <= c <= 57:
         return c - 48

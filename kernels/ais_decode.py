@@ -14,12 +14,11 @@ receiver-name table) lives in arrays owned by the caller. Times: ms since the ep
 
 from __future__ import annotations
 
-from kernels._jit import njit
+from kernels._jit import njit, njit_inline
 from kernels.ais_bits import (
     NO_TIME,
     epoch_digits_ms,
     hexval,
-    njit_inline,
     read_uint,
     sixbit,
 )
@@ -59,7 +58,7 @@ def _emit(six, nbits, t, recv, sat, bad, tsrc, cnt, pos_f, pos_i, sta_i, sta_txt
             cnt[C_REJ + code] += 1
     if is_sta:
         r = cnt[C_NSTA]
-        code = static_row(six, nbits, mtype, sta_i, sta_txt, r, t, recv, sat, tsrc)
+        code = static_row(six, nbits, mtype, sta_i, sta_txt, r, t, recv, sat, tsrc, bad)
         if code == 0:
             cnt[C_NSTA] = r + 1
             srow = r

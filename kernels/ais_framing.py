@@ -4,12 +4,11 @@ receiver-name table. Times are ms since the epoch, UTC."""
 
 from __future__ import annotations
 
-from kernels._jit import njit
+from kernels._jit import njit, njit_inline
 from kernels.ais_bits import (
     NO_TIME,
     civil_ms,
     epoch_digits_ms,
-    njit_inline,
     read_uint,
 )
 

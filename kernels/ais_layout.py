@@ -13,7 +13,7 @@ PF_N = 4
 PI_MMSI, PI_T, PI_HEAD, PI_NAV, PI_TYPE, PI_RECV, PI_SAT, PI_SEC, PI_BAD, PI_TSRC = range(10)
 PI_N = 10
 
-# static: int64 (n, 13) and ASCII text uint8 (n, 47): call sign, name, destination
+# static: int64 (n, 14) and ASCII text uint8 (n, 47): call sign, name, destination
 (
     SI_MMSI,
     SI_T,
@@ -28,8 +28,9 @@ PI_N = 10
     SI_RECV,
     SI_SAT,
     SI_TSRC,
-) = range(13)
-SI_N = 13
+    SI_BAD,
+) = range(14)
+SI_N = 14
 TX_CALL, TX_CALL_N = 0, 7
 TX_NAME, TX_NAME_N = 7, 20
 TX_DEST, TX_DEST_N = 27, 20

@@ -12,10 +12,9 @@ as sent (60-63 mean not available).
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
-from kernels._jit import njit
+from kernels._jit import njit, njit_inline
 from kernels.ais_bits import get_text, gets, getu
 from kernels.ais_layout import (
     PF_COG,
@@ -32,6 +31,7 @@ from kernels.ais_layout import (
     PI_T,
     PI_TSRC,
     PI_TYPE,
+    SI_BAD,
     SI_BOW,
     SI_IMO,
     SI_MMSI,
@@ -81,7 +81,7 @@ def _latlon_ok(lat, lon):
 
 
 # Inlined into the decoder loop before reference counting (see kernels.ais_decode).
-@nb.njit(cache=True, nogil=True, inline="always")
+@njit_inline
 def position_row(six, nbits, mtype, pos_f, pos_i, r, t, recv, sat, bad, tsrc):
     """Decode a position report into row ``r``; 0 or a reject code."""
     mmsi = getu(six, nbits, 8, 30)
@@ -146,7 +146,7 @@ def position_row(six, nbits, mtype, pos_f, pos_i, r, t, recv, sat, bad, tsrc):
 
 
 @njit
-def static_row(six, nbits, mtype, sta_i, sta_txt, r, t, recv, sat, tsrc):
+def static_row(six, nbits, mtype, sta_i, sta_txt, r, t, recv, sat, tsrc, bad):
     """Decode a static report (5, 19, 24A, 24B) into row ``r``; 0 or a reject code.
 
     Zero values (IMO, ship type, dimensions) are kept as 0 here; the Arrow layer turns them
@@ -208,4 +208,5 @@ def static_row(six, nbits, mtype, sta_i, sta_txt, r, t, recv, sat, tsrc):
     sta_i[r, SI_RECV] = recv
     sta_i[r, SI_SAT] = sat
     sta_i[r, SI_TSRC] = tsrc
+    sta_i[r, SI_BAD] = bad
     return 0

@@ -7,12 +7,11 @@ A ``$PGHP`` line carries the satellite reception time of the AIS sentence whose 
 
 from __future__ import annotations
 
-from kernels._jit import njit
+from kernels._jit import njit, njit_inline
 from kernels.ais_bits import (
     NO_TIME,
     civil_ms,
     hexval,
-    njit_inline,
     read_uint,
 )
 

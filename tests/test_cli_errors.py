@@ -17,14 +17,18 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from xml.dom import minidom
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vessels.atomic import atomic_path, atomic_write
 from vessels.cli import EXIT_INTERNAL, main
 from vessels.errors import InputError
 from vessels.outputs import check_out_dir
+from vessels.textsafe import xml_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data_samples" / "scenario"
@@ -384,3 +388,16 @@ def test_killed_investigate_leaves_the_previous_result(bad: Path, tmp_path: Path
     check_out_dir(out)  # what the next run does first: restores or tidies
     assert (out / "vessels.csv").read_text() == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_kml_text_is_always_well_formed_xml(name: str) -> None:
+    """A vessel name from a provider CSV can hold any character; KML must still parse."""
+    text = xml_text(name)
+    doc = minidom.parseString(f'<Placemark id="{text}"><name>{text}</name></Placemark>')
+    node = doc.getElementsByTagName("name")[0]
+    got = "".join(c.data for c in node.childNodes if isinstance(c, minidom.Text))
+    want = name.replace("\r\n", "\n").replace("\r", "\n")  # XML's own line-end rule
+    assert len(got) == len(want)  # one character out for each character in
+    assert all(a == b or b == "\ufffd" for a, b in zip(want, got, strict=True))

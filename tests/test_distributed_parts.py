@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from detectors.base import ContextParams, build_context
 from tests.naive_detect import T0, H, positions_table
 from vessels.registry import build_registry
-from vessels.scale import tasks
+from vessels.scale import tasks, wintasks
 from vessels.scale.partition import mmsi_partition, split_table
 from vessels.scale.quantiles import merge_minutes, minute_counts, slice_edges, times_in_minutes
-from vessels.scale.run import _windows
+from vessels.scale.windows import plan_windows as _windows
 from vessels.tracks import TrackParams, Tracks, build_tracks
 
 
@@ -85,10 +85,10 @@ def test_assembled_window_equals_whole_tracks() -> None:
             whole.t[whole.seg_start[g]], p.tracks.t[p.tracks.seg_start[:-1]]
         )
     big = np.iinfo(np.int64).max
-    full = tasks.assemble(tuple(tasks.window_piece(p, all_seg, 0, big) for p in parts))
+    full = wintasks.assemble(tuple(wintasks.window_piece(p, all_seg, 0, big) for p in parts))
     _assert_tracks_equal(full, whole)
     lo, hi = T0 + 20 * H, T0 + 30 * H
-    win = tasks.assemble(tuple(tasks.window_piece(p, all_seg, lo, hi) for p in parts))
+    win = wintasks.assemble(tuple(wintasks.window_piece(p, all_seg, lo, hi) for p in parts))
     rows = (whole.t >= lo) & (whole.t < hi)
     assert win.n == int(rows.sum()) > 0
     key_w = np.lexsort((whole.t[rows], whole.seg[rows]))
@@ -121,7 +121,7 @@ def test_segment_arc_holds_every_position_and_its_halo(
 ) -> None:
     lon = (lon0 + np.array(dlon) + 180.0) % 360.0 - 180.0
     n = lon.size
-    piece = tasks.Piece(
+    piece = wintasks.Piece(
         gseg=np.zeros(n, np.int64),
         mmsi=np.full(n, 412_000_000, np.uint32),
         t=T0 + np.arange(n, dtype=np.int64) * H,
@@ -133,7 +133,7 @@ def test_segment_arc_holds_every_position_and_its_halo(
         is_sat=np.ones(n, np.int8),
         receivers=(),
     )
-    start, length = tasks.segment_arcs(piece, 30.0)
+    start, length = wintasks.segment_arcs(piece, 30.0)
     assert start.shape == (1,) and 0 <= start[0] < 360
     halo_deg = 30.0 / (111.32 * np.cos(np.radians(abs(lat))))
     assert length[0] <= 6.0 + 2 * halo_deg + 1e-9  # the short way round the antimeridian
@@ -149,7 +149,7 @@ def test_bands_give_a_straddling_track_to_both_sides() -> None:
     part = tasks.build_part(TrackParams(), tab)
     all_seg = np.sort(part.tracks.seg_mmsi)
     big = np.iinfo(np.int64).max
-    tiles = tasks.window_tiles(part, all_seg, 0, big, (-180.0, -30.0, 0.0, 180.0), 20.0)
+    tiles = wintasks.window_tiles(part, all_seg, 0, big, (-180.0, -30.0, 0.0, 180.0), 20.0)
     mm = [set(p.mmsi.tolist()) for p in tiles]
     # 0.05 deg (4 km) from the -30 edge with a 20 km halo: both sides of it; the track ending
     # on the antimeridian touches the first and the last band

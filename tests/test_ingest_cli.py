@@ -95,3 +95,22 @@ def test_parse_time() -> None:
     assert parse_time_ms("1714564800") == 1714564800000
     with pytest.raises(ConfigError):
         parse_time_ms("yesterday")
+
+
+def test_time_format_and_id_map_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "ids.csv"
+    f.write_text(
+        "boat,when,y,x\n=HYPERLINK(1),01/02/2021 10:00,54.1,10.2\nB7,01/02/2021 10:05,54.2,10.3\n"
+    )
+    out = tmp_path / "p.parquet"
+    ids = tmp_path / "ids_map.csv"
+    args = ["ingest", str(f), "-o", str(out), "--columns", "id=boat,t=when,lat=y,lon=x"]
+    assert main(args) == 1  # 01/02 could be either
+    assert "--time-format" in capsys.readouterr().err
+    assert main([*args, "--time-format", "%d/%m/%Y %H:%M", "--id-map", str(ids)]) == 0
+    assert "pseudo-MMSIs (090000000-099999999): 2" in capsys.readouterr().out
+    t = pq.read_table(out).column("t").to_pylist()
+    assert t[0].month == 2 and t[0].day == 1
+    rows = ids.read_text().splitlines()
+    assert rows[0] == "id,mmsi" and len(rows) == 3
+    assert rows[1].startswith("'=HYPERLINK(1),09")  # formula-safe, nine digits

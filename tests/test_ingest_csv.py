@@ -190,3 +190,67 @@ def test_folder_skips_and_counts_non_ais_files(tmp_path: Path, shared_data: Path
     assert res.positions.num_rows == 99
     assert res.stats.rejects["skipped_file"] == 1
     assert "README.md" in res.summary()
+
+
+SUEZ = "movingpandas_evergiven_suez/boat-positions.csv"
+SUEZ_COLS = "t=ais_pos_timestamp,lat=latitude,lon=longitude"
+
+
+def test_suez_day_first_times_and_non_mmsi_ids(shared_data: Path, tmp_path: Path) -> None:
+    """dd/mm/yyyy HH:MM times are read day-first (days 20-24 tell), anonymised ids become
+    pseudo-MMSIs, one per id, and every row is accepted."""
+    res = read_inputs([shared_data / SUEZ], columns=f"id=ID,{SUEZ_COLS}")
+    assert res.positions.num_rows == 22_287 and res.stats.rejects == {}
+    assert res.vessels == 256 and len(res.stats.id_map) == 256
+    mmsi = res.positions.column("mmsi")
+    assert pc.min(mmsi).as_py() >= 90_000_000 and pc.max(mmsi).as_py() <= 99_999_999
+    t = res.positions.column("t")
+    assert pc.min(t).as_py() == datetime(2021, 3, 20, 0, 0, tzinfo=UTC)
+    assert pc.max(t).as_py() == datetime(2021, 3, 24, 12, 52, tzinfo=UTC)
+    # Row 1 of the file: vessel 1 at 20/03/2021 00:22.
+    first = res.positions.slice(0, 1).to_pylist()[0]
+    assert first["mmsi"] == res.stats.id_map["1"]
+    assert first["t"] == datetime(2021, 3, 20, 0, 22, tzinfo=UTC)
+    assert "pseudo-MMSIs" in res.summary()
+    # An explicit format gives the same times; numeric ids used as MMSIs are flagged.
+    fmt = read_inputs(
+        [shared_data / SUEZ], columns=f"mmsi=ID,{SUEZ_COLS}", time_format="%d/%m/%Y %H:%M"
+    )
+    assert fmt.positions.column("t").equals(res.positions.column("t"))
+    assert "256 vessels have MMSIs of fewer than 7 digits" in fmt.summary()
+
+
+def test_ambiguous_slash_dates_ask_for_a_format(tmp_path: Path) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text("v,when,y,x\nA,03/04/2021 10:00,54.1,10.2\nB,04/03/2021 10:05:30,54.2,10.3\n")
+    cols = "id=v,t=when,lat=y,lon=x"
+    with pytest.raises(InputError, match="day-first or month-first"):
+        read_inputs([f], columns=cols)
+    us = read_inputs([f], columns=cols, time_format="%m/%d/%Y %H:%M")
+    assert us.positions.column("t")[0].as_py() == datetime(2021, 3, 4, 10, 0, tzinfo=UTC)
+    assert us.stats.rejects == {"no_time": 1}  # the row with seconds does not fit the format
+    g = tmp_path / "us.csv"
+    g.write_text("v,when,y,x\nA,12/31/2021 23:59:59,54.1,10.2\n,01/02/2022 00:00:01,1,1\n")
+    res = read_inputs([g], columns=cols)
+    assert res.positions.column("t")[0].as_py() == datetime(2021, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert res.stats.rejects == {"missing_id": 1}
+    with pytest.raises(InputError, match="both mmsi and id"):
+        read_inputs([g], columns="id=v,mmsi=v,t=when,lat=y,lon=x")
+    with pytest.raises(InputError, match="strptime"):
+        read_inputs([g], columns=cols, time_format="dd/mm/yyyy")
+
+
+def test_pseudo_mmsis_are_stable_and_collision_free() -> None:
+    import pandas as pd
+
+    from ingest.ids import is_pseudo_mmsi, pseudo_mmsis
+
+    ids = pd.Series([f"vessel-{i}" for i in range(5000)] + ["vessel-7", " ", None])
+    a: dict[str, int] = {}
+    out = pseudo_mmsis(ids, a)
+    assert len(a) == 5000 and len(set(a.values())) == 5000
+    assert all(is_pseudo_mmsi(m) for m in a.values())
+    assert out[7] == out[5000] and math.isnan(out[5001]) and math.isnan(out[5002])
+    b: dict[str, int] = {}
+    pseudo_mmsis(ids[::-1].reset_index(drop=True), b)
+    assert a == b  # the same ids get the same numbers whatever the order

@@ -267,6 +267,16 @@ def test_bad_checksum_rejected_or_kept_and_counted() -> None:
     kept = decode(bad + "\n", keep_bad_checksum=True)
     assert kept.positions["mmsi"].tolist() == [211000003]
     assert int(kept.counters[K.C_KEPT_BAD]) == 1
+    # Kept rows are flagged through their receiver name; good rows of the same receiver not.
+    t = "\\c:1700000000,s:rx1*00\\"
+    bad5 = [x[:-2] + ("00" if x[-2:] != "00" else "11") for x in TYPE5_A]
+    text = "\n".join([t + bad, t + POS, bad, *(t + x for x in bad5)]) + "\n"
+    res = decode(text, keep_bad_checksum=True)
+    pos, _ = positions_table(res)
+    assert pos.column("receiver").to_pylist() == ["rx1|badcrc", "rx1", "|badcrc"]
+    sta, _ = static_table(res)
+    assert sta.column("receiver").to_pylist() == ["rx1|badcrc"]
+    assert int(res.counters[K.C_KEPT_BAD]) == 3
 
 
 @pytest.mark.parametrize(

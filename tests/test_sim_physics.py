@@ -135,6 +135,10 @@ def test_gaps_labelled_and_silent(sc: Scenario) -> None:
         (v,) = [v for v in _by_mmsi(sc, e["mmsi"]) if v.clone_of is None]
         inside = (m.vid == v.vid) & (m.emit_ms > a + 60_000) & (m.emit_ms < b - 60_000)
         assert not inside.any()
+        # a gap lies between received positions: the ship was heard again after it
+        pos_mmsi = sc.positions.column("mmsi").to_numpy()
+        pos_t = sc.positions.column("t").cast("int64").to_numpy()
+        assert ((pos_mmsi == e["mmsi"]) & (pos_t >= b - 60_000)).any()
         k = (a - sc.t0_ms) // (sc.config.step_s * 1000)
         assert distance_to_shore_km(v.track.lat[k], v.track.lon[k])[0] > 50 * 1.852
     # short gaps and gaps in port are real silences that no definition labels

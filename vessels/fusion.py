@@ -8,29 +8,38 @@ Method (after Paolo et al. 2024 and GFW's SAR matching, simplified to a closed f
    dark then, as GFW's 12 h gap rule), otherwise dead-reckoned from the nearer report when it is
    within ``max_extrap_h`` (speed and course from the report, else from the previous step).
    Its 1-sigma position uncertainty grows with the time ``dt`` from that report:
-   ``sigma = sigma0_m + (growth_kn + growth_frac * speed_kn) * dt`` (as knots times hours).
+   ``sigma = sigma0_m + (growth_kn + growth_frac * speed_kn) * dt`` (as knots times hours),
+   plus, when interpolating, the vessel's own manoeuvring: the reported speed the straight
+   line between the two reports does not explain, ``sqrt(sog^2 - implied^2)`` (a fishing
+   vessel zig-zagging at 8 kn that made good 1 kn), times ``meander_frac`` times the bridge
+   time ``dt_before * dt_after / span`` (largest mid-interval, as a Brownian bridge).
 2. Each detection/vessel pair within ``n_sigma`` sigma gets a score in (0, 1]:
-   ``exp(-d^2 / 2 sigma^2)`` x length agreement (Gaussian in the length difference,
-   ``length_sigma_frac * L + length_sigma_m``, floored at ``length_floor`` because SAR lengths
-   are rough) x footprint inclusion (``min(1, 2 P(inside))`` from the signed distance of the
-   projected position to the footprint edge against sigma).
+   ``exp(-d^2 / 2 sigma^2)`` x length agreement (Gaussian in the log length ratio, relative
+   error ``hypot(length_sigma_frac, length_sigma_m / L)``, floored at ``length_floor`` because
+   SAR lengths are rough, but not beyond a ``max_length_ratio`` mismatch; MMSIs of the 99 block,
+   aids to navigation and gear buoys, count as ``aton_length_m`` long when they report no
+   length) x heading agreement (SAR heading against the AIS course modulo 180 degrees, error
+   ``heading_sigma_deg`` growing by ``heading_growth_deg_h`` per hour of report age, vessels
+   under ``heading_min_speed_kn`` exempt, floored at ``heading_floor``) x footprint inclusion
+   (``min(1, 2 P(inside))`` from the signed distance of the projected position to the
+   footprint edge against sigma).
 3. One-to-one assignment per scene maximising the summed ``log(score / min_score)`` with
    :func:`scipy.optimize.linear_sum_assignment` per connected group of candidates
    (``assignment="optimal"``), or GFW's greedy best-first (``assignment="greedy"``).
    Threshold: ``min_score = 0.011`` = a vessel 3 sigma away with agreeing length.
 
-Outputs: every detection with its MMSI and score or unmatched (``matches``), every AIS vessel
+Outputs: every detection with its MMSI and score or unmatched (``matches``, with the matched
+vessel's AIS silence around the image, ``ais_silence_h``: evidence that a ship was seen while
+its AIS was off), every AIS vessel
 placed in a footprint with ``P(inside) >= expected_min_p_inside`` and not detected (``missed``),
 and all projections (``projections``) for the dark detectors.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,6 +55,7 @@ from kernels.match import (
     silence_around,
 )
 from vessels.errors import ConfigError, InputError
+from vessels.fusion_accuracy import MatchAccuracy, match_accuracy
 from vessels.schema import TIME_TYPE
 from vessels.tracks import Tracks
 
@@ -455,83 +465,6 @@ def match_detections(
         "missed": int(miss.sum()),
     }
     return MatchResult(matches, missed, projections, p, stats)
-
-
-@dataclass(frozen=True)
-class MatchAccuracy:
-    """Precision/recall of the detection-to-MMSI matching against simulator truth."""
-
-    ais_precision: float
-    ais_recall: float
-    dark_precision: float
-    dark_recall: float
-    missed_precision: float
-    missed_recall: float
-    counts: dict[str, int]
-
-    def summary(self) -> str:
-        return (
-            f"AIS matches: precision {self.ais_precision:.3f} recall {self.ais_recall:.3f}; "
-            f"dark (unmatched) detections: precision {self.dark_precision:.3f} "
-            f"recall {self.dark_recall:.3f}; expected-but-missed vessels: precision "
-            f"{self.missed_precision:.3f} recall {self.missed_recall:.3f} "
-            f"({json.dumps(self.counts, sort_keys=True)})"
-        )
-
-
-def _pr(tp: int, n_pred: int, n_true: int) -> tuple[float, float]:
-    return (tp / n_pred if n_pred else 1.0, tp / n_true if n_true else 1.0)
-
-
-def match_accuracy(result: MatchResult, truth: Mapping[str, Any] | str | Path) -> MatchAccuracy:
-    """Score ``result`` against a truth.json (path or parsed) "sar" section.
-
-    AIS: a predicted (detection, MMSI) pair is right when truth gives that detection that MMSI.
-    Dark: unmatched detections against truth detections with a null MMSI. Missed: predicted
-    (scene, MMSI) against truth "missed".
-    """
-    if not isinstance(truth, Mapping):
-        try:
-            truth = json.loads(Path(truth).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read truth file ({exc})", str(truth)) from exc
-    sar = truth.get("sar") if isinstance(truth, Mapping) else None
-    if not isinstance(sar, Mapping):
-        raise InputError("truth has no 'sar' section")
-    t_det = {str(d["detection_id"]): d.get("mmsi") for d in sar.get("detections", [])}
-    # false detections (no vessel at all) are right when unmatched, but are not dark vessels
-    false_det = {
-        str(d["detection_id"]) for d in sar.get("detections", []) if d.get("kind") == "false"
-    }
-    t_missed = {(str(m["scene_id"]), int(m["mmsi"])) for m in sar.get("missed", [])}
-    rows = result.matches.select(["detection_id", "mmsi"]).to_pylist()
-    pred = {str(r["detection_id"]): r["mmsi"] for r in rows if str(r["detection_id"]) in t_det}
-    ais_pred = {k: v for k, v in pred.items() if v is not None}
-    ais_true = {k: v for k, v in t_det.items() if v is not None}
-    ais_tp = sum(1 for k, v in ais_pred.items() if ais_true.get(k) == v)
-    dark_pred = {k for k, v in pred.items() if v is None and k not in false_det}
-    dark_true = {k for k, v in t_det.items() if v is None and k not in false_det}
-    dark_tp = len(dark_pred & dark_true)
-    m_pred = {
-        (str(r["scene_id"]), int(r["mmsi"]))
-        for r in result.missed.select(["scene_id", "mmsi"]).to_pylist()
-    }
-    m_tp = len(m_pred & t_missed)
-    ap, ar = _pr(ais_tp, len(ais_pred), len(ais_true))
-    dp, dr = _pr(dark_tp, len(dark_pred), len(dark_true))
-    mp, mr = _pr(m_tp, len(m_pred), len(t_missed))
-    counts = {
-        "truth_ais": len(ais_true),
-        "pred_ais": len(ais_pred),
-        "ais_correct": ais_tp,
-        "truth_dark": len(dark_true),
-        "pred_dark": len(dark_pred),
-        "dark_correct": dark_tp,
-        "truth_missed": len(t_missed),
-        "pred_missed": len(m_pred),
-        "missed_correct": m_tp,
-    }
-    return MatchAccuracy(ap, ar, dp, dr, mp, mr, counts)
 
 
 def params_dict(p: MatchParams) -> dict[str, Any]:

@@ -8,6 +8,7 @@ through one of these.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 __all__ = ["clean_ais_text", "csv_cell", "html_text", "xml_text"]
@@ -28,9 +29,16 @@ def html_text(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+# characters XML 1.0 forbids even escaped (C0 controls but tab/newline/CR, surrogates,
+# U+FFFE/U+FFFF): one in a name from a provider CSV would make the whole KML unreadable
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def xml_text(value: Any) -> str:
-    """Escape for XML (KML) element content and attribute values."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape for XML (KML) element content and attribute values; characters XML cannot hold
+    at all are replaced by U+FFFD."""
+    text = html.escape("" if value is None else str(value), quote=True)
+    return _XML_INVALID.sub("\ufffd", text)
 
 
 def csv_cell(value: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from vessels.atomic import atomic_path
+from vessels.atomic import atomic_path, atomic_write
 from vessels.cli._common import check_inputs
 from vessels.errors import ConfigError, InputError
 
@@ -37,9 +37,20 @@ def register(sub: Any) -> None:
         help="CSV column mapping, e.g. mmsi=ID,t=time,lat=y,lon=x (for unknown layouts)",
     )
     p.add_argument(
+        "--time-format",
+        metavar="FMT",
+        help="how a CSV time column is written: a strptime format such as '%%d/%%m/%%Y %%H:%%M', "
+        "'epoch' or 'ISO8601' (default: detected)",
+    )
+    p.add_argument(
+        "--id-map",
+        metavar="CSV",
+        help="write the pseudo-MMSI given to each non-MMSI vessel id (--columns id=COL) here",
+    )
+    p.add_argument(
         "--keep-bad-checksum",
         action="store_true",
-        help="keep sentences whose NMEA checksum is wrong (counted in the summary)",
+        help="keep sentences whose NMEA checksum is wrong (counted; receiver '<name>|badcrc')",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=run)
@@ -81,6 +92,19 @@ def _progress_factory(quiet: bool) -> Callable[[int | None, str], Callable[[int]
     return factory
 
 
+def _write_id_map(path: str, id_map: dict[str, int]) -> None:
+    """``id,mmsi`` rows, sorted by id; the ids are user text, so cells are made CSV-safe."""
+    import csv
+
+    from vessels.textsafe import csv_cell
+
+    with atomic_write(path) as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["id", "mmsi"])
+        for ident, mmsi in sorted(id_map.items()):
+            w.writerow([csv_cell(ident), f"{mmsi:09d}"])
+
+
 def run(args: argparse.Namespace) -> int:
     from ingest import read_inputs
 
@@ -95,12 +119,15 @@ def run(args: argparse.Namespace) -> int:
         keep_bad_checksum=args.keep_bad_checksum,
         quiet=args.quiet,
         progress=_progress_factory(args.quiet),
+        time_format=args.time_format,
     )
     with atomic_path(args.output) as tmp:
         pq.write_table(result.positions, tmp, compression="zstd")
     if args.static:
         with atomic_path(args.static) as tmp:
             pq.write_table(result.static, tmp, compression="zstd")
+    if args.id_map:
+        _write_id_map(args.id_map, result.stats.id_map)
     if not args.quiet:
         print(result.summary())
         print(f"wrote {args.output}" + (f" and {args.static}" if args.static else ""))

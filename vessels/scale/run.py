@@ -52,6 +52,7 @@ from vessels.scale.partition import (
     split_table,
 )
 from vessels.scale.quantiles import merge_minutes, slice_edges
+from vessels.scale.windows import item, n_workers, run_windows
 from vessels.tracks import TrackParams
 
 __all__ = [
@@ -160,10 +161,6 @@ def _as_client(client: Client | str) -> tuple[Any, bool]:
     raise ConfigError("detect_distributed needs a distributed.Client or a scheduler address")
 
 
-def _n_workers(client: Any) -> int:
-    return max(1, len(client.scheduler_info().get("workers", {})))
-
-
 def _load(
     client: Any,
     source: PositionsSource,
@@ -198,7 +195,7 @@ def _load(
             n_known += max(1, p.stat().st_size // 60)  # about 60 bytes per NMEA/CSV line
     if n_known == 0:
         raise NoDataError("no positions to detect events in")
-    n = n_parts or max(2 * _n_workers(client), math.ceil(n_known / sp.rows_per_partition))
+    n = n_parts or max(2 * n_workers(client), math.ceil(n_known / sp.rows_per_partition))
     read: list[Future] = []
     statics: list[Future] = []
     pieces: list[list[Future]] = [[] for _ in range(n)]
@@ -216,7 +213,7 @@ def _load(
             f = client.submit(_first, whole, pure=False)
         read.append(f)
         for k in range(n):
-            pieces[k].append(client.submit(_item, f, k, pure=False))
+            pieces[k].append(client.submit(item, f, k, pure=False))
     return pieces, statics, n_known, n
 
 
@@ -226,10 +223,6 @@ def _first(x: tuple[Any, Any]) -> Any:
 
 def _second(x: tuple[Any, Any]) -> Any:
     return x[1]
-
-
-def _item(x: Sequence[Any], k: int) -> Any:
-    return x[k]
 
 
 def _tree_reduce(client: Any, futs: list[Future]) -> Future:
@@ -270,95 +263,6 @@ def _ports(
         ports = ports.extended(u.lat, u.lon, [x or "anchorage" for x in u.name])
         n += u.lat.size
     return ports, n
-
-
-def _windows(t_min: int, t_max: int, n_windows: int, min_width_ms: int) -> list[int]:
-    """At most ``n_windows`` window edges over [t_min, t_max], windows at least
-    ``min_width_ms`` wide."""
-    span = t_max - t_min + 1
-    n = max(1, min(n_windows, span // max(min_width_ms, 1)))
-    edges = [t_min + (span * k) // n for k in range(n + 1)]
-    edges[-1] = t_max + 1
-    return edges
-
-
-def _bands(lon_hist: np.ndarray, n_bands: int) -> tuple[float, ...]:
-    """Longitude band edges (whole degrees, -180 to 180) holding about equal numbers of rows."""
-    if n_bands <= 1 or lon_hist.sum() == 0:
-        return (-180.0, 180.0)
-    cum = np.cumsum(lon_hist) / lon_hist.sum()
-    inner = np.searchsorted(cum, np.arange(1, n_bands) / n_bands, side="left") + 1 - 180
-    edges = np.unique(np.r_[-180, inner, 180]).astype(float)
-    return tuple(float(x) for x in edges)
-
-
-def _run_windows(
-    client: Any,
-    spec: DetectorSpec,
-    parts: list[Future],
-    ctx: Future,
-    seg_f: Future,
-    t_min: int,
-    t_max: int,
-    n_windows: int,
-    n_bands: int | None,
-    lon_hist: np.ndarray,
-    sp: ScaleParams,
-) -> tuple[list[Event], int, int, int]:
-    margin = tasks.window_margin_ms(spec.params)
-    halo_km = tasks.tile_halo_km(spec.params)
-    edges = _windows(t_min, t_max, n_windows, int(margin * sp.min_window_margins))
-    n = len(edges) - 1
-    # a few tasks per worker in all: short data sets get few windows, so more bands
-    bands = _bands(lon_hist, n_bands or max(1, math.ceil(2 * _n_workers(client) / n)))
-    n_bands = len(bands) - 1
-    own = [
-        (edges[k] if k else t_min - 1, edges[k + 1] if k < n - 1 else t_max + 1) for k in range(n)
-    ]
-    reach = {k: (own[k][0] - margin, own[k][1] + margin) for k in range(n)}
-    events: list[Event] = []
-    reruns = 0
-    todo = list(range(n))
-    for _ in range(sp.max_window_reruns + 1):
-        futs: dict[tuple[int, int], Future] = {}
-        for k in todo:
-            lo, hi = reach[k]
-            tiles = [
-                client.submit(tasks.window_tiles, p, seg_f, lo, hi, bands, halo_km, pure=False)
-                for p in parts
-            ]
-            for j in range(n_bands):
-                pieces = [client.submit(_item, f, j, pure=False) for f in tiles]
-                futs[k, j] = client.submit(
-                    tasks.detect_window,
-                    ctx,
-                    spec,
-                    own[k][0],
-                    own[k][1],
-                    hi,
-                    t_max,
-                    margin,
-                    sp.slice_rows,
-                    *pieces,
-                    pure=False,
-                )
-        results = dict(zip(futs, client.gather(list(futs.values())), strict=True))
-        need: dict[int, int] = {}
-        for (k, _), r in results.items():
-            if r.need_until_ms is not None:
-                need[k] = max(need.get(k, r.need_until_ms), r.need_until_ms)
-        for (k, _), r in results.items():
-            if k not in need:
-                events += r.events  # the same pair in two bands: identical copies, deduped
-        todo = []
-        for k, until in need.items():
-            lo, hi = reach[k]
-            reach[k] = (lo, max(until, hi + (hi - lo)))
-            todo.append(k)
-        reruns += len(todo)
-        if not todo:
-            return events, n, n_bands, reruns
-    raise NoDataError(f"{spec.name}: windows still growing after {sp.max_window_reruns} reruns")
 
 
 def _slice_edges(
@@ -473,8 +377,8 @@ def detect_distributed_full(
         t_max = max(s.t_max for s in summaries if s.n_rows)
         lon_hist = np.sum([s.lon_hist for s in summaries], axis=0)
         for spec in (s for s in specs if s.name in CROSS_VESSEL):
-            w = n_windows or max(_n_workers(cl), math.ceil(n_rows / scale.rows_per_partition))
-            evs, n_w, nb, r = _run_windows(
+            w = n_windows or max(n_workers(cl), math.ceil(n_rows / scale.rows_per_partition))
+            evs, n_w, nb, r = run_windows(
                 cl, spec, parts, ctx, seg_f, t_min, t_max, w, n_bands, lon_hist, scale
             )
             n_b = max(n_b, nb)
