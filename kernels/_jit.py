@@ -36,7 +36,7 @@ def _use_private_cache() -> None:
         os.makedirs(path, exist_ok=True)
     except OSError:
         return  # read-only home: Numba falls back to __pycache__ beside the sources
-    nb.config.CACHE_DIR = path
+    nb.config.CACHE_DIR = path  # type: ignore[attr-defined]
 
 
 _use_private_cache()

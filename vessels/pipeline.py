@@ -225,7 +225,7 @@ def run_pipeline(
 
 #: Above this many rows the receiver merge is skipped: ingest.merge costs ~20 us a row today,
 #: which alone would break the 3-minute budget for 10 million positions.
-MERGE_MAX_ROWS = 2_000_000
+MERGE_MAX_ROWS = 20_000_000
 
 
 def _merge_receivers(
