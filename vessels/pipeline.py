@@ -223,8 +223,8 @@ def run_pipeline(
     )
 
 
-#: Above this many rows the receiver merge is skipped: ingest.merge costs ~20 us a row today,
-#: which alone would break the 3-minute budget for 10 million positions.
+#: Above this many rows the receiver merge is skipped (and the summary says so): ingest.merge
+#: costs ~1 us a row (benchmarks/bench_fusion.py), so 20 million rows stay within minutes.
 MERGE_MAX_ROWS = 20_000_000
 
 
