@@ -19,8 +19,9 @@ behaviour is ``max_slow_gap_h=0, max_slack_m=0, min_reports=0, use_reported_sog=
 - Each vessel must have been heard at least ``min_reports`` times while close (pitfall 4 of
   detection-methods.md: an interpolation is not an observation).
 - The median speed counts only slots near a real report and takes the larger of implied speed
-  and reported SOG, over *both* vessels: pair trawlers at 3-5 kn whose zig-zags look slow
-  across a hole are not a meeting, nor is a slow vessel shadowing a fast one.
+  and reported SOG, for *both* vessels (the mean of their medians, as GFW's merge of the two
+  one-sided encounters gives): pair trawlers at 3-5 kn whose zig-zags look slow across a hole
+  are not a meeting, nor is a slow vessel shadowing a fast one.
 - A carrier meeting a fishing vessel far from shore scores highest (the transshipment pattern
   of Miller et al. 2018); two fishing vessels together score low (pair fishing, gear work).
 

@@ -57,7 +57,8 @@ def receiver_is_sat(name: str) -> bool | None:
 
 
 def _position_arrays(cap: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    return np.zeros((cap, L.PF_N), np.float64), np.zeros((cap, L.PI_N), np.int64)
+    """Field-major (one row per field); the kernel writes every field of the rows it uses."""
+    return np.empty((L.PF_N, cap), np.float64), np.empty((L.PI_N, cap), np.int64)
 
 
 def _static_arrays(cap: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
@@ -183,7 +184,9 @@ class NmeaDecoder:
         if npos:
             keep = npos * 2 >= cap
             self._pos_parts.append(
-                (pos_f[:npos], pos_i[:npos]) if keep else (pos_f[:npos].copy(), pos_i[:npos].copy())
+                (pos_f[:, :npos], pos_i[:, :npos])
+                if keep
+                else (pos_f[:, :npos].copy(), pos_i[:, :npos].copy())
             )
         if nsta:
             self._sta_parts.append((sta_i[:nsta].copy(), sta_txt[:nsta].copy()))
@@ -206,13 +209,14 @@ class NmeaDecoder:
             cols = (L.PI_T, L.PI_SAT, L.PI_TSRC) if kind == 0 else (L.SI_T, L.SI_SAT, L.SI_TSRC)
             start = 0
             for part in parts:
-                ints = part[1] if kind == 0 else part[0]
-                if start <= row < start + ints.shape[0]:
-                    ints[row - start, cols[0]] = t
-                    ints[row - start, cols[1]] = sat
-                    ints[row - start, cols[2]] = 1
+                # Position parts are field-major (field, row), static parts row-major.
+                ints = part[1] if kind == 0 else part[0].T
+                n_rows = ints.shape[1]
+                if start <= row < start + n_rows:
+                    for c, v in zip(cols, (t, sat, 1), strict=True):
+                        ints[c, row - start] = v
                     break
-                start += ints.shape[0]
+                start += n_rows
 
     def feed(self, chunk: bytes) -> None:
         """Decode every complete line; keep a trailing partial line for the next chunk."""
@@ -234,7 +238,7 @@ class NmeaDecoder:
         pos_parts = self._pos_parts or [_position_arrays(0)]
         sta_parts = self._sta_parts or [_static_arrays(0)]
         positions = {
-            name: _column([part[0 if kind == "f" else 1] for part in pos_parts], col, dtype)
+            name: _row([part[0 if kind == "f" else 1] for part in pos_parts], col, dtype)
             for name, kind, col, dtype in _POS_FIELDS
         }
         static = {
@@ -252,6 +256,14 @@ class NmeaDecoder:
             counters=self.counters.copy(),
             bytes_read=self.bytes_read,
         )
+
+
+def _row(parts: list[npt.NDArray[Any]], field: int, dtype: Any) -> npt.NDArray[Any]:
+    """Field ``field`` of field-major 2-D parts as one contiguous array of ``dtype``."""
+    if len(parts) == 1:
+        return parts[0][field].astype(dtype, copy=False)
+    # One pass: concatenate casts while it copies (values were range-checked by the kernel).
+    return np.concatenate([p[field] for p in parts], dtype=dtype, casting="unsafe")
 
 
 def _column(parts: list[npt.NDArray[Any]], col: int, dtype: Any) -> npt.NDArray[Any]:

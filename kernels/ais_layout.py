@@ -7,7 +7,8 @@ with one array per field.
 
 from __future__ import annotations
 
-# positions: float64 (n, 4) and int64 (n, 10)
+# positions: float64 (4, n) and int64 (10, n), one contiguous row per field: the caller turns
+# each into a typed column with one sequential pass
 PF_LAT, PF_LON, PF_SOG, PF_COG = 0, 1, 2, 3
 PF_N = 4
 PI_MMSI, PI_T, PI_HEAD, PI_NAV, PI_TYPE, PI_RECV, PI_SAT, PI_SEC, PI_BAD, PI_TSRC = range(10)

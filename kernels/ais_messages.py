@@ -128,20 +128,20 @@ def position_row(six, nbits, mtype, pos_f, pos_i, r, t, recv, sat, bad, tsrc):
         return code
     if heading > 359:
         heading = -1
-    pos_f[r, PF_LAT] = lat
-    pos_f[r, PF_LON] = lon
-    pos_f[r, PF_SOG] = sog
-    pos_f[r, PF_COG] = cog
-    pos_i[r, PI_MMSI] = mmsi
-    pos_i[r, PI_T] = t
-    pos_i[r, PI_HEAD] = heading
-    pos_i[r, PI_NAV] = nav
-    pos_i[r, PI_TYPE] = mtype
-    pos_i[r, PI_RECV] = recv
-    pos_i[r, PI_SAT] = sat
-    pos_i[r, PI_SEC] = second
-    pos_i[r, PI_BAD] = bad
-    pos_i[r, PI_TSRC] = tsrc
+    pos_f[PF_LAT, r] = lat
+    pos_f[PF_LON, r] = lon
+    pos_f[PF_SOG, r] = sog
+    pos_f[PF_COG, r] = cog
+    pos_i[PI_MMSI, r] = mmsi
+    pos_i[PI_T, r] = t
+    pos_i[PI_HEAD, r] = heading
+    pos_i[PI_NAV, r] = nav
+    pos_i[PI_TYPE, r] = mtype
+    pos_i[PI_RECV, r] = recv
+    pos_i[PI_SAT, r] = sat
+    pos_i[PI_SEC, r] = second
+    pos_i[PI_BAD, r] = bad
+    pos_i[PI_TSRC, r] = tsrc
     return 0
 
 

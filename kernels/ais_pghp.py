@@ -28,9 +28,9 @@ def _redate(pg, k, t, sat, pos_i, sta_i):
             continue
         local = row - pg[G_SCALARS, S_POS_BASE + kind]
         if local >= 0 and kind == 0:
-            pos_i[local, PI_T] = t
-            pos_i[local, PI_SAT] = sat
-            pos_i[local, PI_TSRC] = 1
+            pos_i[PI_T, local] = t
+            pos_i[PI_SAT, local] = sat
+            pos_i[PI_TSRC, local] = 1
         elif local >= 0:
             sta_i[local, SI_T] = t
             sta_i[local, SI_SAT] = sat

@@ -218,13 +218,22 @@ POS = sentences({"type": 1, "mmsi": 211000003, "lat": 1.0, "lon": 2.0})[0]
 
 def test_interleaved_multipart_with_other_sentences_between() -> None:
     text = "\n".join(
-        [TYPE5_A[0], "$GPZDA,114702.51,27,01,2012,,*66", TYPE5_B[0], POS, TYPE5_A[1], TYPE5_B[1]]
+        [
+            TYPE5_A[0],
+            "$GPZDA,114702.51,27,01,2012,,*66",
+            TYPE5_B[0],
+            "$AIVSI,,114701.28,0057,-079,0*6F",
+            POS,
+            TYPE5_A[1],
+            TYPE5_B[1],
+        ]
     )
     res = decode(text + "\n")
     table, _ = static_table(res)
     assert sorted(table.column("name").to_pylist()) == ["ALPHA", "BRAVO"]
     assert res.positions["mmsi"].tolist() == [211000003]
-    assert rejects(res) == {"non_ais_sentence": 1}
+    assert rejects(res) == {"non_ais_sentence": 1}  # the $GPZDA is a clock line, not a reject
+    assert int(res.counters[K.C_CLOCK]) == 1
 
 
 def test_tag_block_groups_assemble_without_sequence_ids() -> None:

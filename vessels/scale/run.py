@@ -201,7 +201,9 @@ def _load(
     pieces: list[list[Future]] = [[] for _ in range(n)]
     for kind, arg in plans:
         if kind == "table":
-            futs = client.scatter(split_table(arg, n))
+            futs = client.scatter(
+                split_table(arg, n), hash=False
+            )  # slices of one table: hash=True may alias them
             for k in range(n):
                 pieces[k].append(futs[k])
             continue
@@ -360,10 +362,10 @@ def detect_distributed_full(
         counts = _tree_reduce(
             cl, [cl.submit(tasks.part_counts, p, cparams, pure=False) for p in parts]
         )
-        reg_f, ports_f = cl.scatter([registry, ports])
+        reg_f, ports_f = cl.scatter([registry, ports], hash=False)
         ctx = cl.submit(tasks.make_context, reg_f, ports_f, counts, n_anch, cparams, pure=False)
         seg_mmsi = np.sort(np.concatenate([s.seg_mmsi for s in summaries]))
-        (seg_f,) = cl.scatter([seg_mmsi], broadcast=True)
+        (seg_f,) = cl.scatter([seg_mmsi], broadcast=True, hash=False)
         t1 = time.perf_counter()
         timings["context"] = t1 - t0 - timings["read_and_tracks"]
         per = [s for s in specs if s.name in PER_VESSEL]
