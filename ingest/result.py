@@ -136,7 +136,8 @@ class IngestResult:
             lines.append(f"rejected: {total:,} ({reasons})")
         else:
             lines.append("rejected: 0")
-        short = self._short_mmsis()
+        tables = any(k.startswith(("csv", "parquet:")) for k in s.formats)
+        short = self._short_mmsis() if tables else 0
         if short:
             lines.append(
                 f"note: {short:,} vessels have MMSIs of fewer than 7 digits, which no ship "

@@ -204,10 +204,10 @@ def _sentence(
     stated = h1 * 16 + h2
     bad = 0
     if stated != ck:
-        cnt[C_REJ + REJ_BAD_CHECKSUM] += 1
         if not keep_bad:
+            cnt[C_REJ + REJ_BAD_CHECKSUM] += 1
             return nxt
-        bad = 1
+        bad = 1  # kept: counted by _emit under C_KEPT_BAD, not as a reject
     # Receive time, by trust: $PGHP (satellite time of reception), tag block c:, trailing epoch,
     # line prefix (all written for this very line), the last $xxZDA clock line (the receiver's
     # clock up to ~1 s before), the fixed time the user gave.

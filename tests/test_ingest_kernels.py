@@ -275,7 +275,7 @@ def test_bad_checksum_rejected_or_kept_and_counted() -> None:
     assert res.positions["mmsi"].shape[0] == 0 and rejects(res) == {"bad_checksum": 1}
     kept = decode(bad + "\n", keep_bad_checksum=True)
     assert kept.positions["mmsi"].tolist() == [211000003]
-    assert int(kept.counters[K.C_KEPT_BAD]) == 1
+    assert int(kept.counters[K.C_KEPT_BAD]) == 1 and rejects(kept) == {}
     # Kept rows are flagged through their receiver name; good rows of the same receiver not.
     t = "\\c:1700000000,s:rx1*00\\"
     bad5 = [x[:-2] + ("00" if x[-2:] != "00" else "11") for x in TYPE5_A]
