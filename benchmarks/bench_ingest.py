@@ -17,7 +17,11 @@ difference per line, so imports and the warm-up cancel out::
       --callgrind-out-file=cg.$n .venv/bin/python -m benchmarks.bench_ingest --callgrind $n; done
     # instructions per line = (summary of cg.60000 - summary of cg.20000) / 40000
 
-Issue 2 second round (same 4,703 distinct real lines): 2,995 -> see the final report.
+Measured in issue 2's second round (decode_nmea_bytes, generic CPU, same file): 2,995
+instructions per line before, 2,678 after inlining every array-taking bit helper and writing
+positions field-major, 2,605 with the six-bit lookup table. CPU time fell further than the
+counts (2.58 -> 4.37 M msg/s on the loaded build machine): the removed calls each did atomic
+reference-count updates, and the table removed unpredictable branches.
 """
 
 from __future__ import annotations

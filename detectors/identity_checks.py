@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from ingest.ids import is_pseudo_mmsi
 from vessels.events import Event
 from vessels.mid import flag_of, mid_of, mmsi_kind
 
@@ -20,6 +21,8 @@ def invalid_mmsi_reason(mmsi: int) -> tuple[str, str] | None:
     Aids to navigation, SART/MOB/EPIRB and craft numbers are valid for what they are and are
     not flagged here (gear and buoys are excluded from encounters instead).
     """
+    if is_pseudo_mmsi(mmsi):
+        return None  # an anonymised id mapped by ingest (--columns id=...), not a transmitted MMSI
     s = str(mmsi)
     if mmsi in _PLACEHOLDERS or (len(s) == 9 and len(set(s)) == 1):
         return "placeholder", f"MMSI {mmsi} is a placeholder number, not an assigned identity."

@@ -151,12 +151,21 @@ def investigate(
     carriers: str | os.PathLike[str] | None = None,
     config: str | os.PathLike[str] | dict[str, Any] | None = None,
     quiet: bool = True,
+    columns: str | dict[str, str] | None = None,
+    time_format: str | None = None,
 ) -> InvestigateResult:
-    """Run the whole investigation and write every output into ``out``."""
+    """Run the whole investigation and write every output into ``out``.
+
+    ``columns`` and ``time_format`` map a CSV of an unknown layout, as for ``vessels ingest``."""
     started = time.perf_counter()
     timings = StageTimes(quiet)
+    read_kw: dict[str, Any] = {}
+    if columns is not None:
+        read_kw["columns"] = columns
+    if time_format is not None:
+        read_kw["time_format"] = time_format
     try:
-        return _investigate(inputs, out, sar, carriers, config, quiet, started, timings)
+        return _investigate(inputs, out, sar, carriers, config, quiet, started, timings, read_kw)
     finally:
         timings.close()
 
@@ -170,6 +179,7 @@ def _investigate(
     quiet: bool,
     started: float,
     timings: StageTimes,
+    read_kw: dict[str, Any],
 ) -> InvestigateResult:
     if not inputs:
         raise InputError("no input files given")
@@ -195,7 +205,7 @@ def _investigate(
         with _stage("SAR read", quiet, timings):
             sar_input = read_sar(sar)
     with _stage("ingest", quiet, timings):
-        res = read_inputs([str(p) for p in inputs], quiet=quiet)
+        res = read_inputs([str(p) for p in inputs], quiet=quiet, **read_kw)
     positions = res.positions
     if positions.num_rows == 0:
         summary = res.summary() if hasattr(res, "summary") else ""

@@ -30,6 +30,16 @@ def register(sub: Any) -> None:
         help="CSV of carrier (reefer) vessels; default: carriers.csv beside the first input",
     )
     p.add_argument("--config", metavar="params.toml", help="parameters (TOML, one table per step)")
+    p.add_argument(
+        "--columns",
+        metavar="MAP",
+        help="CSV column mapping for unknown layouts, as for 'vessels ingest' (mmsi=ID,t=time,...)",
+    )
+    p.add_argument(
+        "--time-format",
+        metavar="FMT",
+        help="how a CSV time column is written, as for 'vessels ingest' (e.g. '%%d/%%m/%%Y %%H:%%M')",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--top", type=int, default=TOP_N, help="flagged vessels to print (default 10)")
     p.add_argument("--quiet", action="store_true", help="no progress, only the final summary")
@@ -53,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         carriers=args.carriers,
         config=args.config,
         quiet=args.quiet,
+        columns=args.columns,
+        time_format=args.time_format,
     )
     s = res.summary
     c = s["counts"]
