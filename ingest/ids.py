@@ -2,8 +2,9 @@
 
 The canonical tables key vessels by a ``uint32`` MMSI. A table whose vessels are named by other
 ids (``--columns id=COL``) gets one pseudo-MMSI per distinct id in ``PSEUDO_MMSI_MIN ..
-PSEUDO_MMSI_MAX`` = 090000000-099999999: in ITU-R M.585 terms a group call number with MID
-9xx, which no country holds, so no real transmitter can use it. The number is a hash of the id
+PSEUDO_MMSI_MAX`` = 1073741824-1173741823: above 2**30 - 1, the largest number the 30-bit
+MMSI field of an AIS message can carry, so no transmitter can ever send one, and below 2**31 so
+every int32/uint32 consumer holds it. The number is a hash of the id
 text (the same id gets the same pseudo-MMSI in every run and every file); two ids of one input
 that collide take the next free number in sorted-id order. The mapping is kept in
 ``IngestStats.id_map`` (``vessels ingest --id-map FILE`` writes it) so a report can name the
@@ -20,8 +21,8 @@ import pandas as pd
 
 __all__ = ["PSEUDO_MMSI_MAX", "PSEUDO_MMSI_MIN", "is_pseudo_mmsi", "pseudo_mmsis"]
 
-PSEUDO_MMSI_MIN = 90_000_000
-PSEUDO_MMSI_MAX = 99_999_999
+PSEUDO_MMSI_MIN = 1 << 30  # one past the largest 30-bit AIS MMSI
+PSEUDO_MMSI_MAX = PSEUDO_MMSI_MIN + 99_999_999
 _SPAN = PSEUDO_MMSI_MAX - PSEUDO_MMSI_MIN + 1
 
 

@@ -145,7 +145,7 @@ class IngestResult:
             )
         if s.id_map:
             lines.append(
-                f"vessel ids mapped to pseudo-MMSIs (090000000-099999999): {len(s.id_map):,}"
+                f"vessel ids mapped to pseudo-MMSIs (1073741824-1173741823): {len(s.id_map):,}"
             )
         if s.rejects.get("no_time"):
             lines.append(

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ingest.ids import pseudo_mmsis
+from ingest.ids import PSEUDO_MMSI_MAX, pseudo_mmsis
 from ingest.result import IngestStats
 from ingest.schemas import Layout, detect_layout
 from ingest.sources import Source, open_binary
@@ -138,7 +138,9 @@ def convert_table(
         stats.reject("missing_id", int(np.count_nonzero(np.isnan(mmsi))))
     else:
         mmsi = _num(df, "mmsi")
-    ok_mmsi = np.isfinite(mmsi) & (mmsi >= 1) & (mmsi <= 999_999_999) & (mmsi == np.floor(mmsi))
+    hi = PSEUDO_MMSI_MAX if "id" in df else 999_999_999  # pseudo-MMSIs only from id mapping
+    in_range = mmsi <= hi
+    ok_mmsi = np.isfinite(mmsi) & (mmsi >= 1) & in_range & (mmsi == np.floor(mmsi))
     t = _times(df, layout, source)
     ok_t = (t != np.iinfo(np.int64).min) & (t >= 788_918_400_000) & (t < 4_102_444_800_000)
     lat = _num(df, "lat")

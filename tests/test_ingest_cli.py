@@ -108,9 +108,10 @@ def test_time_format_and_id_map_options(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(args) == 1  # 01/02 could be either
     assert "--time-format" in capsys.readouterr().err
     assert main([*args, "--time-format", "%d/%m/%Y %H:%M", "--id-map", str(ids)]) == 0
-    assert "pseudo-MMSIs (090000000-099999999): 2" in capsys.readouterr().out
+    assert "pseudo-MMSIs (1073741824-1173741823): 2" in capsys.readouterr().out
     t = pq.read_table(out).column("t").to_pylist()
     assert t[0].month == 2 and t[0].day == 1
     rows = ids.read_text().splitlines()
     assert rows[0] == "id,mmsi" and len(rows) == 3
-    assert rows[1].startswith("'=HYPERLINK(1),09")  # formula-safe, nine digits
+    assert rows[1].startswith("'=HYPERLINK(1),1")  # formula-safe
+    assert int(rows[1].rsplit(",", 1)[1]) >= 1 << 30  # beyond any 30-bit AIS MMSI

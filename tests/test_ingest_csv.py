@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest import read_inputs
+from ingest.ids import PSEUDO_MMSI_MAX, PSEUDO_MMSI_MIN
 from vessels.errors import InputError, NoDataError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
 
@@ -203,7 +204,7 @@ def test_suez_day_first_times_and_non_mmsi_ids(shared_data: Path, tmp_path: Path
     assert res.positions.num_rows == 22_287 and res.stats.rejects == {}
     assert res.vessels == 256 and len(res.stats.id_map) == 256
     mmsi = res.positions.column("mmsi")
-    assert pc.min(mmsi).as_py() >= 90_000_000 and pc.max(mmsi).as_py() <= 99_999_999
+    assert pc.min(mmsi).as_py() >= PSEUDO_MMSI_MIN and pc.max(mmsi).as_py() <= PSEUDO_MMSI_MAX
     t = res.positions.column("t")
     assert pc.min(t).as_py() == datetime(2021, 3, 20, 0, 0, tzinfo=UTC)
     assert pc.max(t).as_py() == datetime(2021, 3, 24, 12, 52, tzinfo=UTC)
