@@ -38,6 +38,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--min-score", type=float, default=0.0, help="write only events scoring >= this")
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    from vessels.scale.cli import add_arguments as add_scale_arguments
+
+    add_scale_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -59,6 +62,15 @@ def run(args: argparse.Namespace) -> int:
         if extra:
             check_inputs([extra])
     types = [t for t in args.types.split(",") if t.strip()] if args.types else None
+    from vessels.scale.cli import detect_command, wants_cluster
+
+    if wants_cluster(args):  # the same detectors on a dask cluster: same events
+        found, summary = detect_command(args, paths, types)
+        events = [e for e in found if e.score >= args.min_score]
+        write_events(events_to_table(events), out)
+        if not args.quiet:
+            print(f"vessels detect: {summary}; {len(events)} events; wrote {out}", file=sys.stderr)
+        return 0
     t0 = time.perf_counter()
     data = read_inputs([str(p) for p in paths], columns=args.columns, quiet=args.quiet)
     res = run_detectors_full(
