@@ -113,6 +113,15 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
         except OSError as exc:
             raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
+        try:
+            return _parse(data, detector_names)
+        except ConfigError as exc:  # "[gap] unknown key" alone does not say which file
+            raise ConfigError(f"{path}: {exc}") from exc
+    return _parse(data, detector_names)
+
+
+def _parse(data: Mapping[str, Any], detector_names: tuple[str, ...] | None) -> Config:
+    """The :class:`Config` of parsed TOML ``data``; ConfigError for unknown tables or keys."""
     if detector_names is None:
         from detectors import DETECTOR_MODULES
 

@@ -162,8 +162,11 @@ def read_inputs(
     static = dedupe_static(_concat(sta_parts, STATIC_SCHEMA))
     result = IngestResult(positions=positions, static=static, stats=stats)
     if not positions.num_rows and not static.num_rows:
+        names = ", ".join(src.name for src in sources[:5])
+        more = f" and {len(sources) - 5} more" if len(sources) > 5 else ""
         raise NoDataError(
-            "the inputs held no usable position or static report.\n" + result.summary()
+            f"{names}{more}: the inputs held no usable position or static report.\n"
+            + result.summary()
         )
     return result
 

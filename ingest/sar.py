@@ -21,7 +21,9 @@ confidence a probability in [0, 1] (percent and HIGH/MEDIUM/LOW are converted).
 from __future__ import annotations
 
 import json
+import lzma
 import re
+import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -244,7 +246,8 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         return _frame_from_geojson(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        # a truncated .gz ends in EOFError, a damaged one in zlib.error: the file's fault, not ours
         raise InputError(f"cannot be read as CSV ({exc})", str(path)) from exc
     # pandas' unnamed index column (",lon,lat,..." header) is not data
     df = df.loc[:, [c for c in df.columns if not str(c).startswith("Unnamed:")]]
@@ -282,7 +285,7 @@ def _detections_part(
     if n and ("lat" not in cols or "lon" not in cols):
         raise InputError(
             "no latitude/longitude columns among: "
-            f"{', '.join(map(str, df.columns))}; map them with --columns lat=NAME,lon=NAME",
+            f"{', '.join(map(str, df.columns))}; map them with --sar-columns lat=NAME,lon=NAME",
             str(path),
         )
     keep = np.ones(n, dtype=bool)
@@ -388,6 +391,8 @@ def read_detections(
     scene_rows: list[dict[str, Any]] = []
     for p in paths:
         path = Path(p)
+        if path.is_dir():
+            raise InputError("is a folder; give detection files (CSV/GeoJSON)", str(path))
         if not path.is_file():
             raise InputError("no such file", str(path))
         df, file_scenes = _read_frame(path)
@@ -397,7 +402,8 @@ def read_detections(
         if len(df):
             parts.append(_detections_part(df, path, mapping, stats))
     if not parts and not scene_rows:
-        raise NoDataError("no detections and no scenes in the SAR inputs")
+        names = ", ".join(str(p) for p in paths)
+        raise NoDataError(f"{names}: no detections and no scenes in the SAR inputs")
 
     det = {
         k: np.concatenate([pt[k] for pt in parts]) if parts else np.empty(0)

@@ -133,7 +133,17 @@ def sniff_format(src: Source) -> str:
             "(compressed? name it .gz, .xz, .bz2 or .zip)",
             src.name,
         )
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    first = lines[0] if lines else ""
+    # NMEA of other talkers (GPS $GPGGA...) or JSON would reach the CSV parser and fail there with
+    # a pandas column-count message that does not say what the file really is
+    nmea_like = sum(1 for ln in lines if ln[0] in "$!\\")
+    whole = len(head) < _SNIFF_BYTES
+    if first and (first[0] in "{[" or (first[0] in "$!\\" and whole)):
+        raise InputError(
+            f"no !AIVDM/!AIVDO sentences ({nmea_like} other NMEA sentences) and not a CSV table",
+            src.name,
+        )
     if "," in first or ";" in first or "\t" in first:
         return "csv"
     return "nmea"  # text without sentences: the decoder counts every line as a reject

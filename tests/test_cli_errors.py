@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from vessels.atomic import atomic_path, atomic_write
 from vessels.cli import EXIT_INTERNAL, main
-from vessels.errors import InputError
+from vessels.errors import OutputError
 from vessels.investigate import investigate
 from vessels.outputs import check_out_dir
 from vessels.textsafe import xml_text
@@ -57,7 +57,11 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\n"
         "$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A\n"
     )
+    (d / "events.jsonl").write_text('{"event_id": "a1", "type": "gap", "mmsi": 1}\n')
     (d / "unknown.csv").write_text("foo,bar,baz\n1,2,3\n4,5,6\n")
+    sar = (SAMPLE / "sar_detections.csv").read_bytes()
+    (d / "trunc_sar.csv.gz").write_bytes(gzip.compress(sar)[: len(sar) // 8])
+    (d / "sar_empty.csv").write_text("lat,lon\n")
     (d / "headeronly.csv").write_text(
         "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
         "Length,Width,Draft,Cargo,TransceiverClass\n"
@@ -93,7 +97,16 @@ FAILS: list[tuple[str, list[str], str]] = [
         ["ingest", "{bad}/trunc.nmea.xz", "-o", "{out}/p.parquet"],
         "trunc.nmea.xz",
     ),
-    ("ingest-non-ais", ["ingest", "{bad}/nonais.nmea", "-o", "{out}/p.parquet"], "nonais.nmea"),
+    (
+        "ingest-non-ais",
+        ["ingest", "{bad}/nonais.nmea", "-o", "{out}/p.parquet"],
+        "nonais.nmea: no !AIVDM/!AIVDO sentences (2 other NMEA sentences) and not a CSV table",
+    ),
+    (
+        "ingest-events-jsonl",
+        ["ingest", "{bad}/events.jsonl", "-o", "{out}/p.parquet"],
+        "events.jsonl: no !AIVDM/!AIVDO sentences (0 other NMEA sentences) and not a CSV table",
+    ),
     ("ingest-unknown-csv", ["ingest", "{bad}/unknown.csv", "-o", "{out}/p.parquet"], "--columns"),
     (
         "ingest-columns-missing",
@@ -107,11 +120,11 @@ FAILS: list[tuple[str, list[str], str]] = [
         ],
         "nosuch",
     ),
-    # a header and no rows: ingest does not name the file yet (reported to its owner)
+    # a header and no rows: the error names the file
     (
         "ingest-header-only",
         ["ingest", "{bad}/headeronly.csv", "-o", "{out}/p.parquet"],
-        "no usable",
+        "headeronly.csv: the inputs held no usable position",
     ),
     (
         "ingest-real-ports-csv",
@@ -125,6 +138,13 @@ FAILS: list[tuple[str, list[str], str]] = [
     ),
     ("ingest-out-unwritable", ["ingest", "{bad}/good.nmea", "-o", "/proc/x.parquet"], "/proc/x"),
     ("ingest-out-is-folder", ["ingest", "{bad}/good.nmea", "-o", "{bad}/adir"], "adir"),
+    # the outputs are Parquet: a name that says otherwise is refused before any work
+    ("ingest-out-txt", ["ingest", "{bad}/good.nmea", "-o", "{out}/p.txt"], "-o '"),
+    (
+        "ingest-static-csv",
+        ["ingest", "{bad}/good.nmea", "-o", "{out}/p.parquet", "--static", "{out}/s.csv"],
+        "--static '",
+    ),
     (
         "ingest-time",
         ["ingest", "{bad}/good.nmea", "-o", "{out}/p.parquet", "--time", "nope"],
@@ -140,6 +160,43 @@ FAILS: list[tuple[str, list[str], str]] = [
         "no.csv",
     ),
     (
+        "fuse-sar-trunc-gz",
+        ["fuse", "{bad}/good.nmea", "--sar", "{bad}/trunc_sar.csv.gz", "-o", "{out}/e.jsonl"],
+        "trunc_sar.csv.gz: cannot be read as CSV",
+    ),
+    (
+        "fuse-sar-folder",
+        ["fuse", "{bad}/good.nmea", "--sar", "{bad}/adir", "-o", "{out}/e.jsonl"],
+        "adir: is a folder; give detection files (CSV/GeoJSON)",
+    ),
+    (
+        "fuse-sar-no-rows",
+        ["fuse", "{bad}/good.nmea", "--sar", "{bad}/sar_empty.csv", "-o", "{out}/e.jsonl"],
+        "sar_empty.csv: no detections and no scenes",
+    ),
+    (
+        "fuse-sar-unknown-csv",
+        ["fuse", "{bad}/good.nmea", "--sar", "{bad}/unknown.csv", "-o", "{out}/e.jsonl"],
+        "--sar-columns lat=NAME,lon=NAME",
+    ),
+    # the parameter file is checked before the inputs (here missing) and the error names it
+    *[
+        (
+            f"{cmd}-config-first",
+            [
+                cmd,
+                "{bad}/nope.nmea",
+                *(["--sar", "{bad}/no.csv"] if cmd == "fuse" else []),
+                "-o",
+                "{out}/e.jsonl",
+                "--config",
+                "{bad}/unknown_key.toml",
+            ],
+            "unknown_key.toml: [gap] has unknown key",
+        )
+        for cmd in ("detect", "fuse")
+    ],
+    (
         "fuse-out-ext",
         ["fuse", "{bad}/good.nmea", "--sar", "{sample}/sar_detections.csv", "-o", "{out}/e.xyz"],
         "e.xyz",
@@ -147,8 +204,30 @@ FAILS: list[tuple[str, list[str], str]] = [
     # simulate
     ("simulate-out-is-file", ["simulate", "--out", "{bad}/good.nmea"], "good.nmea"),
     ("simulate-days", ["simulate", "--out", "{out}/s", "--days", "0"], "--days"),
+    ("simulate-vessels-0", ["simulate", "--out", "{out}/s", "--vessels", "0"], "--vessels"),
+    (
+        "simulate-scale-vessels-0",
+        ["simulate", "--scale", "--out", "{out}/s", "--vessels", "0"],
+        "--vessels must be 1 or more, got 0",
+    ),
+    # the scenario replaces --out as a whole: a folder of other files is not taken
+    ("simulate-out-foreign", ["simulate", "--out", "{bad}/notempty"], "notempty"),
     # evaluate: neither file may be silently empty or of the wrong kind
     ("evaluate-truth-not-json", ["evaluate", "{out}/e.jsonl", "{bad}/truth.json"], "truth.json"),
+    *[
+        (
+            f"evaluate{opt}={value}",
+            ["evaluate", "{out}/e.jsonl", "{sample}/truth.json", opt, value],
+            opt,
+        )
+        for opt, value in (
+            ("--min-score", "1.5"),
+            ("--min-score", "-0.1"),
+            ("--min-score", "nan"),
+            ("--min-overlap", "0"),
+            ("--min-overlap", "1.01"),
+        )
+    ],
     ("evaluate-truth-missing", ["evaluate", "{out}/e.jsonl", "{bad}/nope.json"], "nope.json"),
     (
         "evaluate-events-missing",
@@ -208,7 +287,23 @@ FAILS: list[tuple[str, list[str], str]] = [
     (
         "investigate-sar-unknown-csv",
         ["investigate", "{bad}/good.nmea", "--out", "{out}/r", "--sar", "{bad}/unknown.csv"],
-        "unknown.csv",
+        "unknown.csv: no latitude/longitude columns among: foo, bar, baz; map them with "
+        "--sar-columns",
+    ),
+    # --sar-columns reaches the SAR reader: the mapped column is looked for, and is not there
+    (
+        "investigate-sar-columns",
+        [
+            "investigate",
+            "{bad}/good.nmea",
+            "--out",
+            "{out}/r",
+            "--sar",
+            "{bad}/unknown.csv",
+            "--sar-columns",
+            "lat=nosuch,lon=baz",
+        ],
+        "nosuch",
     ),
     *[
         (
@@ -299,12 +394,12 @@ def test_zip_with_two_members_reads_both(
 
 def test_atomic_output_errors_name_the_path(tmp_path: Path) -> None:
     with (
-        pytest.raises(InputError, match=r"/proc/x\.parquet: cannot write"),
+        pytest.raises(OutputError, match=r"/proc/x\.parquet: cannot write"),
         atomic_path("/proc/x.parquet"),
     ):
         pass  # pragma: no cover
     (tmp_path / "d").mkdir()
-    with pytest.raises(InputError, match="is a folder"), atomic_path(tmp_path / "d"):
+    with pytest.raises(OutputError, match="is a folder"), atomic_path(tmp_path / "d"):
         pass  # pragma: no cover
     # a failing writer leaves the previous file and no temporary file
     dest = tmp_path / "x.csv"
@@ -403,3 +498,34 @@ def test_kml_text_is_always_well_formed_xml(name: str) -> None:
     want = name.replace("\r\n", "\n").replace("\r", "\n")  # XML's own line-end rule
     assert len(got) == len(want)  # one character out for each character in
     assert all(a == b or b == "\ufffd" for a, b in zip(want, got, strict=True))
+
+
+def test_simulate_replaces_its_folder_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run stopped while writing leaves the previous scenario, byte for byte, and no temporary
+    folder; a completed run replaces the scenario as a whole."""
+    import vessels.sim.writers as writers
+
+    out = tmp_path / "s"
+    args = ["simulate", "--out", str(out), "--days", "1", "--vessels", "20", "--quiet"]
+    assert main([*args, "--seed", "3"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {"traffic.nmea", "truth.json", "sar_detections.csv", "carriers.csv"} <= set(before)
+    real = writers.write_scenario
+
+    def interrupted(sc: object, d: Path, fmt: str = "nmea") -> list[Path]:
+        real(sc, d, fmt)  # type: ignore[arg-type]
+        raise KeyboardInterrupt  # Ctrl-C after the files, before the rename
+
+    monkeypatch.setattr(writers, "write_scenario", interrupted)
+    assert main([*args, "--seed", "4"]) == 130
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]
+    monkeypatch.undo()
+    assert main([*args, "--seed", "4", "--format", "csv"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert "traffic.nmea" not in names and "traffic.csv" in names  # no file of the old run left
+    assert (out / "truth.json").read_bytes() != before["truth.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]
+    capsys.readouterr()

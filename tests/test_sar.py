@@ -82,7 +82,7 @@ def test_geojson_scenes_and_column_mapping(tmp_path: Path) -> None:
 def test_bad_files(tmp_path: Path) -> None:
     p = tmp_path / "x.csv"
     p.write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(InputError, match="--columns"):
+    with pytest.raises(InputError, match="--sar-columns"):
         read_detections([p])
     with pytest.raises(InputError, match="no such file"):
         read_detections([tmp_path / "missing.csv"])

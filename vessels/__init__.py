@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from vessels.errors import ConfigError, InputError, NoDataError, SchemaError, VesselsError
+from vessels.errors import (
+    ConfigError,
+    InputError,
+    NoDataError,
+    OutputError,
+    SchemaError,
+    VesselsError,
+)
 
 __version__ = "0.1.0"
 
@@ -10,6 +17,7 @@ __all__ = [
     "ConfigError",
     "InputError",
     "NoDataError",
+    "OutputError",
     "SchemaError",
     "VesselsError",
     "__version__",

@@ -3,7 +3,7 @@
 Everything is written to a temporary file in the destination folder, flushed to disk, then
 renamed over the destination (``os.replace`` is atomic on POSIX and Windows). An output that
 cannot be written (read-only or missing folder, a folder in the way, a full disk) raises
-:class:`~vessels.errors.InputError` naming the destination, never a bare ``OSError``.
+:class:`~vessels.errors.OutputError` naming the destination, never a bare ``OSError``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from vessels.errors import InputError
+from vessels.errors import OutputError
 
 __all__ = ["atomic_bytes", "atomic_path", "atomic_write", "output_error"]
 
@@ -40,10 +40,10 @@ _OUTPUT_ERRNOS = frozenset(
 )
 
 
-def output_error(exc: OSError, dest: str | os.PathLike[str]) -> InputError:
+def output_error(exc: OSError, dest: str | os.PathLike[str]) -> OutputError:
     """The user-facing error for an output that cannot be written, naming ``dest``."""
     reason = exc.strerror or type(exc).__name__
-    return InputError(
+    return OutputError(
         f"cannot write this output ({reason}); choose a writable folder with enough free space",
         str(dest),
     )
@@ -57,7 +57,7 @@ def _umask() -> int:
 
 def _check_dest(dest: Path) -> None:
     if dest.is_dir():
-        raise InputError("is a folder; give a file name for this output", str(dest))
+        raise OutputError("is a folder; give a file name for this output", str(dest))
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -10,6 +10,7 @@ __all__ = [
     "ConfigError",
     "InputError",
     "NoDataError",
+    "OutputError",
     "SchemaError",
     "VesselsError",
 ]
@@ -21,6 +22,14 @@ class VesselsError(Exception):
 
 class InputError(VesselsError):
     """An input file is missing, unreadable or of an unknown format."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class OutputError(VesselsError):
+    """An output cannot be written (read-only or missing folder, a folder in the way, full disk)."""
 
     def __init__(self, message: str, path: str | None = None) -> None:
         self.path = path

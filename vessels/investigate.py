@@ -153,10 +153,12 @@ def investigate(
     quiet: bool = True,
     columns: str | dict[str, str] | None = None,
     time_format: str | None = None,
+    sar_columns: str | dict[str, str] | None = None,
 ) -> InvestigateResult:
     """Run the whole investigation and write every output into ``out``.
 
-    ``columns`` and ``time_format`` map a CSV of an unknown layout, as for ``vessels ingest``."""
+    ``columns`` and ``time_format`` map a CSV of an unknown layout, as for ``vessels ingest``;
+    ``sar_columns`` maps the detection files' columns, as for ``vessels fuse --sar-columns``."""
     started = time.perf_counter()
     timings = StageTimes(quiet)
     read_kw: dict[str, Any] = {}
@@ -165,7 +167,9 @@ def investigate(
     if time_format is not None:
         read_kw["time_format"] = time_format
     try:
-        return _investigate(inputs, out, sar, carriers, config, quiet, started, timings, read_kw)
+        return _investigate(
+            inputs, out, sar, carriers, config, quiet, started, timings, read_kw, sar_columns
+        )
     finally:
         timings.close()
 
@@ -180,6 +184,7 @@ def _investigate(
     started: float,
     timings: StageTimes,
     read_kw: dict[str, Any],
+    sar_columns: str | dict[str, str] | None = None,
 ) -> InvestigateResult:
     if not inputs:
         raise InputError("no input files given")
@@ -203,7 +208,7 @@ def _investigate(
     sar_input = None
     if sar:  # read first: a bad detection file fails in seconds, not after the detectors
         with _stage("SAR read", quiet, timings):
-            sar_input = read_sar(sar)
+            sar_input = read_sar(sar, sar_columns)
     with _stage("ingest", quiet, timings):
         res = read_inputs([str(p) for p in inputs], quiet=quiet, **read_kw)
     positions = res.positions

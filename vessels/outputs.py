@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ __all__ = [
     "VESSEL_COLUMNS",
     "VesselRow",
     "check_out_dir",
+    "staging_dir",
     "vessel_rows",
     "write_outputs",
 ]
@@ -191,11 +192,16 @@ def _write_vessels_csv(rows: list[VesselRow], path: Path) -> None:
 # --- outputs -------------------------------------------------------------------------------
 
 
-def check_out_dir(out: str | os.PathLike[str]) -> Path:
+def check_out_dir(
+    out: str | os.PathLike[str],
+    known: Iterable[str] = OUTPUT_FILES,
+    marker: str = "summary.json",
+) -> Path:
     """``out`` resolved, if it can take a result: a new folder, an empty one or a previous result
     (replaced as a whole), below a folder this process may write. Run before the work starts so
     that a wrong ``--out`` fails in a second, not after the pipeline. What a killed run left
-    beside ``out`` is tidied first (:func:`_recover_stale`)."""
+    beside ``out`` is tidied first (:func:`_recover_stale`). A previous result is a folder that
+    holds ``marker`` or only ``known`` file names (the defaults are those of investigate)."""
     out = Path(out).resolve()
     if out.parent.is_dir():
         try:
@@ -204,9 +210,9 @@ def check_out_dir(out: str | os.PathLike[str]) -> Path:
             raise output_error(exc, out) from exc
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder; give a folder for --out", str(out))
-    if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").is_file():
+    if out.is_dir() and any(out.iterdir()) and not (out / marker).is_file():
         names = {p.name for p in out.iterdir()}
-        if not names <= set(OUTPUT_FILES):
+        if not names <= set(known):
             raise InputError(
                 "is a non-empty folder that does not hold a previous vessels result; "
                 "choose a new or empty --out folder",
@@ -229,9 +235,15 @@ def check_out_dir(out: str | os.PathLike[str]) -> Path:
 
 
 @contextlib.contextmanager
-def _staging_dir(out: Path) -> Iterator[Path]:
-    """A temporary sibling of ``out`` that replaces it only when the block ends cleanly."""
-    out = check_out_dir(out)
+def staging_dir(
+    out: str | os.PathLike[str],
+    known: Iterable[str] = OUTPUT_FILES,
+    marker: str = "summary.json",
+) -> Iterator[Path]:
+    """A temporary sibling of ``out`` that replaces it only when the block ends cleanly, so that
+    ``out`` is always either complete or the previous result (see :func:`check_out_dir` for
+    ``known`` and ``marker``)."""
+    out = check_out_dir(out, known, marker)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
@@ -328,7 +340,7 @@ def write_outputs(
     grid_params = GridParams.from_mapping(config.get("grids"))
     report_params = ReportParams.from_mapping(config.get("report"))
     rows = vessel_rows(p, scoring)
-    with _staging_dir(out) as tmp:
+    with staging_dir(out) as tmp:
         with _stage("vessel table", quiet, timings):
             _write_vessels_csv(rows, tmp / "vessels.csv")
             pq.write_table(_vessels_table(rows), tmp / "vessels.parquet", compression="zstd")

@@ -290,9 +290,12 @@ def _sorted_events(events: pa.Table) -> pa.Table:
     )
 
 
-def read_sar(paths: Sequence[str | os.PathLike[str]]) -> Any:
-    """The SAR detections and scenes of ``paths`` (:func:`ingest.sar.read_detections`), or None
-    when this build has no SAR reader. A damaged compressed file is an :class:`InputError`."""
+def read_sar(
+    paths: Sequence[str | os.PathLike[str]], columns: str | dict[str, str] | None = None
+) -> Any:
+    """The SAR detections and scenes of ``paths`` (:func:`ingest.sar.read_detections`, with the
+    ``columns`` mapping of ``--sar-columns``), or None when this build has no SAR reader. A
+    damaged compressed file is an :class:`InputError`."""
     import lzma
     import zlib
 
@@ -300,7 +303,7 @@ def read_sar(paths: Sequence[str | os.PathLike[str]]) -> Any:
     if read is None:
         return None
     try:
-        return read([str(p) for p in paths])
+        return read([str(p) for p in paths], columns)
     except (EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
         names = ", ".join(str(p) for p in paths)
         raise InputError(

@@ -57,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
         )
     if not 0.0 <= args.min_score <= 1.0:
         raise ConfigError(f"--min-score must be in [0, 1], got {args.min_score}")
+    from detectors.config import load_config
+
+    # a wrong parameter file fails in a second, before the inputs are read
+    config = load_config(args.config)
     paths = check_inputs(args.inputs)
-    for extra in (args.config, args.carriers, args.anchorages):
+    for extra in (args.carriers, args.anchorages):
         if extra:
             check_inputs([extra])
     types = [t for t in args.types.split(",") if t.strip()] if args.types else None
@@ -77,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         data.positions,
         data.static,
         types=types,
-        config=args.config,
+        config=config,
         carriers=args.carriers,
         anchorages=args.anchorages,
     )

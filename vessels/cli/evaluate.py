@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from vessels.errors import ConfigError
 from vessels.schema import EVENT_TYPES
 
 
@@ -34,6 +35,14 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from vessels.evaluate import evaluate_files
 
+    # written "not (a <= x <= b)" so that NaN is rejected too
+    if not 0.0 <= args.min_score <= 1.0:
+        raise ConfigError(f"--min-score must be between 0 and 1, got {args.min_score}")
+    if not 0.0 < args.min_overlap <= 1.0:
+        raise ConfigError(
+            f"--min-overlap must be above 0 and at most 1 (a share of the shorter interval), "
+            f"got {args.min_overlap}"
+        )
     ev = evaluate_files(
         args.events,
         args.truth,

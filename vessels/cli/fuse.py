@@ -100,9 +100,13 @@ def run(args: argparse.Namespace) -> int:
     for side in (args.matches, args.missed, args.clock):
         if side and Path(side).suffix.lower() not in (".csv", ".parquet"):
             raise ConfigError(f"{side}: use .csv or .parquet")
+    from detectors.config import load_config
+
+    # a wrong parameter file fails in a second, before the inputs are read
+    config = load_config(args.config)
     ais = check_inputs(args.inputs)
     sar = check_inputs(args.sar)
-    for extra in (args.carriers, args.config, args.truth):
+    for extra in (args.carriers, args.truth):
         if extra:
             check_inputs([extra])
     t0 = time.perf_counter()
@@ -113,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         sar_columns=args.sar_columns,
         quiet=args.quiet,
         carriers=args.carriers,
-        config=args.config,
+        config=config,
         merge_params=MergeParams(clock_action=args.clock_action),
         match_params=MatchParams(assignment=args.assignment),
         dark_params=DarkParams(),

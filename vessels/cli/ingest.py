@@ -108,6 +108,12 @@ def _write_id_map(path: str, id_map: dict[str, int]) -> None:
 def run(args: argparse.Namespace) -> int:
     from ingest import read_inputs
 
+    # the outputs are Parquet whatever their name: a .txt or .csv name would mislead the reader
+    for option, value in (("-o", args.output), ("--static", args.static)):
+        if value and not str(value).lower().endswith(".parquet"):
+            raise ConfigError(
+                f"{option} {value!r}: the output is Parquet; give a name ending in .parquet"
+            )
     paths = check_inputs(args.inputs)
     fixed = parse_time_ms(args.time) if args.time else None
     if args.static and args.static == args.output:

@@ -36,6 +36,11 @@ def register(sub: Any) -> None:
         help="CSV column mapping for unknown layouts, as for 'vessels ingest' (mmsi=ID,t=time,...)",
     )
     p.add_argument(
+        "--sar-columns",
+        metavar="MAP",
+        help="SAR detection column mapping, as for 'vessels fuse' (e.g. lat=Y,lon=X,t=when)",
+    )
+    p.add_argument(
         "--time-format",
         metavar="FMT",
         help="how a CSV time column is written, as for 'vessels ingest' (e.g. '%%d/%%m/%%Y %%H:%%M')",
@@ -65,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         columns=args.columns,
         time_format=args.time_format,
+        sar_columns=args.sar_columns,
     )
     s = res.summary
     c = s["counts"]

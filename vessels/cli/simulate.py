@@ -8,8 +8,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from vessels.errors import InputError
+from vessels.errors import ConfigError, InputError
 from vessels.sim.config import REGIONS, SimConfig
+
+DEFAULT_VESSELS = 60
+# what a scenario folder holds (every --format and --scale): a folder of only these names, or
+# one with truth.json, is a previous scenario that a new run replaces as a whole
+SCENARIO_FILES = (
+    "traffic.nmea",
+    "traffic.csv",
+    "positions.parquet",
+    "static.parquet",
+    "truth.json",
+    "sar_detections.csv",
+    "sar_scenes.geojson",
+    "carriers.csv",
+)
 
 
 def register(sub: Any) -> None:
@@ -23,7 +37,8 @@ def register(sub: Any) -> None:
         "--vessels",
         type=int,
         default=None,
-        help="number of AIS vessels (default 60; with --scale, one per 500 positions)",
+        help=f"number of AIS vessels (default {DEFAULT_VESSELS}; with --scale, one per 500 "
+        "positions)",
     )
     p.add_argument("--region", choices=sorted(REGIONS), default="argentina", help="sea area")
     p.add_argument(
@@ -43,21 +58,27 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vessels.outputs import staging_dir
+
     t = time.perf_counter()
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError("--out must be a folder, and this is a file", args.out)
+    # "is None", not "or": --vessels 0 is a mistake to report, not a request for the default
+    if args.vessels is not None and args.vessels < 1:
+        raise ConfigError(f"--vessels must be 1 or more, got {args.vessels}")
+    # every file is written into a sibling folder renamed into place at the end: a killed run
+    # leaves the previous scenario (or none), never a part of one
     if args.scale:
         from vessels.sim.scale import ScaleConfig, simulate_scale
 
-        res = simulate_scale(
-            ScaleConfig(
-                seed=args.seed,
-                positions=args.positions,
-                vessels=args.vessels or max(10, args.positions // 500),
-            ),
-            args.out,
+        scale_cfg = ScaleConfig(
+            seed=args.seed,
+            positions=args.positions,
+            vessels=args.vessels if args.vessels is not None else max(10, args.positions // 500),
         )
+        with staging_dir(out, SCENARIO_FILES, "truth.json") as tmp:
+            res = simulate_scale(scale_cfg, tmp)
         if not args.quiet:
             print(
                 f"wrote {res.positions:,} positions of {res.vessels:,} vessels and "
@@ -67,9 +88,12 @@ def run(args: argparse.Namespace) -> int:
     from vessels.sim.core import simulate
     from vessels.sim.writers import write_scenario
 
-    cfg = SimConfig(seed=args.seed, days=args.days, vessels=args.vessels or 60, region=args.region)
+    vessels = args.vessels if args.vessels is not None else DEFAULT_VESSELS
+    cfg = SimConfig(seed=args.seed, days=args.days, vessels=vessels, region=args.region)
     sc = simulate(cfg)
-    paths = write_scenario(sc, args.out, args.format)
+    with staging_dir(out, SCENARIO_FILES, "truth.json") as tmp:
+        names = [p.name for p in write_scenario(sc, tmp, args.format)]
+    paths = [out / n for n in names]
     if not args.quiet:
         counts: dict[str, int] = {}
         for e in sc.truth["events"]:
