@@ -19,13 +19,12 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 
+from benchmarks._common import peak_gb, scale_data
 from detectors import run_detectors_full
 from detectors.base import build_context, load_spec
 from kernels.runs import find_gaps, slow_steps, true_runs, window_counts
@@ -34,34 +33,6 @@ from vessels.registry import build_registry
 from vessels.tracks import build_tracks, take_rows
 
 H = 3_600_000
-
-
-def _peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-
-
-def _data(n: int, vessels: int) -> Path:
-    out = Path(tempfile.gettempdir()) / f"vessels-bench-{n}-{vessels}"
-    if not (out / "truth.json").is_file():
-        t = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "vessels",
-                "simulate",
-                "--scale",
-                "--positions",
-                str(n),
-                "--vessels",
-                str(vessels),
-                "--out",
-                str(out),
-            ],
-            check=True,
-        )
-        print(f"generated {out} in {time.perf_counter() - t:.1f} s (not counted)")
-    return out
 
 
 def _cpu() -> float:
@@ -132,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--vessels", type=int, default=20_000)
     ap.add_argument("--mp-vessels", type=int, default=100, help="vessels for the movingpandas run")
     a = ap.parse_args(argv)
-    d = _data(a.positions, a.vessels)
+    d = scale_data(a.positions, a.vessels)
     print(f"bench_detect: {a.positions:,} positions of {a.vessels:,} vessels ({d})")
     # compile every kernel on a small slice first so the figures are run time, not compile time
     small = pq.read_table(d / "positions.parquet").slice(0, 20_000)
@@ -150,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         ev, dt = _timed(f"{name} detector", load_spec(name).detect, tracks, ctx)
         total += dt
         print(f"    -> {len(ev):,} events, {tracks.n / dt / 1e6:.1f} M positions/s end to end")
-    print(f"  {'tracks + context + gap + loitering':<34s} {total:7.2f} s  peak {_peak_gb():.2f} GB")
+    print(f"  {'tracks + context + gap + loitering':<34s} {total:7.2f} s  peak {peak_gb():.2f} GB")
 
     # the per-vessel scans alone, one core
     args = (tracks.t, tracks.lat, tracks.lon, tracks.sog, tracks.seg_start, 2.0, 50.0, 12 * H)

@@ -23,44 +23,15 @@ import concurrent.futures
 import json
 import multiprocessing
 import resource
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
+from benchmarks._common import peak_gb, scale_data
+
 H = 3_600_000
-
-
-def _peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-
-
-def _data(n: int, vessels: int) -> Path:
-    out = Path(tempfile.gettempdir()) / f"vessels-bench-{n}-{vessels}"
-    if not (out / "truth.json").is_file():
-        t = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "vessels",
-                "simulate",
-                "--scale",
-                "--positions",
-                str(n),
-                "--vessels",
-                str(vessels),
-                "--out",
-                str(out),
-            ],
-            check=True,
-        )
-        print(f"generated {out} in {time.perf_counter() - t:.1f} s (not counted)")
-    return out
 
 
 def _warm(d: Path) -> None:
@@ -89,7 +60,7 @@ def _single(d: str) -> tuple[float, float, dict[str, int], list[tuple[str, float
     static = pq.read_table(p / "static.parquet")
     res = run_detectors_full(pos, static, carriers=p / "carriers.csv")
     dt = time.perf_counter() - t
-    return dt, _peak_gb(), res.counts(), _keys(res.events)
+    return dt, peak_gb(), res.counts(), _keys(res.events)
 
 
 def _worker_peak_gb() -> float:
@@ -109,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from vessels.scale import ScaleParams, detect_distributed_full
 
-    d = _data(a.positions, a.vessels)
+    d = scale_data(a.positions, a.vessels)
     n = pq.ParquetFile(d / "positions.parquet").metadata.num_rows
     print(f"bench_distributed: {n:,} positions of {a.vessels:,} vessels ({d})")
 
@@ -149,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"  distributed ({a.workers} workers) {t_dist:7.2f} s (first run {times[0]:.2f} s)   "
         f"worker peaks {worker_mem} GB   "
-        f"client peak {_peak_gb():.2f} GB"
+        f"client peak {peak_gb():.2f} GB"
     )
     print(
         f"    {res.n_partitions} MMSI partitions, {res.n_windows} encounter windows x "

@@ -143,64 +143,7 @@ def _point_pairs(
     return k
 
 
-@njit
-def _pairs_serial(keys, slot_rank, bounds, lat, lon, vid, max_m, cell_deg, n_bands, n_lon_max):
-    m = keys.shape[0]
-    counts = np.zeros(m + 1, dtype=np.int64)
-    e_i = np.empty(0, dtype=np.int64)
-    e_f = np.empty(0, dtype=np.float64)
-    for p in range(m):
-        r = slot_rank[p]
-        counts[p + 1] = _point_pairs(
-            p,
-            keys,
-            bounds[r],
-            bounds[r + 1],
-            lat,
-            lon,
-            vid,
-            max_m,
-            cell_deg,
-            n_bands,
-            n_lon_max,
-            r * n_bands * n_lon_max,
-            False,
-            0,
-            e_i,
-            e_i,
-            e_f,
-        )
-    offs = np.cumsum(counts)
-    out_a = np.empty(offs[m], dtype=np.int64)
-    out_b = np.empty(offs[m], dtype=np.int64)
-    out_d = np.empty(offs[m], dtype=np.float64)
-    for p in range(m):
-        if counts[p + 1] > 0:
-            r = slot_rank[p]
-            _point_pairs(
-                p,
-                keys,
-                bounds[r],
-                bounds[r + 1],
-                lat,
-                lon,
-                vid,
-                max_m,
-                cell_deg,
-                n_bands,
-                n_lon_max,
-                r * n_bands * n_lon_max,
-                True,
-                offs[p],
-                out_a,
-                out_b,
-                out_d,
-            )
-    return out_a, out_b, out_d
-
-
-@njit_parallel
-def _pairs_parallel(keys, slot_rank, bounds, lat, lon, vid, max_m, cell_deg, n_bands, n_lon_max):
+def _pairs_impl(keys, slot_rank, bounds, lat, lon, vid, max_m, cell_deg, n_bands, n_lon_max):
     m = keys.shape[0]
     counts = np.zeros(m + 1, dtype=np.int64)
     e_i = np.empty(0, dtype=np.int64)
@@ -253,6 +196,11 @@ def _pairs_parallel(keys, slot_rank, bounds, lat, lon, vid, max_m, cell_deg, n_b
                 out_d,
             )
     return out_a, out_b, out_d
+
+
+# One body, compiled twice: with parallel=False Numba runs prange as a plain range.
+_pairs_serial = njit(_pairs_impl)
+_pairs_parallel = njit_parallel(_pairs_impl)
 
 
 def close_pairs(

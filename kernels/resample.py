@@ -192,94 +192,7 @@ def _resample_one(
     return k
 
 
-@njit
-def _resample_serial(
-    t,
-    lat,
-    lon,
-    sog,
-    cog,
-    seg_start,
-    step,
-    max_gap,
-    slow_gap,
-    slow_kn,
-    t_from,
-    prev_t,
-    prev_lat,
-    prev_lon,
-):
-    n_seg = seg_start.shape[0] - 1
-    counts = np.zeros(n_seg + 1, dtype=np.int64)
-    e_i = np.empty(0, dtype=np.int64)
-    e_f = np.empty(0, dtype=np.float64)
-    for s in range(n_seg):
-        counts[s + 1] = _resample_one(
-            t,
-            lat,
-            lon,
-            sog,
-            cog,
-            seg_start[s],
-            seg_start[s + 1],
-            step,
-            max_gap,
-            slow_gap,
-            slow_kn,
-            t_from[s],
-            prev_t[s],
-            prev_lat[s],
-            prev_lon[s],
-            False,
-            0,
-            e_i,
-            s,
-            e_i,
-            e_f,
-            e_f,
-            e_f,
-            e_i,
-        )
-    offs = np.cumsum(counts)
-    m = offs[n_seg]
-    out_seg = np.empty(m, dtype=np.int64)
-    out_t = np.empty(m, dtype=np.int64)
-    out_lat = np.empty(m, dtype=np.float64)
-    out_lon = np.empty(m, dtype=np.float64)
-    out_speed = np.empty(m, dtype=np.float64)
-    out_src = np.empty(m, dtype=np.int64)
-    for s in range(n_seg):
-        _resample_one(
-            t,
-            lat,
-            lon,
-            sog,
-            cog,
-            seg_start[s],
-            seg_start[s + 1],
-            step,
-            max_gap,
-            slow_gap,
-            slow_kn,
-            t_from[s],
-            prev_t[s],
-            prev_lat[s],
-            prev_lon[s],
-            True,
-            offs[s],
-            out_seg,
-            s,
-            out_t,
-            out_lat,
-            out_lon,
-            out_speed,
-            out_src,
-        )
-    return offs, out_seg, out_t, out_lat, out_lon, out_speed, out_src
-
-
-@njit_parallel
-def _resample_parallel(
+def _resample_impl(
     t,
     lat,
     lon,
@@ -362,6 +275,11 @@ def _resample_parallel(
             out_src,
         )
     return offs, out_seg, out_t, out_lat, out_lon, out_speed, out_src
+
+
+# One body, compiled twice: with parallel=False Numba runs prange as a plain range.
+_resample_serial = njit(_resample_impl)
+_resample_parallel = njit_parallel(_resample_impl)
 
 
 def resample_tracks(
