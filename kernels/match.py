@@ -31,6 +31,18 @@ def wrap_lon(dlon):
 
 
 @njit
+def _first_after(t, lo, hi, T):
+    """First index in [lo, hi) of sorted ``t`` with t > T (hi when none)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if t[mid] <= T:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit
 def _valid_motion(sog, cog):
     return math.isfinite(sog) and math.isfinite(cog) and 0.0 <= sog < 60.0 and 0.0 <= cog < 360.0
 
@@ -60,15 +72,7 @@ def project_one(
     """
     if b <= a or t[a] - max_extrap_ms > T or t[b - 1] + max_extrap_ms < T:
         return False, 0.0, 0.0, 0.0, 0, -1, 0.0, -1
-    # first row with t > T
-    lo = a
-    hi = b
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if t[mid] <= T:
-            lo = mid + 1
-        else:
-            hi = mid
+    lo = _first_after(t, a, b, T)
     return project_at(
         t, lat, lon, sog, cog, a, b, lo, T, max_interp_gap_ms, max_extrap_ms, sigma0_m,
         growth_kn, growth_frac, unknown_speed_kn, meander_frac,
@@ -409,14 +413,7 @@ def bracket_reports(seg_start, t, T):
     for k in range(n_seg):
         a = seg_start[k]
         b = seg_start[k + 1]
-        lo = a
-        hi = b
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if t[mid] <= T:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _first_after(t, a, b, T)
         if lo - 1 >= a:
             before[k] = lo - 1
         if lo < b:
@@ -433,13 +430,6 @@ def silence_around(seg_start, t, seg, T):
     for j in range(n):
         a = seg_start[seg[j]]
         b = seg_start[seg[j] + 1]
-        lo = a
-        hi = b
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if t[mid] <= T[j]:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _first_after(t, a, b, T[j])
         out[j] = t[lo] - t[lo - 1] if lo - 1 >= a and lo < b else -1
     return out

@@ -75,6 +75,16 @@ def checksum(body: str) -> str:
     return f"{x:02X}"
 
 
+def _motion_fields(
+    sog: npt.NDArray[np.float64], cog: npt.NDArray[np.float64], heading: I64
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], I64]:
+    """SOG (0.1 kn, 1023 = n/a), COG (0.1 deg, 3600 = n/a), heading (511 = n/a) as sent."""
+    sog_i = np.where(np.isnan(sog), 1023, np.minimum(np.round(np.nan_to_num(sog) * 10), 1022))
+    cog_i = np.where(np.isnan(cog), 3600, np.round(np.nan_to_num(cog) * 10) % 3600)
+    hdg: I64 = np.where(heading < 0, 511, heading)
+    return sog_i, cog_i, hdg
+
+
 def encode_type1(
     mmsi: I64,
     nav: I64,
@@ -86,9 +96,7 @@ def encode_type1(
     second: I64,
 ) -> list[str]:
     n = len(mmsi)
-    sog_i = np.where(np.isnan(sog), 1023, np.minimum(np.round(np.nan_to_num(sog) * 10), 1022))
-    cog_i = np.where(np.isnan(cog), 3600, np.round(np.nan_to_num(cog) * 10) % 3600)
-    hdg = np.where(heading < 0, 511, heading)
+    sog_i, cog_i, hdg = _motion_fields(sog, cog, heading)
     bits = pack_bits(
         [
             (np.full(n, 1), 6),
@@ -122,9 +130,7 @@ def encode_type18(
     second: I64,
 ) -> list[str]:
     n = len(mmsi)
-    sog_i = np.where(np.isnan(sog), 1023, np.minimum(np.round(np.nan_to_num(sog) * 10), 1022))
-    cog_i = np.where(np.isnan(cog), 3600, np.round(np.nan_to_num(cog) * 10) % 3600)
-    hdg = np.where(heading < 0, 511, heading)
+    sog_i, cog_i, hdg = _motion_fields(sog, cog, heading)
     z = np.zeros(n)
     bits = pack_bits(
         [
