@@ -91,16 +91,24 @@ def _unmatched(result: MatchResult) -> list[dict[str, Any]]:
 
 
 def _nearest_unmatched_ais(
-    result: MatchResult, rows: list[dict[str, Any]]
+    result: MatchResult, rows: list[dict[str, Any]], *, in_gap: bool = False
 ) -> dict[str, tuple[float, int | None]]:
     """Per unmatched detection, the distance (m) and MMSI of the nearest AIS vessel placed in
-    the same scene that matched no detection."""
+    the same scene that matched no detection: broadcasting at the image time, or with
+    ``in_gap`` silent in an AIS gap then (see :mod:`vessels.fusion_reception`)."""
     from kernels.geo import haversine_array_m
 
     proj = result.projections
     if proj.num_rows == 0 or not rows:
         return {}
     free = proj.filter(pc.is_null(proj.column("detection_id")))
+    if "ais_gap" in free.column_names:
+        # a vessel in an AIS gap at the image time is no badly placed broadcaster: it is what
+        # a dark detection beside it may be (named as such, not a penalty)
+        gap = free.column("ais_gap")
+        free = free.filter(gap if in_gap else pc.invert(gap))
+    elif in_gap:
+        return {}
     # aids to navigation and gear buoys (99 block) are not ships that could be badly placed
     free = free.filter(pc.not_equal(pc.divide(free.column("mmsi"), 10_000_000), 99))
     by_scene: dict[str, list[int]] = {}
@@ -135,6 +143,7 @@ def dark_detections(
         np.array([r["lat"] for r in rows]), np.array([r["lon"] for r in rows])
     )
     free = _nearest_unmatched_ais(result, rows)
+    silent = _nearest_unmatched_ais(result, rows, in_gap=True)
     events = []
     for r, km in zip(rows, shore.tolist(), strict=True):
         conf = _f(r["confidence"])
@@ -157,6 +166,15 @@ def dark_detections(
                 f"an AIS vessel (MMSI {mu}) that matched no detection is {du / 1000:.1f} km "
                 "away: it may be this ship, badly placed"
             )
+        ds, ms = silent.get(str(r["detection_id"]), (math.inf, None))
+        if ms is not None and ds < p.isolation_m:
+            reasons.append(
+                f"MMSI {ms}, silent on AIS around the image time (switched off rather than "
+                f"unheard, by the reception around it), was placed {ds / 1000:.1f} km away: "
+                "it may be this ship"
+            )
+        else:
+            ds, ms = math.inf, None
         if not math.isfinite(km):
             f_shore = 1.0
         elif km < 0:
@@ -199,6 +217,8 @@ def dark_detections(
                     "nearest_ais_matched": r["nearest_matched"],
                     "nearest_unmatched_ais_m": du,
                     "nearest_unmatched_mmsi": mu,
+                    "silent_ais_mmsi": ms,  # a vessel in an AIS gap placed near: maybe this one
+                    "silent_ais_m": ds,
                     "distance_from_shore_km": km,
                     "score_parts": {"confidence": f_conf, "isolation": f_iso, "shore": f_shore},
                 },
@@ -308,6 +328,8 @@ def dark_rendezvous(
     for v in proj:
         if int(v["mmsi"]) // 10_000_000 == 99:
             continue  # aids to navigation and gear buoys (ITU-R M.585 99 block): not vessels
+        if v.get("ais_gap"):
+            continue  # silent itself at the image time: the detection beside it is likely it
         if v["speed_kn"] <= p.max_speed_kn and v["report_age_h"] <= p.max_report_age_h:
             by_scene.setdefault(v["scene_id"], []).append(v)
     # closest (vessel, detection) pairs per scene, one event per vessel and scene

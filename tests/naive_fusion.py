@@ -134,3 +134,64 @@ def pick_representatives(order, gid, trusted, t, rank):
         best = min(rows, key=lambda i: (not trusted[i], t[i], rank[i], rows.index(i)))
         out.append((best, sorted({int(rank[i]) for i in rows})))
     return out
+
+
+def silence_one(mmsi, seg_start, t, lat, lon, k, T, plat, plon, bin_ms, cell_deg, window_ms,
+                min_side_ms, t0):  # fmt: skip
+    """Plain reference of kernels.match_reception.silence_one, scanning every report.
+
+    ``mmsi`` per report; a report counts for the 3 x 3 cells around (r, c) when its own cell
+    row and (wrapped) column are within one of them. Bins are [t0 + q * bin_ms, + bin_ms)."""
+    n_lon = math.ceil(360 / cell_deg)
+
+    def cell(la: float, lo: float) -> tuple[int, int]:
+        return math.floor((la + 90) / cell_deg), math.floor(((lo + 180) % 360) / cell_deg) % n_lon
+
+    def near(c1: tuple[int, int], c2: tuple[int, int]) -> bool:
+        dc = (c1[1] - c2[1]) % n_lon
+        return abs(c1[0] - c2[0]) <= 1 and min(dc, n_lon - dc) <= 1
+
+    a, b = int(seg_start[k]), int(seg_start[k + 1])
+    own = list(range(a, b))
+    before = [i for i in own if t[i] <= T]
+    after = [i for i in own if t[i] > T]
+    t_b = t[before[-1]] if before else T - window_ms - bin_ms
+    t_a = t[after[0]] if after else T + window_ms + bin_ms
+    if T - t_b < min_side_ms or t_a - T < min_side_ms:
+        return -1, -1, -1, -1, t_b, t_a, -1, -1
+    bin_of = [(int(x) - t0) // bin_ms for x in t]
+    cells = [cell(la, lo) for la, lo in zip(lat, lon, strict=True)]
+    q_img = (T - t0) // bin_ms
+    kb = ka = opp = hit = 0
+    m_b = m_a = -1
+    for q in range(max((T - window_ms - t0) // bin_ms, 0), (T + window_ms - t0) // bin_ms + 1):
+        s, e = t0 + q * bin_ms, t0 + (q + 1) * bin_ms
+        if s > t_b and e <= t_a:
+            pc = cell(plat, plon)
+            heard = any(bin_of[i] == q and near(cells[i], pc) for i in range(len(t)))
+            if s >= t_b + bin_ms and e <= t_a - bin_ms and q != q_img and heard:
+                if q < q_img:
+                    kb += 1
+                    m_b = s + bin_ms // 2
+                else:
+                    ka += 1
+                    m_a = m_a if m_a >= 0 else s + bin_ms // 2
+            continue
+        mine = [i for i in own if bin_of[i] == q]
+        if mine:
+            ref = mine[0]
+        else:
+            later = [i for i in own if t[i] >= e]
+            earlier = [i for i in own if t[i] < s]
+            if not later:
+                ref = b - 1
+            elif not earlier:
+                ref = later[0]
+            else:
+                ref = later[0] if t[later[0]] - e < s - t[earlier[-1]] else earlier[-1]
+        rc = cell(lat[ref], lon[ref])
+        others = sum(1 for i in range(len(t)) if bin_of[i] == q and near(cells[i], rc)) - len(mine)
+        if others > 0:
+            opp += 1
+            hit += 1 if mine else 0
+    return kb, ka, opp, hit, t_b, t_a, m_b, m_a

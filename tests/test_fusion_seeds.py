@@ -48,5 +48,6 @@ def test_dark_events_pooled_and_per_scenario(scored: list[dict[str, int]], typ: 
     fp = sum(r[f"{typ}_fp"] for r in scored)
     fn = sum(r[f"{typ}_fn"] for r in scored)
     assert tp > 0 and tp / (tp + fp) >= 0.9 and tp / (tp + fn) >= 0.9, (tp, fp, fn)
-    for r in scored:  # no single scenario far off
-        assert r[f"{typ}_tp"] / max(r[f"{typ}_tp"] + r[f"{typ}_fn"], 1) >= 0.8, r
+    for r in scored:  # the target on every scenario, not only pooled
+        tp_, fp_, fn_ = r[f"{typ}_tp"], r[f"{typ}_fp"], r[f"{typ}_fn"]
+        assert tp_ / max(tp_ + fp_, 1) >= 0.9 and tp_ / max(tp_ + fn_, 1) >= 0.9, r

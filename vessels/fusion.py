@@ -13,6 +13,11 @@ Method (after Paolo et al. 2024 and GFW's SAR matching, simplified to a closed f
    line between the two reports does not explain, ``sqrt(sog^2 - implied^2)`` (a fishing
    vessel zig-zagging at 8 kn that made good 1 kn), times ``meander_frac`` times the bridge
    time ``dt_before * dt_after / span`` (largest mid-interval, as a Brownian bridge).
+   A placement with no report within ``silence_check_min_h`` on either side is weighed against
+   the local reception (:mod:`vessels.fusion_reception`): unheard through the opportunities
+   that other vessels nearby were heard in, its chance of broadcasting at the image time falls
+   below ``min_p_broadcasting`` and it is in an AIS gap: no candidate for any detection (its
+   own stays dark), and not "expected but missed".
 2. Each detection/vessel pair within ``n_sigma`` sigma gets a score in (0, 1]:
    ``exp(-d^2 / 2 sigma^2)`` x length agreement (Gaussian in the log length ratio, relative
    error ``hypot(length_sigma_frac, length_sigma_m / L)``, floored at ``length_floor`` because
@@ -26,7 +31,9 @@ Method (after Paolo et al. 2024 and GFW's SAR matching, simplified to a closed f
 3. One-to-one assignment per scene maximising the summed ``log(score / min_score)`` with
    :func:`scipy.optimize.linear_sum_assignment` per connected group of candidates
    (``assignment="optimal"``), or GFW's greedy best-first (``assignment="greedy"``).
-   Threshold: ``min_score = 0.011`` = a vessel 3 sigma away with agreeing length.
+   Threshold: ``min_score = 0.011`` = a vessel 3 sigma away with agreeing length. Then two
+   matched vessels in formation (pair trawlers, a partner alongside a carrier: close, same
+   speed) are swapped when the relative geometry says so (:mod:`vessels.fusion_formation`).
 
 Outputs: every detection with its MMSI and score or unmatched (``matches``, with the matched
 vessel's AIS silence around the image, ``ais_silence_h``: evidence that a ship was seen while
@@ -56,6 +63,8 @@ from kernels.match import (
 )
 from vessels.errors import ConfigError, InputError
 from vessels.fusion_accuracy import MatchAccuracy, match_accuracy
+from vessels.fusion_formation import formation_swaps
+from vessels.fusion_reception import broadcast_chance
 from vessels.schema import TIME_TYPE
 from vessels.tracks import Tracks
 
@@ -77,8 +86,8 @@ class MatchParams:
     """Parameters of the detection-to-AIS matching (units in the names)."""
 
     max_interp_gap_h: float = 12.0  # GFW gap threshold: longer silences are AIS gaps (dark)
-    max_extrap_h: float = 1.0  # dead reckoning reach (Paolo et al. 2024 allow 12 h; longer
-    # reach matched vessels that had switched AIS off on the simulator, so 1 h)
+    max_extrap_h: float = 12.0  # dead reckoning reach (Paolo et al. 2024: 12 h); a vessel
+    # that switched AIS off is kept out by the reception test below, not by a short reach
     sigma0_m: float = 300.0  # SAR geolocation (xView3 matches within 200 m) plus AIS GPS error
     growth_kn: float = 1.0  # speed/course uncertainty of any vessel, knots
     growth_frac: float = 0.1  # extra uncertainty per knot of speed (course changes)
@@ -104,15 +113,42 @@ class MatchParams:
     min_score: float = math.exp(-0.5 * 3.0**2)  # 0.011: 3 sigma with agreeing length
     assignment: str = "optimal"  # or "greedy" (GFW's best-first)
     expected_min_p_inside: float = 0.5  # a vessel counts as expected in a footprint above this
+    # -- vessels in formation (vessels.fusion_formation): matched by their relative geometry
+    formation_max_m: float = 1_000.0  # pair trawlers tow 200-400 m apart, a partner lies
+    # alongside a carrier within 200 m (Miller et al. 2018); 0 turns the check off
+    formation_max_dspeed_kn: float = 2.0  # moving together: speeds this close
+    formation_sigma_m: float = 300.0  # error of the vector between two detections against the
+    # vector between the two placements: two SAR geolocation errors of up to ~200 m (xView3's
+    # match radius) in quadrature; their common placement error cancels
+    # -- AIS off, or just not heard? (kernels.match_reception; Welch et al. 2022 judge a gap by
+    # the reception around it). A placement whose nearest report on both sides is at least
+    # silence_check_min_h away is weighed against the reception opportunities it missed.
+    silence_check_min_h: float = 0.5  # a report this close to the image: it was broadcasting
+    reception_bin_min: float = 30.0  # one opportunity per bin: a satellite pass lasts ~10-15
+    # min and revisits about hourly, so 30 min bins rarely split one pass in two
+    reception_cell_deg: float = 0.5  # neighbours heard within the 3 x 3 cells around (~150 km
+    # square: inside one satellite footprint, a few terrestrial ranges)
+    reception_window_h: float = 12.0  # history around the image for the vessel's own hit rate
+    prior_ais_off: float = 0.05  # prior share of such silences that are AIS switched off, not
+    # unheard (Welch et al. 2022: AIS disabling obscures up to 6% of fishing vessel activity)
+    min_p_broadcasting: float = 0.5  # under an even chance of broadcasting at the image time
+    # (the likelier reading), the vessel is taken as in an AIS gap: not a candidate
 
     def __post_init__(self) -> None:
         if self.assignment not in ("optimal", "greedy"):
             raise ConfigError(f"assignment must be 'optimal' or 'greedy', got {self.assignment!r}")
-        for name in ("sigma0_m", "n_sigma", "max_radius_m", "near_m"):
+        for name in (
+            "sigma0_m", "n_sigma", "max_radius_m", "near_m", "reception_bin_min",
+            "reception_cell_deg", "reception_window_h",
+        ):  # fmt: skip
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be > 0")
         if not 0 < self.min_score < 1:
             raise ConfigError("min_score must be in (0, 1)")
+        if not 0 <= self.min_p_broadcasting < 1 or not 0 < self.prior_ais_off < 1:
+            raise ConfigError("min_p_broadcasting must be in [0, 1), prior_ais_off in (0, 1)")
+        if not 0.1 <= self.reception_cell_deg <= 10:
+            raise ConfigError("reception_cell_deg must be in [0.1, 10]")
 
 
 @dataclass
@@ -346,11 +382,19 @@ def match_detections(
     v_scene, v_seg, v_lat, v_lon = v_scene[v_order], v_seg[v_order], v_lat[v_order], v_lon[v_order]
     v_sig, v_dt, v_meth, v_spd = v_sig[v_order], v_dt[v_order], v_meth[v_order], v_spd[v_order]
     v_row = v_row[v_order]
+    # AIS off or just unheard at the image time: placements in an AIS gap match nothing
+    p_on, n_missed = broadcast_chance(
+        tracks, v_seg, scene_t[v_scene], v_lat, v_lon, v_dt,
+        min_side_h=p.silence_check_min_h, bin_min=p.reception_bin_min,
+        cell_deg=p.reception_cell_deg, window_h=p.reception_window_h,
+        prior_off=p.prior_ais_off,
+    )  # fmt: skip
+    in_gap = p_on < p.min_p_broadcasting
     # the course of the report the placement leans on (NaN when not reported)
     v_cog = np.asarray(tracks.cog, dtype=np.float64)[v_row] if v_row.size else np.zeros(0)
     n_ves = v_lat.shape[0]
     ves_ptr = np.searchsorted(v_scene, np.arange(len(scene_ids) + 1)).astype(np.int64)
-    radius = np.minimum(p.n_sigma * v_sig, p.max_radius_m)
+    radius = np.where(in_gap, -1.0, np.minimum(p.n_sigma * v_sig, p.max_radius_m))
     p_det_s, p_ves, p_dist, near_s, near_d_s = candidate_pairs(
         det_ptr, d_lat[d_order], d_lon[d_order], ves_ptr, v_lat, v_lon, radius,
         max(p.near_m, p.max_radius_m),
@@ -376,6 +420,7 @@ def match_detections(
     score = g * len_f * head_f * fp_f
     ok = score >= p.min_score
     p_det, p_ves, p_dist, score = p_det[ok], p_ves[ok], p_dist[ok], score[ok]
+    agree = (len_f * head_f)[ok]
 
     if p.assignment == "greedy":
         order = np.lexsort((p_ves, p_det, -score))
@@ -384,6 +429,11 @@ def match_detections(
     else:
         w = np.log(score / p.min_score) + 1e-9
         chosen = _assign_optimal(p_det, p_ves, w, n_det, n_ves)
+    chosen, n_swaps = formation_swaps(
+        p_det, p_ves, chosen, agree, d_lat, d_lon, v_lat, v_lon, v_spd, v_scene,
+        max_m=p.formation_max_m, max_dspeed_kn=p.formation_max_dspeed_kn,
+        sigma_m=p.formation_sigma_m,
+    )  # fmt: skip
 
     m_ves = np.full(n_det, -1, dtype=np.int64)
     m_score = np.full(n_det, np.nan)
@@ -447,14 +497,19 @@ def match_detections(
             "method": pa.array([METHOD_NAMES[int(x)] for x in v_meth], pa.string()),
             "speed_kn": pa.array(v_spd),
             "p_inside": pa.array(p_in),
+            "p_broadcasting": pa.array(p_on),
+            "missed_receptions": pa.array(n_missed, pa.int64()),
+            "ais_gap": pa.array(in_gap, pa.bool_()),
             "detection_id": pa.array(
                 [det_ids[d] if d >= 0 else None for d in v_det.tolist()], pa.string()
             ),
         }
     )
     has_fp = np.array([polys[s] is not None for s in v_scene.tolist()], dtype=bool)
-    miss = (v_det < 0) & has_fp & (p_in >= p.expected_min_p_inside)
-    missed = projections.filter(pa.array(miss)).drop_columns(["detection_id"])
+    miss = (v_det < 0) & has_fp & (p_in >= p.expected_min_p_inside) & ~in_gap
+    missed = projections.filter(pa.array(miss)).drop_columns(
+        ["detection_id", "p_broadcasting", "missed_receptions", "ais_gap"]
+    )
     stats = {
         "detections": n_det,
         "scenes": len(scene_ids),
@@ -463,6 +518,8 @@ def match_detections(
         "projected": n_ves,
         "candidate_pairs": int(p_det.shape[0]),
         "missed": int(miss.sum()),
+        "in_ais_gap": int(in_gap.sum()),
+        "formation_swaps": n_swaps,
     }
     return MatchResult(matches, missed, projections, p, stats)
 
