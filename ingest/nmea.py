@@ -56,9 +56,16 @@ def receiver_is_sat(name: str) -> bool | None:
     return None
 
 
-def _position_arrays(cap: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """Field-major (one row per field); the kernel writes every field of the rows it uses."""
-    return np.empty((L.PF_N, cap), np.float64), np.empty((L.PI_N, cap), np.int64)
+def _position_arrays(cap: int) -> tuple[npt.NDArray[Any], ...]:
+    """Field-major, one array per value width (layout in ``kernels.ais_layout``): each row is
+    already a typed column. The kernel writes every field of the rows it uses."""
+    return (
+        np.empty((L.PF_N, cap), np.float64),
+        np.empty((L.PS_N, cap), np.float32),
+        np.empty(cap, np.int64),
+        np.empty((L.PI_N, cap), np.int32),
+        np.empty((L.PB_N, cap), np.int8),
+    )
 
 
 def _static_arrays(cap: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
@@ -78,22 +85,22 @@ class NmeaResult:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-#: Typed per-field views of the packed position arrays: (name, array, column, dtype).
+#: Position columns: (name, array in a part (see _position_arrays), row or None, dtype).
 _POS_FIELDS = (
-    ("mmsi", "i", L.PI_MMSI, np.uint32),
-    ("t", "i", L.PI_T, np.int64),
-    ("lat", "f", L.PF_LAT, np.float64),
-    ("lon", "f", L.PF_LON, np.float64),
-    ("sog", "f", L.PF_SOG, np.float32),
-    ("cog", "f", L.PF_COG, np.float32),
-    ("heading", "i", L.PI_HEAD, np.int16),
-    ("nav_status", "i", L.PI_NAV, np.int8),
-    ("msg_type", "i", L.PI_TYPE, np.uint8),
-    ("receiver", "i", L.PI_RECV, np.int32),
-    ("sat", "i", L.PI_SAT, np.int8),
-    ("ais_second", "i", L.PI_SEC, np.int8),
-    ("bad", "i", L.PI_BAD, np.uint8),
-    ("tsrc", "i", L.PI_TSRC, np.int8),
+    ("mmsi", 3, L.PI_MMSI, np.uint32),
+    ("t", 2, None, np.int64),
+    ("lat", 0, L.PF_LAT, np.float64),
+    ("lon", 0, L.PF_LON, np.float64),
+    ("sog", 1, L.PS_SOG, np.float32),
+    ("cog", 1, L.PS_COG, np.float32),
+    ("heading", 3, L.PI_HEAD, np.int16),
+    ("nav_status", 4, L.PB_NAV, np.int8),
+    ("msg_type", 4, L.PB_TYPE, np.uint8),
+    ("receiver", 3, L.PI_RECV, np.int32),
+    ("sat", 4, L.PB_SAT, np.int8),
+    ("ais_second", 4, L.PB_SEC, np.int8),
+    ("bad", 4, L.PB_BAD, np.uint8),
+    ("tsrc", 4, L.PB_TSRC, np.int8),
 )
 _STA_FIELDS = (
     ("mmsi", L.SI_MMSI, np.uint32),
@@ -150,7 +157,7 @@ class NmeaDecoder:
         buf = np.frombuffer(data, dtype=np.uint8)
         # Each sentence yields at most one row of each table: '!' counts bound the output.
         cap = data.count(b"!") + 1
-        pos_f, pos_i = _position_arrays(cap)
+        pos = _position_arrays(cap)
         sta_i, sta_txt = _static_arrays(cap)
         self.counters[K.C_NPOS] = 0
         self.counters[K.C_NSTA] = 0
@@ -160,8 +167,7 @@ class NmeaDecoder:
         scal[L.S_NFIX] = 0
         state = (
             self.counters,
-            pos_f,
-            pos_i,
+            *pos,
             sta_i,
             sta_txt,
             self.pend_i,
@@ -173,10 +179,7 @@ class NmeaDecoder:
             self.scratch,
             self.work,
         )
-        newlines = np.flatnonzero(buf == 10)
-        used = int(
-            K.decode_chunk(buf, buf.shape[0], newlines, final, self.fixed_t, self.keep_bad, state)
-        )
+        used = int(K.decode_chunk(buf, buf.shape[0], final, self.fixed_t, self.keep_bad, state))
         npos = int(self.counters[K.C_NPOS])
         nsta = int(self.counters[K.C_NSTA])
         self._apply_fixes()
@@ -184,9 +187,7 @@ class NmeaDecoder:
         if npos:
             keep = npos * 2 >= cap
             self._pos_parts.append(
-                (pos_f[:, :npos], pos_i[:, :npos])
-                if keep
-                else (pos_f[:, :npos].copy(), pos_i[:, :npos].copy())
+                tuple(a[..., :npos] if keep else a[..., :npos].copy() for a in pos)
             )
         if nsta:
             self._sta_parts.append((sta_i[:nsta].copy(), sta_txt[:nsta].copy()))
@@ -205,16 +206,23 @@ class NmeaDecoder:
             g[L.F_SAT, :n].tolist(),
             strict=True,
         ):
-            parts = self._pos_parts if kind == 0 else self._sta_parts
-            cols = (L.PI_T, L.PI_SAT, L.PI_TSRC) if kind == 0 else (L.SI_T, L.SI_SAT, L.SI_TSRC)
             start = 0
-            for part in parts:
-                # Position parts are field-major (field, row), static parts row-major.
-                ints = part[1] if kind == 0 else part[0].T
-                n_rows = ints.shape[1]
+            if kind == 0:  # positions: time array, then sat and time source in the int8 rows
+                for part in self._pos_parts:
+                    n_rows = part[2].shape[0]
+                    if start <= row < start + n_rows:
+                        part[2][row - start] = t
+                        part[4][L.PB_SAT, row - start] = sat
+                        part[4][L.PB_TSRC, row - start] = 1
+                        break
+                    start += n_rows
+                continue
+            for part in self._sta_parts:
+                ints = part[0]
+                n_rows = ints.shape[0]
                 if start <= row < start + n_rows:
-                    for c, v in zip(cols, (t, sat, 1), strict=True):
-                        ints[c, row - start] = v
+                    for c, v in zip((L.SI_T, L.SI_SAT, L.SI_TSRC), (t, sat, 1), strict=True):
+                        ints[row - start, c] = v
                     break
                 start += n_rows
 
@@ -238,8 +246,8 @@ class NmeaDecoder:
         pos_parts = self._pos_parts or [_position_arrays(0)]
         sta_parts = self._sta_parts or [_static_arrays(0)]
         positions = {
-            name: _row([part[0 if kind == "f" else 1] for part in pos_parts], col, dtype)
-            for name, kind, col, dtype in _POS_FIELDS
+            name: _row([part[arr] for part in pos_parts], row, dtype)
+            for name, arr, row, dtype in _POS_FIELDS
         }
         static = {
             name: _column([part[0] for part in sta_parts], col, dtype)
@@ -258,12 +266,18 @@ class NmeaDecoder:
         )
 
 
-def _row(parts: list[npt.NDArray[Any]], field: int, dtype: Any) -> npt.NDArray[Any]:
-    """Field ``field`` of field-major 2-D parts as one contiguous array of ``dtype``."""
-    if len(parts) == 1:
-        return parts[0][field].astype(dtype, copy=False)
+def _row(parts: list[npt.NDArray[Any]], field: int | None, dtype: Any) -> npt.NDArray[Any]:
+    """Row ``field`` of field-major 2-D parts (or the whole of 1-D parts when ``field`` is
+    None) as one contiguous array of ``dtype``: a view when the widths agree (int32 MMSIs
+    are below 2**30, int8 types below 64), else a cast while copying."""
+    rows = [p if field is None else p[field] for p in parts]
+    if len(rows) == 1:
+        a = rows[0]
+        if a.dtype.itemsize == np.dtype(dtype).itemsize and a.dtype.kind in "iu":
+            return a.view(dtype)
+        return a.astype(dtype, copy=False)
     # One pass: concatenate casts while it copies (values were range-checked by the kernel).
-    return np.concatenate([p[field] for p in parts], dtype=dtype, casting="unsafe")
+    return np.concatenate(rows, dtype=dtype, casting="unsafe")
 
 
 def _column(parts: list[npt.NDArray[Any]], col: int, dtype: Any) -> npt.NDArray[Any]:

@@ -7,12 +7,17 @@ with one array per field.
 
 from __future__ import annotations
 
-# positions: float64 (4, n) and int64 (10, n), one contiguous row per field: the caller turns
-# each into a typed column with one sequential pass
-PF_LAT, PF_LON, PF_SOG, PF_COG = 0, 1, 2, 3
-PF_N = 4
-PI_MMSI, PI_T, PI_HEAD, PI_NAV, PI_TYPE, PI_RECV, PI_SAT, PI_SEC, PI_BAD, PI_TSRC = range(10)
-PI_N = 10
+# positions, field-major (one contiguous row per field), one array per width so that each
+# row already is the typed column: float64 (2, n) lat/lon, float32 (2, n) speed/course,
+# int64 (n,) time, int32 (3, n), int8 (6, n)
+PF_LAT, PF_LON = 0, 1
+PF_N = 2
+PS_SOG, PS_COG = 0, 1
+PS_N = 2
+PI_MMSI, PI_RECV, PI_HEAD = 0, 1, 2
+PI_N = 3
+PB_NAV, PB_TYPE, PB_SAT, PB_SEC, PB_BAD, PB_TSRC = range(6)
+PB_N = 6
 
 # static: int64 (n, 14) and ASCII text uint8 (n, 47): call sign, name, destination
 (

@@ -17,20 +17,19 @@ import numpy as np
 from kernels._jit import njit, njit_inline
 from kernels.ais_bits import get_text, gets, getu
 from kernels.ais_layout import (
-    PF_COG,
+    PB_BAD,
+    PB_NAV,
+    PB_SAT,
+    PB_SEC,
+    PB_TSRC,
+    PB_TYPE,
     PF_LAT,
     PF_LON,
-    PF_SOG,
-    PI_BAD,
     PI_HEAD,
     PI_MMSI,
-    PI_NAV,
     PI_RECV,
-    PI_SAT,
-    PI_SEC,
-    PI_T,
-    PI_TSRC,
-    PI_TYPE,
+    PS_COG,
+    PS_SOG,
     SI_BAD,
     SI_BOW,
     SI_IMO,
@@ -82,7 +81,7 @@ def _latlon_ok(lat, lon):
 
 # Inlined into the decoder loop before reference counting (see kernels.ais_decode).
 @njit_inline
-def position_row(six, nbits, mtype, pos_f, pos_i, r, t, recv, sat, bad, tsrc):
+def position_row(six, nbits, mtype, pos_f, pos_s, pos_t, pos_i, pos_b, r, t, recv, sat, bad, tsrc):
     """Decode a position report into row ``r``; 0 or a reject code."""
     mmsi = getu(six, nbits, 8, 30)
     if mmsi == 0 or mmsi > MAX_MMSI:
@@ -130,18 +129,18 @@ def position_row(six, nbits, mtype, pos_f, pos_i, r, t, recv, sat, bad, tsrc):
         heading = -1
     pos_f[PF_LAT, r] = lat
     pos_f[PF_LON, r] = lon
-    pos_f[PF_SOG, r] = sog
-    pos_f[PF_COG, r] = cog
+    pos_s[PS_SOG, r] = sog
+    pos_s[PS_COG, r] = cog
+    pos_t[r] = t
     pos_i[PI_MMSI, r] = mmsi
-    pos_i[PI_T, r] = t
-    pos_i[PI_HEAD, r] = heading
-    pos_i[PI_NAV, r] = nav
-    pos_i[PI_TYPE, r] = mtype
     pos_i[PI_RECV, r] = recv
-    pos_i[PI_SAT, r] = sat
-    pos_i[PI_SEC, r] = second
-    pos_i[PI_BAD, r] = bad
-    pos_i[PI_TSRC, r] = tsrc
+    pos_i[PI_HEAD, r] = heading
+    pos_b[PB_NAV, r] = nav
+    pos_b[PB_TYPE, r] = mtype
+    pos_b[PB_SAT, r] = sat
+    pos_b[PB_SEC, r] = second
+    pos_b[PB_BAD, r] = bad
+    pos_b[PB_TSRC, r] = tsrc
     return 0
 
 

@@ -20,7 +20,7 @@ from kernels.ais_layout import *  # noqa: F403
 
 
 @njit
-def _redate(pg, k, t, sat, pos_i, sta_i):
+def _redate(pg, k, t, sat, pos_t, pos_b, sta_i):
     """Give the rows of ring entry ``k`` the time of a $PGHP that came after them."""
     for kind in range(2):
         row = pg[R_PROW, k] if kind == 0 else pg[R_SROW, k]
@@ -28,9 +28,9 @@ def _redate(pg, k, t, sat, pos_i, sta_i):
             continue
         local = row - pg[G_SCALARS, S_POS_BASE + kind]
         if local >= 0 and kind == 0:
-            pos_i[PI_T, local] = t
-            pos_i[PI_SAT, local] = sat
-            pos_i[PI_TSRC, local] = 1
+            pos_t[local] = t
+            pos_b[PB_SAT, local] = sat
+            pos_b[PB_TSRC, local] = 1
         elif local >= 0:
             sta_i[local, SI_T] = t
             sta_i[local, SI_SAT] = sat
@@ -46,7 +46,7 @@ def _redate(pg, k, t, sat, pos_i, sta_i):
 
 
 @njit
-def _pghp(buf, p, e, cnt, pos_i, sta_i, pg, commas):
+def _pghp(buf, p, e, cnt, pos_t, pos_b, sta_i, pg, commas):
     """A Gatehouse ``$PGHP,1,yyyy,m,d,h,mi,s,ms,country,region,pss,online,cc*hh`` line.
 
     ``cc`` is the checksum of the AIS sentence it dates, which real feeds write before or after
@@ -113,7 +113,7 @@ def _pghp(buf, p, e, cnt, pos_i, sta_i, pg, commas):
             pg[R_DIST, k] = 0
             if pg[R_PROW, k] < 0 and pg[R_SROW, k] < 0:
                 return  # it dates a message that gave no row (or a fragment)
-            _redate(pg, k, t, sat, pos_i, sta_i)
+            _redate(pg, k, t, sat, pos_t, pos_b, sta_i)
             cnt[C_TSRC + old_tsrc] -= 1
             cnt[C_TSRC + 1] += 1
             pg[R_TSRC, k] = 1

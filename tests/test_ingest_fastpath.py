@@ -1,0 +1,128 @@
+"""The decoder's fast path (one-pass framing of single-sentence lines) against its general path.
+
+A line that starts with a blank never takes the fast path, and the general path strips the
+blank, so decoding every line with a leading space must give exactly the same rows and counters
+as decoding the lines as they are. Checked on every NMEA file in ../shared/data, on the bundled
+scenario and on random damage to real lines (the fast path must hand every line it does not
+fully accept to the general path untouched).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.nmea import NmeaResult, decode_nmea_bytes
+from kernels import ais_decode as K
+from tests.naive_ingest import read_lines
+from tests.test_ingest_pyais import NMEA_DIRS, nmea_files
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXED_T = 1_600_000_000_000
+
+SAMPLE_LINES = [
+    b"!AIVDM,1,1,,A,33P;Tw0tjBQO22:E7dm66DrB20UP,0*2E",
+    b"!AIVDM,1,1,,B,B5NJ;PP005l4ot5Isbl03wsUkP06,0*76",
+    b"!AIVDO,1,1,3,A,15MgK45P3@G?fl0E`JbR0OwT0@MS,0*4E,1327992179427",
+    b"\\s:2573345,c:1635731909*0B\\!AIVDM,1,1,,B,13aEOK?P00PD2wVMdLDRhgvL289?,0*26",
+    b"\\g:1-2-73874,n:157036,s:r003669945,c:1241544035*4A\\!AIVDM,1,1,,B,15N4cJ005Jrek0H@9nDW5608EP,0*13",
+    b"!AIVDM,1,1,,A,H42O55i18tMET00000000000000,2*6D",
+    b"!AIVDM,1,1,,A,K57?Dpi<WrTIRqjDHTQ=;LnkROd6mdV`uhIiepn;OkTa6>TKu9bjJBvf,0*51,r003669945",
+    b"!AIVDM,2,1,1,A,55P5TL01VIaAL@7WKO@mBplU@<PDhh000000001S;AJ::4A80?4i@E53,0*3E",
+    b"!AIVDM,2,2,1,A,1@0000000000000,2*55",
+]
+
+
+def same(a: NmeaResult, b: NmeaResult) -> None:
+    # Every counter but the rows written by the last chunk (reset for each chunk).
+    ca, cb = a.counters.copy(), b.counters.copy()
+    ca[[K.C_NPOS, K.C_NSTA]] = cb[[K.C_NPOS, K.C_NSTA]] = 0
+    assert np.array_equal(ca, cb), {
+        i: (int(x), int(y)) for i, (x, y) in enumerate(zip(ca, cb, strict=True)) if x != y
+    }
+    assert a.receivers == b.receivers
+    for table_a, table_b in ((a.positions, b.positions), (a.static, b.static)):
+        assert table_a.keys() == table_b.keys()
+        for k in table_a:
+            np.testing.assert_array_equal(table_a[k], table_b[k], err_msg=k)
+
+
+def both(lines: list[bytes], **kw: object) -> tuple[NmeaResult, NmeaResult]:
+    fast = decode_nmea_bytes([b"\n".join(lines) + b"\n"], fixed_time_ms=FIXED_T, **kw)  # type: ignore[arg-type]
+    slow = decode_nmea_bytes(
+        [b"\n".join(b" " + x for x in lines) + b"\n"],
+        fixed_time_ms=FIXED_T,
+        **kw,  # type: ignore[arg-type]
+    )
+    return fast, slow
+
+
+@pytest.mark.parametrize("name", NMEA_DIRS)
+def test_fast_path_equals_general_path_on_real_files(shared_data: Path, name: str) -> None:
+    lines: list[bytes] = []
+    for f in nmea_files(shared_data):
+        if f.parent.name == name:
+            lines += read_lines(f)
+    fast, slow = both(lines)
+    same(fast, slow)
+    assert fast.counters[K.C_LINES] == len(lines)
+
+
+def test_fast_path_equals_general_path_on_the_scenario() -> None:
+    lines = (ROOT / "data_samples/scenario/traffic.nmea").read_bytes().splitlines()
+    fast, slow = both(lines)
+    same(fast, slow)
+    assert fast.positions["mmsi"].shape[0] > 1000
+
+
+def test_fast_path_keeps_bad_checksums_like_the_general_path() -> None:
+    lines = [x[:-1] + (b"0" if x[-1:] != b"0" else b"1") for x in SAMPLE_LINES[:6]]
+    fast, slow = both(lines, keep_bad_checksum=True)
+    same(fast, slow)
+    assert fast.counters[K.C_KEPT_BAD] == 6
+    fast, slow = both(lines)
+    same(fast, slow)
+    assert fast.counters[K.C_REJ + K.REJ_BAD_CHECKSUM] == 6
+
+
+def mutate(line: bytes, rnd: random.Random) -> bytes:
+    b = bytearray(line)
+    kind = rnd.randrange(5)
+    i = rnd.randrange(len(b))
+    if kind == 0:
+        b[i] = rnd.choice(b"!\\*,\r\t 0A`w\x00\xff")
+    elif kind == 1:
+        del b[i:]
+    elif kind == 2:
+        b.insert(i, rnd.choice(b"!\\*,01"))
+    elif kind == 3:
+        del b[i]
+    else:
+        b += rnd.choice([b"\r", b",", b",1635731909", b" ", b"\\s:x*00\\!AIVDM,1,1,,A,1,0*00"])
+    return bytes(b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_fast_path_equals_general_path_on_damaged_lines(seed: int) -> None:
+    rnd = random.Random(seed)
+    lines = [mutate(rnd.choice(SAMPLE_LINES), rnd) for _ in range(40)]
+    lines += rnd.sample(SAMPLE_LINES, 4)
+    fast, slow = both(lines)
+    same(fast, slow)
+
+
+def test_chunk_boundaries_do_not_change_the_fast_path() -> None:
+    """A line cut by a chunk boundary waits for the next chunk on either path."""
+    lines = (ROOT / "data_samples/scenario/traffic.nmea").read_bytes().splitlines()[:3000]
+    data = b"\n".join(lines) + b"\n"
+    whole = decode_nmea_bytes([data], fixed_time_ms=FIXED_T)
+    rnd = random.Random(7)
+    cuts = sorted(rnd.sample(range(1, len(data)), 40))
+    parts = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+    same(whole, decode_nmea_bytes(parts, fixed_time_ms=FIXED_T))
