@@ -16,7 +16,7 @@ from kernels.ais_bits import (
 from kernels.ais_layout import *  # noqa: F403
 
 
-@njit
+@njit_inline
 def intern_receiver(buf, a, b, rc_bytes, rc_int, cnt):
     """Index of the receiver name ``buf[a:b]`` in the table, adding it when new; -1 if full.
 
@@ -107,52 +107,56 @@ def _tag_block(buf, p, e, rc_bytes, rc_int, cnt):
     """Parse ``\\k:v,k:v*hh\\`` at ``p``. Returns (end index after the closing backslash or -1,
     c: time, s: receiver, group key, group total). Tag checksums are not enforced: real feeds
     (AMSA, Spire) write ``*00`` there."""
-    q = -1
-    for i in range(p + 1, e):
-        if buf[i] == 92:
-            q = i
-            break
-    if q < 0:
-        return -1, NO_TIME, -1, -1, -1
-    end = q
-    for i in range(p + 1, q):
-        if buf[i] == 42:
-            end = i
-            break
     t = NO_TIME
     recv = -1
     gkey = -1
     gtot = -1
+    bad_t = 0  # c: fields that are no plausible time
+    # One pass: each field ends at ',' or at the '*' of the checksum (then the block ends at
+    # the next backslash) or at the closing backslash.
     a = p + 1
-    while a < end:
-        b = a
-        while b < end and buf[b] != 44:
-            b += 1
-        if b - a >= 2 and buf[a + 1] == 58:
-            k = buf[a]
-            if k == 99:  # c: UNIX time, s or ms
-                t = epoch_digits_ms(buf, a + 2, b)
-                if t == NO_TIME:
-                    cnt[C_REJ + REJ_BAD_TIME] += 1
-            elif k == 115:  # s: source station
-                recv = intern_receiver(buf, a + 2, b, rc_bytes, rc_int, cnt)
-            elif k == 103:  # g: sentence-group-total-id
-                d1 = -1
-                d2 = -1
-                for i in range(a + 2, b):
-                    if buf[i] == 45:
-                        if d1 < 0:
-                            d1 = i
-                        elif d2 < 0:
-                            d2 = i
+    i = a
+    while i < e:
+        c = buf[i]
+        if c == 44 or c == 42 or c == 92:
+            b = i
+            if b - a >= 2 and buf[a + 1] == 58:
+                k = buf[a]
+                if k == 99:  # c: UNIX time, s or ms
+                    t = epoch_digits_ms(buf, a + 2, b)
+                    if t == NO_TIME:
+                        bad_t += 1
+                elif k == 115:  # s: source station
+                    recv = intern_receiver(buf, a + 2, b, rc_bytes, rc_int, cnt)
+                elif k == 103:  # g: sentence-group-total-id
+                    d1 = -1
+                    d2 = -1
+                    for j in range(a + 2, b):
+                        if buf[j] == 45:
+                            if d1 < 0:
+                                d1 = j
+                            elif d2 < 0:
+                                d2 = j
+                            else:
+                                d2 = -2
+                    if d1 > 0 and d2 > 0:
+                        gtot = read_uint(buf, d1 + 1, d2)
+                        gid = read_uint(buf, d2 + 1, b)
+                        if gtot > 0 and gid >= 0:
+                            gkey = gid
                         else:
-                            d2 = -2
-                if d1 > 0 and d2 > 0:
-                    gtot = read_uint(buf, d1 + 1, d2)
-                    gid = read_uint(buf, d2 + 1, b)
-                    if gtot > 0 and gid >= 0:
-                        gkey = gid
-                    else:
-                        gtot = -1
-        a = b + 1
+                            gtot = -1
+            a = b + 1
+            if c == 42:
+                while i < e and buf[i] != 92:
+                    i += 1
+                break
+            if c == 92:
+                break
+        i += 1
+    if i >= e:
+        return -1, NO_TIME, -1, -1, -1
+    # Counted only for a whole block (a broken one is counted as malformed instead).
+    cnt[C_REJ + REJ_BAD_TIME] += bad_t
+    q = i
     return q + 1, t, recv, gkey, gtot
