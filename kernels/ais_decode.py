@@ -563,7 +563,28 @@ def _fast_run(
             return i
         q = star + 3  # _fast_frame kept star + 3 < n
         c = buf[q]
-        if c == 10:
+        trail_t = NO_TIME
+        trail_done = False
+        if c == 44:
+            # The logger's epoch alone after the checksum (",1327992179427"), the commonest
+            # trailing field: read in the same pass that finds the line end.
+            a = q + 1
+            b = a
+            while b < n and 48 <= buf[b] <= 57:
+                b += 1
+            if (b - a == 10 or b - a == 13) and b < n and buf[b] == 10:
+                trail_t = epoch_digits_ms(buf, a, b)
+                trail_done = True
+                e = b
+                j = b
+            elif (b - a == 10 or b - a == 13) and b + 1 < n and buf[b] == 13 and buf[b + 1] == 10:
+                trail_t = epoch_digits_ms(buf, a, b)
+                trail_done = True
+                e = b
+                j = b + 1
+        if trail_done:
+            pass
+        elif c == 10:
             e = q
             j = q
         elif c == 13 and q + 1 < n and buf[q + 1] == 10:
@@ -591,7 +612,9 @@ def _fast_run(
         if p != i:
             _, tag_t, tag_recv, _, _ = _tag_block(buf, i, p, rc_bytes, rc_int, cnt)
         i = j + 1
-        trail_t, trail_recv, _ = _trailing(buf, q, e, tag_recv, rc_bytes, rc_int, cnt)
+        trail_recv = -1
+        if not trail_done:
+            trail_t, trail_recv, _ = _trailing(buf, q, e, tag_recv, rc_bytes, rc_int, cnt)
         cnt[C_SENTENCES] += 1
         bad = 0
         if stated != ck:
