@@ -52,6 +52,9 @@ def _emit(
         return
     if is_pos:
         r = cnt[C_NPOS]
+        if r >= pos_t.shape[0]:
+            cnt[C_ROWS_FULL] += 1
+            return
         code = position_row(
             six, nbits, mtype, pos_f, pos_s, pos_t, pos_i, pos_b, r, t, recv, sat, bad, tsrc
         )
@@ -62,6 +65,9 @@ def _emit(
             cnt[C_REJ + code] += 1
     if is_sta:
         r = cnt[C_NSTA]
+        if r >= sta_i.shape[0]:
+            cnt[C_ROWS_FULL] += 1
+            return
         code = static_row(six, nbits, mtype, sta_i, sta_txt, r, t, recv, sat, tsrc, bad)
         if code == 0:
             cnt[C_NSTA] = r + 1

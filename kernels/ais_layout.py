@@ -81,6 +81,7 @@ C_RECV_FULL = 6  # receiver names not interned because the table was full
 C_NPOS = 7  # rows written in this chunk (reset by the caller)
 C_NSTA = 8
 C_CLOCK = 9  # $xxZDA clock lines read
+C_ROWS_FULL = 18  # rows not written because the caller's arrays were full (a caller bug)
 C_TSRC = 10  # + time source code: 0 none, 1 $PGHP, 2 tag block, 3 trailing, 4 prefix, 5 fixed,
 # 6 $xxZDA clock line
 C_REJ = 20  # + reject code (up to 44 codes)
@@ -126,6 +127,11 @@ REJECT_NAMES = (
     "bad_clock_line",
 )
 
+#: Bytes of the shortest input that can yield a row: "!AIVDM,1,1,,," (13), a type 27 payload of
+#: 16 characters (94 bits, the shortest position report) and ",0*hh" (5). Several fragments of
+#: one message are longer still, so buffer bytes // MIN_ROW_BYTES + 1 bounds the rows of either
+#: table without a counting pass over the buffer.
+MIN_ROW_BYTES = 34
 MAX_PARTS = 9  # NMEA fragment count is one digit
 MAX_PART_CHARS = 256
 N_SLOTS = 256  # pending multi-sentence messages held at once; the oldest is dropped beyond

@@ -148,3 +148,15 @@ def test_chunk_boundaries_do_not_change_the_fast_path() -> None:
     cuts = sorted(rnd.sample(range(1, len(data)), 40))
     parts = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
     same(whole, decode_nmea_bytes(parts, fixed_time_ms=FIXED_T))
+
+
+def test_row_capacity_from_buffer_size_holds_for_the_shortest_reports() -> None:
+    """Capacity is bytes // MIN_ROW_BYTES + 1: a buffer of nothing but the shortest position
+    reports (type 27 from pyais's encoder, empty channel) must fit, on both paths."""
+    line = nmea(b"!AIVDO,1,1,,,K1mg=5ChgMPi>2U`,0*00")
+    assert len(line) == K.MIN_ROW_BYTES
+    for data in (line * 500, (line + b"\n") * 500, b"\n".join([line] * 500)):
+        res = decode_nmea_bytes([data], fixed_time_ms=FIXED_T)
+        assert res.counters[K.C_ROWS_FULL] == 0
+        assert res.positions["mmsi"].shape[0] == 500
+        assert set(res.positions["mmsi"].tolist()) == {123456789}
