@@ -211,7 +211,7 @@ def main(n_positions: int = N_POSITIONS) -> None:
             f"pyais (IterMessages + decode, first {len(lines):,} lines): {t_p:.3f} s, "
             f"{msgs_p:,} messages -> {rate_p / 1e3:.1f} k msg/s"
         )
-        print(f"ratio vessels/pyais: {rate_v / rate_p:.0f}x (target >= 50x)")
+        print(f"ratio vessels/pyais: {rate_v / rate_p:.1f}x (target >= 50x)")
         # aiscat drops sentences followed by a logger's epoch (",1327992179427" after the
         # checksum, as the exactEarth/AMSA captures write): compare on the file without them.
         bare = re.sub(rb"(\*[0-9A-Fa-f]{2}),[^\n]*", rb"\1", data)

@@ -144,7 +144,8 @@ class NmeaDecoder:
         self.pghp[L.G_CC, :] = -1
         self.pghp[L.R_CK, :] = -1
         self.rc_bytes = np.zeros((K.RECV_SLOTS, K.RECV_LEN), np.uint8)
-        self.rc_int = np.zeros(K.RECV_SLOTS + K.RECV_HASH + 1, np.int64)
+        self.rc_int = np.zeros(K.RECV_INTS, np.int64)
+        self.rc_int[K.RECV_LAST] = -1
         self.rc_int[K.RECV_SLOTS : K.RECV_SLOTS + K.RECV_HASH] = -1
         self.scratch = np.zeros(K.MAX_PARTS * K.MAX_PART_CHARS, np.uint8)
         self.work = np.zeros(32, np.int64)

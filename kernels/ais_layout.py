@@ -152,3 +152,5 @@ ZDA_MAX_LINES = 2000
 RECV_SLOTS = 4096
 RECV_LEN = 48
 RECV_HASH = 8192
+RECV_LAST = RECV_SLOTS + RECV_HASH + 1  # in the receiver ints: the last name found
+RECV_INTS = RECV_SLOTS + RECV_HASH + 2
