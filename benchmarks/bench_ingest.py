@@ -23,7 +23,7 @@ positions field-major, 2,605 with the six-bit lookup table. CPU time fell furthe
 counts (2.58 -> 4.37 M msg/s on the loaded build machine): the removed calls each did atomic
 reference-count updates, and the table removed unpredictable branches.
 
-Second session (same file, CPU time): 4.0 M msg/s (29-30x pyais) -> 7.0-7.4 M msg/s (48-51x) with a
+Second session (same file, CPU time): 4.0 M msg/s (29-30x pyais) -> 6.9-7.6 M msg/s (48-52x) with a
 one-pass fast path for single-sentence lines and no NumPy newline scan (-60 ns/line), typed position
 arrays (-15), one-pass tag blocks (-40 per tag line), the trailing epoch read while finding the line
 end (-20 per such line) and row capacity from the buffer size instead of counting '!' (-20).

@@ -554,14 +554,21 @@ def _fast_run(
     """
     while i < n:
         p = i
+        tag_t = NO_TIME
+        tag_recv = -1
+        nbad = 0
         if buf[i] == 92:
-            lim = min(n, i + 512)
-            k = i + 1
-            while k < lim and buf[k] != 92 and buf[k] != 10:
-                k += 1
-            if k >= lim or buf[k] != 92 or k + 1 >= n or buf[k + 1] != 33:
+            # Parsed before the sentence is known to suit this path: only safe while its sole
+            # effect is naming a receiver the general path would name too (not when the table
+            # is full, which is counted).
+            if rc_int[RECV_SLOTS + RECV_HASH] >= RECV_SLOTS:
                 return i
-            p = k + 1
+            q, tag_t, tag_recv, _, _, nbad = _tag_block(
+                buf, i, min(n, i + 512), rc_bytes, rc_int, cnt
+            )
+            if q < 0 or q >= n or buf[q] != 33:
+                return i
+            p = q
         elif buf[i] != 33:
             return i
         star, nchar, fill, ck, stated = _fast_frame(buf, p, n, six)
@@ -613,10 +620,7 @@ def _fast_run(
             return i
         # Committed: the same bookkeeping as the general path (_accept) for one sentence.
         cnt[C_LINES] += 1
-        tag_t = NO_TIME
-        tag_recv = -1
-        if p != i:
-            _, tag_t, tag_recv, _, _ = _tag_block(buf, i, p, rc_bytes, rc_int, cnt)
+        cnt[C_REJ + REJ_BAD_TIME] += nbad
         i = j + 1
         trail_recv = -1
         if not trail_done:
@@ -743,7 +747,10 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
             gkey = -1
             gtot = -1
             if buf[p] == 92:
-                q, tag_t, tag_recv, gkey, gtot = _tag_block(buf, p, e, rc_bytes, rc_int, cnt)
+                q, tag_t, tag_recv, gkey, gtot, nbad = _tag_block(buf, p, e, rc_bytes, rc_int, cnt)
+                # Bad c: times count only for a whole block (a broken one is malformed).
+                if q >= 0:
+                    cnt[C_REJ + REJ_BAD_TIME] += nbad
                 if q < 0 or q >= e:
                     cnt[C_REJ + REJ_MALFORMED_TAG] += 1
                     break

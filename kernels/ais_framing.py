@@ -117,9 +117,10 @@ def _next_start(buf, a, e):
 
 @njit_inline
 def _tag_block(buf, p, e, rc_bytes, rc_int, cnt):
-    """Parse ``\\k:v,k:v*hh\\`` at ``p``. Returns (end index after the closing backslash or -1,
-    c: time, s: receiver, group key, group total). Tag checksums are not enforced: real feeds
-    (AMSA, Spire) write ``*00`` there."""
+    """Parse ``\\k:v,k:v*hh\\`` at ``p``, ending at the first newline at the latest. Returns
+    (end index after the closing backslash or -1, c: time, s: receiver, group key, group total,
+    number of c: fields that are no plausible time, for the caller to count once the line is
+    its own). Tag checksums are not enforced: real feeds (AMSA, Spire) write ``*00`` there."""
     t = NO_TIME
     recv = -1
     gkey = -1
@@ -131,6 +132,8 @@ def _tag_block(buf, p, e, rc_bytes, rc_int, cnt):
     i = a
     while i < e:
         c = buf[i]
+        if c == 10:
+            break
         if c == 44 or c == 42 or c == 92:
             b = i
             if b - a >= 2 and buf[a + 1] == 58:
@@ -161,15 +164,12 @@ def _tag_block(buf, p, e, rc_bytes, rc_int, cnt):
                             gtot = -1
             a = b + 1
             if c == 42:
-                while i < e and buf[i] != 92:
+                while i < e and buf[i] != 92 and buf[i] != 10:
                     i += 1
                 break
             if c == 92:
                 break
         i += 1
-    if i >= e:
-        return -1, NO_TIME, -1, -1, -1
-    # Counted only for a whole block (a broken one is counted as malformed instead).
-    cnt[C_REJ + REJ_BAD_TIME] += bad_t
-    q = i
-    return q + 1, t, recv, gkey, gtot
+    if i >= e or buf[i] != 92:
+        return -1, NO_TIME, -1, -1, -1, 0
+    return i + 1, t, recv, gkey, gtot, bad_t
