@@ -123,12 +123,12 @@ def bench_vessels(data: bytes) -> tuple[float, int, int]:
 
 def bench_kernel_only(data: bytes) -> float:
     """CPU seconds of the decode kernel alone."""
-    from ingest.nmea import NmeaDecoder, _position_arrays, _static_arrays
+    from ingest.nmea import NmeaDecoder, _position_arrays, _static_arrays, row_capacity
     from kernels import ais_decode as K
 
     buf = np.frombuffer(data, np.uint8)
     best_k = float("inf")
-    cap = len(data) // K.MIN_ROW_BYTES + 1
+    cap = row_capacity(len(data))
     for _ in range(3):
         dec = NmeaDecoder(fixed_time_ms=1_600_000_000_000)
         sta_i, sta_txt = _static_arrays(cap)

@@ -57,6 +57,13 @@ def receiver_is_sat(name: str) -> bool | None:
     return None
 
 
+def row_capacity(nbytes: int) -> int:
+    """An upper bound on the rows of each table that ``nbytes`` of input can yield, from the
+    size alone (counting '!' took as long as a fifth of the decoding); untouched capacity
+    costs address space, not memory."""
+    return nbytes // L.MIN_ROW_BYTES + 1
+
+
 def _position_arrays(cap: int) -> tuple[npt.NDArray[Any], ...]:
     """Field-major, one array per value width (layout in ``kernels.ais_layout``): each row is
     already a typed column. The kernel writes every field of the rows it uses."""
@@ -157,9 +164,7 @@ class NmeaDecoder:
 
     def _run(self, data: bytes, final: bool) -> int:
         buf = np.frombuffer(data, dtype=np.uint8)
-        # An upper bound on the rows of each table from the size alone (counting '!' took as
-        # long as a fifth of the decoding); untouched capacity costs address space, not memory.
-        cap = len(data) // L.MIN_ROW_BYTES + 1
+        cap = row_capacity(len(data))
         pos = _position_arrays(cap)
         sta_i, sta_txt = _static_arrays(cap)
         self.counters[K.C_NPOS] = 0

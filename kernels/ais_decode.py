@@ -187,6 +187,19 @@ def _receive_time(pg, cnt, stated, line_t, line_tsrc, fixed_t):
 
 
 @njit_inline
+def _checksum_verdict(stated, ck, keep_bad, cnt):
+    """Count a framed sentence; 0 when its checksum holds, 1 when it is wrong but kept (counted
+    by _emit under C_KEPT_BAD, not as a reject), -1 when it is wrong and rejected."""
+    cnt[C_SENTENCES] += 1
+    if stated == ck:
+        return 0
+    if keep_bad:
+        return 1
+    cnt[C_REJ + REJ_BAD_CHECKSUM] += 1
+    return -1
+
+
+@njit_inline
 def _frag_key(vd, chan, seq, total):
     """Key of a multi-sentence message from VDM-VDO, channel, sequence id and count. The
     talker is left out: feeds relabel fragments of one message (!ABVDM then !AIVDM)."""
@@ -198,7 +211,6 @@ def _accept(
     buf,
     pa,
     nchar,
-    six_ready,
     fill,
     total,
     num,
@@ -227,16 +239,12 @@ def _accept(
 ):
     """A well-framed sentence (payload ``buf[pa:pa + nchar]``): checksum verdict, receive
     time, the ``$PGHP`` ring, then a single-sentence message is decoded at once and a fragment
-    goes to the pending table. ``six_ready``: the fast framing already filled ``six``.
+    goes to the pending table.
     ``keyf`` is the fragment key from the NMEA fields (``_frag_key``). At most 30 arguments:
     CPython passes more as ``*args``, which Numba cannot inline."""
-    cnt[C_SENTENCES] += 1
-    bad = 0
-    if stated != ck:
-        if not keep_bad:
-            cnt[C_REJ + REJ_BAD_CHECKSUM] += 1
-            return
-        bad = 1  # kept: counted by _emit under C_KEPT_BAD, not as a reject
+    bad = _checksum_verdict(stated, ck, keep_bad, cnt)
+    if bad < 0:
+        return
     t, sat, tsrc = _receive_time(pg, cnt, stated, line_t, line_tsrc, fixed_t)
     if nchar > MAX_PART_CHARS:
         cnt[C_REJ + REJ_TOO_LONG] += 1
@@ -245,13 +253,12 @@ def _accept(
         if nchar == 0:
             cnt[C_REJ + REJ_EMPTY] += 1
             return
-        if not six_ready:
-            for i in range(nchar):
-                v = sixbit(buf[pa + i])
-                if v < 0:
-                    cnt[C_REJ + REJ_BAD_CHAR] += 1
-                    return
-                six[i] = v
+        for i in range(nchar):
+            v = sixbit(buf[pa + i])
+            if v < 0:
+                cnt[C_REJ + REJ_BAD_CHAR] += 1
+                return
+            six[i] = v
         _emit(
             six,
             nchar * 6 - fill,
@@ -429,7 +436,6 @@ def _sentence(
         buf,
         pa,
         pb - pa,
-        False,
         fill,
         total,
         num,
@@ -625,13 +631,9 @@ def _fast_run(
         trail_recv = -1
         if not trail_done:
             trail_t, trail_recv, _ = _trailing(buf, q, e, tag_recv, rc_bytes, rc_int, cnt)
-        cnt[C_SENTENCES] += 1
-        bad = 0
-        if stated != ck:
-            if not keep_bad:
-                cnt[C_REJ + REJ_BAD_CHECKSUM] += 1
-                continue
-            bad = 1
+        bad = _checksum_verdict(stated, ck, keep_bad, cnt)
+        if bad < 0:
+            continue
         line_t, line_tsrc = _line_time(tag_t, trail_t, NO_TIME)
         t, sat, tsrc = _receive_time(pg, cnt, stated, line_t, line_tsrc, fixed_t)
         recv = tag_recv if tag_recv >= 0 else trail_recv
