@@ -14,7 +14,7 @@ receiver-name table) lives in arrays owned by the caller. Times: ms since the ep
 
 from __future__ import annotations
 
-from kernels._jit import njit, njit_inline
+from kernels._jit import njit_borrowed, njit_inline
 from kernels.ais_bits import (
     NO_TIME,
     epoch_digits_ms,
@@ -83,7 +83,7 @@ def _emit(
         pg[R_SROW, k] = srow + pg[G_SCALARS, S_STA_BASE] if srow >= 0 else -1
 
 
-@njit
+@njit_borrowed
 def _slot_find(pend_i, keyf, keyg):
     for s in range(pend_i.shape[0]):
         if pend_i[s, P_ACTIVE] == 0:
@@ -98,7 +98,7 @@ def _slot_find(pend_i, keyf, keyg):
     return -1
 
 
-@njit
+@njit_borrowed
 def _slot_new(pend_i, cnt):
     """A free slot, dropping the oldest pending message when the table is full."""
     oldest = 0
@@ -382,9 +382,8 @@ def _sentence(
     """One ``!xxVDM``/``!xxVDO`` sentence at ``p`` of any shape (the general path); returns
     the index after it (and its trailing fields) where another sentence may start on the line.
 
-    The arrays come as separate arguments, not as a tuple: unpacking a tuple of arrays inside
-    a compiled function reference-counts each one on every call (~30 atomic calls per
-    sentence, most of the decoder's time).
+    The arrays come as separate arguments, not as a tuple, so each helper names what it
+    writes; the loops that call it are compiled without reference counting (``njit_borrowed``).
     """
     # One scan: checksum and comma positions up to '*'.
     ck = 0
@@ -530,7 +529,7 @@ def _fast_frame(buf, p, n, six):
     return k + 2, k - pa, fill, ck, h1 * 16 + h2
 
 
-@njit
+@njit_borrowed
 def _fast_run(
     buf,
     i,
@@ -658,7 +657,7 @@ def _fast_run(
     return i
 
 
-@njit
+@njit_borrowed
 def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
     """Decode ``buf[:n]``; returns how many bytes were consumed.
 
@@ -691,8 +690,9 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
     i = 0
     while i < n:
         c = buf[i]
-        if (c == 33 or c == 92) and pg[G_SCALARS, S_PG_NEXT] == 0:
-            # $PGHP feeds stay on the general path: a call per line would cost more than it saves.
+        if c == 33 or c == 92:
+            # In $PGHP feeds, where sentences and $PGHP lines alternate, this is one call per
+            # sentence: cheap, as nothing is reference-counted (njit_borrowed).
             nxt = _fast_run(
                 buf,
                 i,
@@ -801,7 +801,7 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
     return i if i < n else n
 
 
-@njit
+@njit_borrowed
 def flush_pending(pend_i, cnt):
     """At the end of a stream every unfinished multi-sentence message is counted incomplete."""
     for s in range(pend_i.shape[0]):

@@ -4,7 +4,7 @@ receiver-name table. Times are ms since the epoch, UTC."""
 
 from __future__ import annotations
 
-from kernels._jit import njit, njit_inline
+from kernels._jit import njit_borrowed, njit_inline
 from kernels.ais_bits import (
     NO_TIME,
     civil_ms,
@@ -69,7 +69,7 @@ def intern_receiver(buf, a, b, rc_bytes, rc_int, cnt):
     return n
 
 
-@njit
+@njit_borrowed
 def _prefix_time(buf, p, e):
     """A logger's time prefix at ``p``: ISO 8601 ``YYYY-MM-DD[T ]hh:mm:ss[.fff][Z]`` or epoch
     digits. Returns (time, index after the prefix and its separators); time NO_TIME if none."""
@@ -106,7 +106,7 @@ def _prefix_time(buf, p, e):
     return t, q
 
 
-@njit
+@njit_borrowed
 def _next_start(buf, a, e):
     """Where a further sentence starts on this line after a rejected one (or the line end)."""
     for i in range(a, e):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kernels._jit import njit, njit_inline
+from kernels._jit import njit, njit_borrowed, njit_inline
 from kernels.ais_bits import get_text, gets, getu
 from kernels.ais_layout import (
     PB_BAD,
@@ -79,7 +79,7 @@ def _latlon_ok(lat, lon):
     return 0
 
 
-# Inlined into the decoder loop before reference counting (see kernels.ais_decode).
+# Inlined into the decoder loops, where the field offsets and widths are constants.
 @njit_inline
 def position_row(six, nbits, mtype, pos_f, pos_s, pos_t, pos_i, pos_b, r, t, recv, sat, bad, tsrc):
     """Decode a position report into row ``r``; 0 or a reject code."""
@@ -144,7 +144,7 @@ def position_row(six, nbits, mtype, pos_f, pos_s, pos_t, pos_i, pos_b, r, t, rec
     return 0
 
 
-@njit
+@njit_borrowed
 def static_row(six, nbits, mtype, sta_i, sta_txt, r, t, recv, sat, tsrc, bad):
     """Decode a static report (5, 19, 24A, 24B) into row ``r``; 0 or a reject code.
 

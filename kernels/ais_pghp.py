@@ -7,7 +7,7 @@ A ``$PGHP`` line carries the satellite reception time of the AIS sentence whose 
 
 from __future__ import annotations
 
-from kernels._jit import njit, njit_inline
+from kernels._jit import njit_borrowed, njit_inline
 from kernels.ais_bits import (
     NO_TIME,
     civil_ms,
@@ -19,7 +19,7 @@ from kernels.ais_bits import (
 from kernels.ais_layout import *  # noqa: F403
 
 
-@njit
+@njit_borrowed
 def _redate(pg, k, t, sat, pos_t, pos_b, sta_i):
     """Give the rows of ring entry ``k`` the time of a $PGHP that came after them."""
     for kind in range(2):
@@ -45,7 +45,7 @@ def _redate(pg, k, t, sat, pos_t, pos_b, sta_i):
                 pg[G_SCALARS, S_NFIX] = nf + 1
 
 
-@njit
+@njit_borrowed
 def _pghp(buf, p, e, cnt, pos_t, pos_b, sta_i, pg, commas):
     """A Gatehouse ``$PGHP,1,yyyy,m,d,h,mi,s,ms,country,region,pss,online,cc*hh`` line.
 
@@ -144,7 +144,7 @@ def _take_pghp(pg, ck, line):
     return NO_TIME, -1, 0
 
 
-@njit
+@njit_borrowed
 def _zda(buf, p, e, cnt, pg):
     """A ``$xxZDA,hhmmss.ss,dd,mm,yyyy,zh,zm*hh`` clock line (any talker; the time is UTC,
     the local-zone fields are ignored): it becomes the time of the sentences that follow."""
