@@ -6,14 +6,32 @@
 
 from __future__ import annotations
 
-from vessels.scale.run import (
-    CROSS_VESSEL,
-    PER_VESSEL,
-    DistributedResult,
-    ScaleParams,
-    detect_distributed,
-    detect_distributed_full,
+from typing import TYPE_CHECKING
+
+from vessels.lazy import lazy_attributes
+
+if TYPE_CHECKING:  # for type checkers; at run time each name is imported on first use
+    from vessels.scale.run import (
+        CROSS_VESSEL,
+        PER_VESSEL,
+        DistributedResult,
+        ScaleParams,
+        detect_distributed,
+        detect_distributed_full,
+    )
+
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "CROSS_VESSEL": "vessels.scale.run",
+        "PER_VESSEL": "vessels.scale.run",
+        "DistributedResult": "vessels.scale.run",
+        "ScaleParams": "vessels.scale.run",
+        "detect_distributed": "vessels.scale.run",
+        "detect_distributed_full": "vessels.scale.run",
+    },
 )
+
 
 __all__ = [
     "CROSS_VESSEL",

@@ -8,10 +8,29 @@ scenes and detections, and the truth (``Scenario.truth``, the ``truth.json`` doc
 
 from __future__ import annotations
 
-from vessels.sim.config import REGIONS, SimConfig
-from vessels.sim.core import Scenario, simulate
-from vessels.sim.scale import ScaleConfig, simulate_scale
-from vessels.sim.writers import write_scenario
+from typing import TYPE_CHECKING
+
+from vessels.lazy import lazy_attributes
+
+if TYPE_CHECKING:  # for type checkers; at run time each name is imported on first use
+    from vessels.sim.config import REGIONS, SimConfig
+    from vessels.sim.core import Scenario, simulate
+    from vessels.sim.scale import ScaleConfig, simulate_scale
+    from vessels.sim.writers import write_scenario
+
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "REGIONS": "vessels.sim.config",
+        "SimConfig": "vessels.sim.config",
+        "Scenario": "vessels.sim.core",
+        "simulate": "vessels.sim.core",
+        "ScaleConfig": "vessels.sim.scale",
+        "simulate_scale": "vessels.sim.scale",
+        "write_scenario": "vessels.sim.writers",
+    },
+)
+
 
 __all__ = [
     "REGIONS",
