@@ -9,6 +9,13 @@ SHA-256 hashes, no network at all, no eval.
 Size: tracks are decimated for display (:mod:`kernels.decimate`, never joined across AIS gaps)
 to at most ``max_points`` points and packed as base64 little-endian int32 arrays, so a report of
 1,000 vessels and a million raw points stays a few MB and opens in about a second.
+
+Antimeridian: the map is centred on the smallest arc of longitude that holds the data
+(:mod:`dashboards.lonframe`), and every longitude in the payload (box, tracks, event markers,
+land and density rasters) is written continuously in that frame, so a fleet around Fiji at
+179.9 and -179.9 gets a map of Fiji with 179.9 and 180.1, not the whole world. The page shows
+people real longitudes (``realLon`` in report.js); event evidence keeps them as detected. Data
+that does not cross 180 keeps the plain [-180, 180] numbers, untouched.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from dashboards.lonframe import PLAIN, LonFrame, choose_frame, shift_events
 from kernels.decimate import decimate_tracks
 from vessels.atomic import atomic_write
 from vessels.errors import ConfigError
@@ -119,16 +127,23 @@ def land_mask(
     }
 
 
+def _flagged_segments(tracks: Tracks, mmsis: list[int]) -> npt.NDArray[np.int64]:
+    want = np.asarray(sorted(set(mmsis)), dtype=np.uint32)
+    return np.flatnonzero(np.isin(tracks.seg_mmsi, want))
+
+
 def _tracks_payload(
-    tracks: Tracks | None, mmsis: list[int], params: ReportParams
+    tracks: Tracks | None,
+    mmsis: list[int],
+    params: ReportParams,
+    frame: LonFrame = PLAIN,
 ) -> tuple[dict[str, Any], dict[int, tuple[int, int]], int]:
-    """Decimated points of ``mmsis``: packed arrays, {mmsi: (offset, count)}, raw point count."""
+    """Decimated points of ``mmsis``: packed arrays, {mmsi: (offset, count)}, raw point count.
+    Longitudes are written in ``frame`` (continuous across the antimeridian)."""
     empty = {"t0": 0, "lat": "", "lon": "", "t": "", "piece": "", "n": 0, "tol_deg": 0.0}
     if tracks is None or tracks.n == 0 or not mmsis:
         return empty, {}, 0
-    want = np.asarray(sorted(set(mmsis)), dtype=np.uint32)
-    seg_ok = np.isin(tracks.seg_mmsi, want)
-    segs = np.flatnonzero(seg_ok)
+    segs = _flagged_segments(tracks, mmsis)
     if segs.size == 0:
         return empty, {}, 0
     # vessel by vessel (segments in time order within a vessel) so each vessel is one slice
@@ -141,7 +156,7 @@ def _tracks_payload(
     sub_start = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
     t = tracks.t[idx]
     lat = tracks.lat[idx]
-    lon = tracks.lon[idx]
+    lon = frame.shift(tracks.lon[idx])  # continuous, so the span is the real one
     span = max(float(np.ptp(lat)), float(np.ptp(lon)), 0.01)
     tol = span / 4000.0  # about a pixel on a full view of a large screen
     gap_ms = int(params.max_gap_h * 3_600_000)
@@ -199,10 +214,14 @@ def _events_payload(events: pa.Table | None, mmsis: set[int]) -> list[dict[str, 
 
 
 def traffic_density(
-    tracks: Tracks | None, box: tuple[float, float, float, float], max_px: int
+    tracks: Tracks | None,
+    box: tuple[float, float, float, float],
+    max_px: int,
+    frame: LonFrame = PLAIN,
 ) -> dict[str, Any]:
     """Positions of every vessel per pixel over ``box`` (rows north to south), log-scaled to
-    0-255 and base64-encoded: the context layer under the flagged vessels' tracks."""
+    0-255 and base64-encoded: the context layer under the flagged vessels' tracks. ``box``
+    longitudes are in ``frame``; positions are binned at their longitude in that frame."""
     lat0, lat1, lon0, lon1 = box
     span = max(lat1 - lat0, lon1 - lon0, 1e-6)
     step = span / max_px
@@ -214,7 +233,7 @@ def traffic_density(
         return out
     counts, _, _ = np.histogram2d(
         tracks.lat,
-        tracks.lon,
+        frame.shift(tracks.lon),
         bins=(h, w),
         range=((lat1 - h * step, lat1), (lon0, lon0 + w * step)),
     )
@@ -240,8 +259,13 @@ def _sha256_b64(text: str) -> str:
 
 
 def _bbox(
-    tracks_payload: dict[str, Any], events: list[dict[str, Any]], tracks: Tracks | None
+    tracks_payload: dict[str, Any],
+    events: list[dict[str, Any]],
+    tracks: Tracks | None,
+    frame: LonFrame = PLAIN,
 ) -> tuple[float, float, float, float]:
+    """Map box [lat_min, lat_max, lon_min, lon_max] of the events, the drawn tracks and the
+    robust 0.1-99.9 % extent of all positions, padded by 15 %; longitudes in ``frame``."""
     lats: list[float] = [e["lat"] for e in events if e["lat"] is not None]
     lons: list[float] = [e["lon"] for e in events if e["lon"] is not None]
     if tracks_payload["n"]:
@@ -253,19 +277,32 @@ def _bbox(
         # the whole data's area (robust to a few stray positions), so the flagged vessels are
         # seen in context
         q_lat = np.quantile(tracks.lat, [0.001, 0.999])
-        q_lon = np.quantile(tracks.lon, [0.001, 0.999])
+        q_lon = np.quantile(frame.shift(tracks.lon), [0.001, 0.999])
         lats += [float(q_lat[0]), float(q_lat[1])]
         lons += [float(q_lon[0]), float(q_lon[1])]
     if not lats:
-        return (-60.0, 70.0, -180.0, 180.0)
+        return (-60.0, 70.0, frame.lo, frame.hi)
     la0, la1, lo0, lo1 = min(lats), max(lats), min(lons), max(lons)
     pad = max(la1 - la0, lo1 - lo0, 1.0) * 0.15
     return (
         max(-85.0, la0 - pad),
         min(85.0, la1 + pad),
-        max(-180.0, lo0 - pad),
-        min(180.0, lo1 + pad),
+        max(frame.lo, lo0 - pad),
+        min(frame.hi, lo1 + pad),
     )
+
+
+def _frame_for(tracks: Tracks | None, track_mmsis: list[int], ev: list[dict[str, Any]]) -> LonFrame:
+    """The map's longitude frame from what the map must show: every event, every position of
+    the drawn vessels, and the robust extent of all positions (:mod:`dashboards.lonframe`)."""
+    required = [np.array([e["lon"] for e in ev if e["lon"] is not None], dtype=np.float64)]
+    robust = None
+    if tracks is not None and tracks.n:
+        seg_ok = np.zeros(tracks.n_seg, dtype=bool)
+        seg_ok[_flagged_segments(tracks, track_mmsis)] = True
+        required.append(tracks.lon[seg_ok[tracks.seg]])
+        robust = tracks.lon
+    return choose_frame(np.concatenate(required), robust)
 
 
 def build_report_html(
@@ -282,21 +319,26 @@ def build_report_html(
     partners = {e["other"] for e in ev if e["other"] is not None} | {
         e["mmsi"] for e in ev if e["mmsi"] is not None
     }
-    track_payload, spans, raw_points = _tracks_payload(tracks, sorted(mmsis | partners), params)
-    bbox = _bbox(track_payload, ev, tracks)
+    drawn = sorted(mmsis | partners)
+    # around the antimeridian every longitude on the map is written continuously (179.9 and
+    # -179.9 become 179.9 and 180.1); elsewhere the frame is the plain one, numbers untouched
+    frame = _frame_for(tracks, drawn, ev)
+    shift_events(ev, frame)
+    track_payload, spans, raw_points = _tracks_payload(tracks, drawn, params, frame)
+    bbox = _bbox(track_payload, ev, tracks, frame)
     # land for a wider box than the data, so panning and wide screens still show coastline
     grow = max(bbox[1] - bbox[0], bbox[3] - bbox[2]) * 0.75
     land_box = (
         max(-89.0, bbox[0] - grow),
         min(89.0, bbox[1] + grow),
-        max(-180.0, bbox[2] - grow),
-        min(180.0, bbox[3] + grow),
+        max(frame.lo, bbox[2] - grow),
+        min(frame.hi, bbox[3] + grow),
     )
     data = {
         "meta": {**meta, "raw_points": raw_points, "max_gap_h": params.max_gap_h},
         "bbox": list(bbox),
         "land": land_mask(*land_box, params.land_max_px, params.land_min_step_deg),
-        "density": traffic_density(tracks, bbox, params.density_max_px),
+        "density": traffic_density(tracks, bbox, params.density_max_px, frame),
         "vessels": [
             {
                 "mmsi": v.mmsi,

@@ -62,3 +62,90 @@ def decimate_tracks(
                 last = k
         keep[b - 1] = True
     return keep, piece
+
+
+# --- the report's map box before the antimeridian fix (dashboards/report.py, plain frame) ----
+
+
+def bbox_plain(
+    drawn_lat: Any, drawn_lon: Any, events: list[dict[str, Any]], all_lat: Any, all_lon: Any
+) -> tuple[float, float, float, float]:
+    """The old ``_bbox``: min/max of events and drawn points, 0.1-99.9 % of all positions,
+    15 % pad, clamped to [-180, 180]. Non-crossing data must still get exactly this."""
+    lats = [e["lat"] for e in events if e["lat"] is not None]
+    lons = [e["lon"] for e in events if e["lon"] is not None]
+    if len(drawn_lat):
+        lats += [float(np.min(drawn_lat)), float(np.max(drawn_lat))]
+        lons += [float(np.min(drawn_lon)), float(np.max(drawn_lon))]
+    if len(all_lat):
+        q_lat = np.quantile(all_lat, [0.001, 0.999])
+        q_lon = np.quantile(all_lon, [0.001, 0.999])
+        lats += [float(q_lat[0]), float(q_lat[1])]
+        lons += [float(q_lon[0]), float(q_lon[1])]
+    if not lats:
+        return (-60.0, 70.0, -180.0, 180.0)
+    la0, la1, lo0, lo1 = min(lats), max(lats), min(lons), max(lons)
+    pad = max(la1 - la0, lo1 - lo0, 1.0) * 0.15
+    return (
+        max(-85.0, la0 - pad),
+        min(85.0, la1 + pad),
+        max(-180.0, lo0 - pad),
+        min(180.0, lo1 + pad),
+    )
+
+
+def land_box_plain(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    grow = max(bbox[1] - bbox[0], bbox[3] - bbox[2]) * 0.75
+    return (
+        max(-89.0, bbox[0] - grow),
+        min(89.0, bbox[1] + grow),
+        max(-180.0, bbox[2] - grow),
+        min(180.0, bbox[3] + grow),
+    )
+
+
+def density_counts(
+    lat: Any, lon: Any, box: tuple[float, float, float, float], max_px: int
+) -> np.ndarray:
+    """Positions per pixel (rows north to south), one position at a time; ``lon`` already in
+    the box's frame."""
+    lat0, lat1, lon0, lon1 = box
+    step = max(lat1 - lat0, lon1 - lon0, 1e-6) / max_px
+    w = max(1, math.ceil((lon1 - lon0) / step))
+    h = max(1, math.ceil((lat1 - lat0) / step))
+    out = np.zeros((h, w), dtype=np.int64)
+    for la, lo in zip(lat, lon, strict=True):
+        r = math.floor((lat1 - la) / step)
+        c = math.floor((lo - lon0) / step)
+        if 0 <= r < h and 0 <= c < w:
+            out[r, c] += 1
+    return out
+
+
+# --- the smallest arc of longitude (dashboards/lonframe.py) ----------------------------------
+
+
+def arc_width(lons: Any) -> float:
+    """Width of the smallest arc holding every longitude: try each point as the west end."""
+    u = [x % 360.0 for x in lons]
+    return min(max((v - w) % 360.0 for v in u) for w in u)
+
+
+def robust_arc_bins(lons: Any, trim: float, bin_deg: float) -> tuple[int, int]:
+    """(first bin, bin count) of the narrowest circular run of ``bin_deg`` bins from -180 that
+    holds at least ceil((1 - trim) n) positions, first on ties; every start, every length."""
+    nb = round(360.0 / bin_deg)
+    counts = [0] * nb
+    for x in lons:
+        counts[min(int(math.floor((x + 180.0) / bin_deg)), nb - 1)] += 1
+    need = max(1, math.ceil((1.0 - trim) * len(lons)))
+    best = (nb + 1, 0)
+    for i in range(nb):
+        total = 0
+        for k in range(1, nb + 1):
+            total += counts[(i + k - 1) % nb]
+            if total >= need:
+                if k < best[0]:
+                    best = (k, i)
+                break
+    return best[1], best[0]

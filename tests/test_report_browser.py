@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,17 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "report.html"
 
 
+def listen_for_problems(page: Any, problems: list[str]) -> None:
+    """Collect the page's console errors and warnings and its uncaught exceptions."""
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+
+
 def test_report_in_chromium(report: Path, artifacts: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -76,15 +88,7 @@ def test_report_in_chromium(report: Path, artifacts: Path) -> None:
                     r.abort()  # type: ignore[attr-defined]
 
             page.route("**/*", route)
-            page.on(
-                "console",
-                lambda m: (
-                    problems.append(f"{m.type}: {m.text}")
-                    if m.type in ("error", "warning")
-                    else None
-                ),
-            )
-            page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+            listen_for_problems(page, problems)
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(report.as_uri())
             page.wait_for_selector("body[data-ready='1']", timeout=20_000)

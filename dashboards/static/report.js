@@ -149,6 +149,18 @@
     else ctx.arc(p[0], p[1], r, 0, 2 * Math.PI);
     ctx.fill(); ctx.stroke();
   }
+  // Map longitudes run on past 180 across the antimeridian (179.9, 180.1, ...: see
+  // dashboards/lonframe.py); a person is always shown the real one, in [-180, 180).
+  function realLon(lon) { return ((lon + 180) % 360 + 360) % 360 - 180; }
+  function lonLabel(lon, dec) {
+    var r = realLon(lon), t = Math.abs(r).toFixed(dec);
+    if (+t === 0 || +t === 180) return t + "°"; // the prime meridian and the antimeridian
+    return t + (r < 0 ? "°W" : "°E");
+  }
+  function posText(lat, lon) { // "17.812°S 179.900°W": a real position, about 100 m precision
+    var r = realLon(lon);
+    return Math.abs(lat).toFixed(3) + (lat < 0 ? "°S " : "°N ") + Math.abs(r).toFixed(3) + (r < 0 ? "°W" : "°E");
+  }
   function drawGraticule(w, h) {
     // lat/lon lines every "nice" step so about 4-10 show, labelled at the left and bottom edges
     var spanDeg = h / view.scale, steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30];
@@ -165,7 +177,7 @@
     }
     for (lo = Math.ceil(lonL / step) * step; lo <= lonR; lo += step) {
       p = px(lo, 0); ctx.beginPath(); ctx.moveTo(p[0], 0); ctx.lineTo(p[0], h); ctx.stroke();
-      ctx.fillText(Math.abs(lo).toFixed(dec) + (lo < 0 ? "°W" : "°E"), p[0] + 2, h - 3);
+      ctx.fillText(lonLabel(lo, dec), p[0] + 2, h - 3);
     }
   }
   function draw() {
@@ -256,7 +268,7 @@
   }
   function showTip(e, x, y) {
     var tip = document.getElementById("map-tip");
-    tip.textContent = LABELS[e.type] + " " + iso(e.start) + "\n" + (e.reasons[0] || "");
+    tip.textContent = LABELS[e.type] + " " + iso(e.start) + " at " + posText(e.lat, e.lon) + "\n" + (e.reasons[0] || "");
     tip.style.left = x + 8 + "px"; tip.style.top = y + 8 + "px";
     tip.hidden = false;
     setTimeout(function () { tip.hidden = true; }, 4000);
@@ -392,7 +404,7 @@
       var other = e.mmsi === v.mmsi ? e.other : e.mmsi;
       li.appendChild(document.createTextNode(
         " " + iso(e.start) + " → " + iso(e.end) + " UTC, " + ((e.end - e.start) / 3600000).toFixed(1) + " h, score " +
-        e.score.toFixed(2)));
+        e.score.toFixed(2) + (e.lat !== null && e.lon !== null ? ", at " + posText(e.lat, e.lon) : "")));
       if (other !== null && other !== undefined) {
         li.appendChild(document.createTextNode(", with "));
         if (byMmsi[other]) {
