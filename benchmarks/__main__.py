@@ -22,11 +22,14 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"== benchmarks.{name}", flush=True)
         t0 = time.perf_counter()
+        saved, sys.argv = sys.argv, [f"benchmarks.{name}"]  # each parses its own (empty) options
         try:
             importlib.import_module(f"benchmarks.{name}").main()
-        except Exception:  # one broken benchmark must not hide the others' figures
+        except (Exception, SystemExit):  # one broken benchmark must not hide the others' figures
             traceback.print_exc()
             failed += 1
+        finally:
+            sys.argv = saved
         print(f"== {name}: {time.perf_counter() - t0:.1f} s\n", flush=True)
     return 1 if failed else 0
 
