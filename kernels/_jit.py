@@ -83,8 +83,20 @@ _use_private_cache()
 njit = nb.njit(cache=True, nogil=True)
 njit_parallel = nb.njit(cache=True, nogil=True, parallel=True)
 njit_inline = nb.njit(cache=True, nogil=True, inline="always")
-#: Numba's (private, long-standing) option that compiles without reference counting.
-NO_REFCOUNT: dict[str, Any] = {"_nrt": False}
+
+
+def _no_refcount_option() -> dict[str, Any]:
+    """Numba's private (long-standing: 0.4x to 0.6x) option that compiles without reference
+    counting; empty, so kernels still compile (only slower), should a Numba drop it."""
+    try:
+        from numba.core.cpu import CPUTargetOptions
+
+        return {"_nrt": False} if hasattr(CPUTargetOptions, "_nrt") else {}
+    except ImportError:
+        return {}
+
+
+NO_REFCOUNT: dict[str, Any] = _no_refcount_option()
 #: No reference counting: only for kernels that allocate nothing (see above).
 njit_borrowed = nb.njit(cache=True, nogil=True, **NO_REFCOUNT)
 
