@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.encounter_report import describe
+from detectors.encounter_state import VesselState
 from detectors.encounter_support import is_gear, registry_of, reports_per_slot
 from detectors.pairruns import PairCandidate, PairRuns
 from kernels.neighbors import close_pairs
@@ -51,7 +52,6 @@ from vessels.tracks import Tracks
 __all__ = ["EncounterParams", "EncounterStream", "detect", "is_gear"]
 
 _H = 3_600_000
-_NO_TIMES = np.zeros(0, np.int64)
 
 
 @dataclass(frozen=True)
@@ -117,19 +117,8 @@ class EncounterStream:
         self.free: list[int] = []  # ids of evicted vessels, to reuse
         self.mmsi: list[int] = []
         self.gear: list[bool] = []
-        # per vessel id: last raw report and last resampled slot
-        self.raw_t: list[int] = []
-        self.raw_lat: list[float] = []
-        self.raw_lon: list[float] = []
-        self.raw_sog: list[float] = []
-        self.raw_cog: list[float] = []
-        self.rs_t: list[int] = []
-        self.rs_lat: list[float] = []
-        self.rs_lon: list[float] = []
-        # times of the reports before the last one that are less than a step older than it:
-        # a slot after the last report still counts them (satellite AIS comes in bursts, so a
-        # chunk edge inside a burst must not drop the burst's earlier reports)
-        self.recent: list[npt.NDArray[np.int64]] = []
+        # per vessel id: last raw report, last resampled slot, recent report times
+        self.state = VesselState()
         # resampled points of slots that other vessels may still fill
         # vid, t, lat, lon, speed, reports in (t - step, t], position slack (m)
         self.buf = np.zeros((0, 7))
@@ -145,27 +134,13 @@ class EncounterStream:
         if self.free:  # reuse the id of an evicted vessel: the state stays as big as the fleet
             v = self.free.pop()
             self.key_of[v], self.mmsi[v], self.gear[v] = key, mmsi, gear
-            self.raw_t[v] = self.rs_t[v] = NO_SLOT
-            self.recent[v] = _NO_TIMES
-            self.raw_lat[v] = self.raw_lon[v] = self.raw_sog[v] = self.raw_cog[v] = 0.0
-            self.rs_lat[v] = self.rs_lon[v] = 0.0
+            self.state.reset(v)
         else:
             v = len(self.mmsi)
             self.key_of.append(key)
             self.mmsi.append(mmsi)
             self.gear.append(gear)
-            for lst in (self.raw_t, self.rs_t):
-                lst.append(NO_SLOT)
-            self.recent.append(_NO_TIMES)
-            for lst2 in (
-                self.raw_lat,
-                self.raw_lon,
-                self.rs_lat,
-                self.rs_lon,
-                self.raw_sog,
-                self.raw_cog,
-            ):
-                lst2.append(0.0)
+            self.state.ensure(v + 1)
         self.ids[key] = v
         return v
 
@@ -185,18 +160,18 @@ class EncounterStream:
     def _evict(self, watermark: int) -> None:
         """Forget vessels silent for longer than :attr:`horizon_ms` (none of their rows or
         pair runs is still open), so a stream's state stays bounded by the live fleet."""
-        raw_t = np.array(self.raw_t, dtype=np.int64)
+        raw_t = self.state.raw_t[: len(self.mmsi)]
         old = np.flatnonzero((raw_t != NO_SLOT) & (raw_t < watermark - self.horizon_ms))
         if old.size == 0:
             return
         busy = {v for key in itertools.chain(self.runs.open, self.runs.pending) for v in key}
-        for v in old.tolist():
-            if v in busy:
-                continue
+        gone = [v for v in old.tolist() if v not in busy]
+        for v in gone:
             del self.ids[self.key_of[v]]
-            self.raw_t[v] = NO_SLOT
-            self.recent[v] = _NO_TIMES
             self.free.append(v)
+        gone_a = np.array(gone, np.int64)
+        self.state.raw_t[gone_a] = NO_SLOT
+        self.state.forget(gone_a)
 
     def update(self, tracks: Tracks) -> list[Event]:
         """Consume one time-ordered chunk; return the encounters that closed."""
@@ -209,7 +184,8 @@ class EncounterStream:
         grp = np.cumsum(first) - 1
         rank = np.arange(n_seg) - np.flatnonzero(first)[grp]
         vids = np.array([self._vid(int(m), int(r)) for m, r in zip(seg_mmsi, rank, strict=True)])
-        raw_t = np.array(self.raw_t, dtype=np.int64)[vids]
+        st = self.state
+        raw_t = st.raw_t[vids]
         has = raw_t != NO_SLOT
         # Prepend each vessel's carried last report so the interval across chunks interpolates.
         sizes = np.diff(tracks.seg_start) + has
@@ -226,15 +202,15 @@ class EncounterStream:
         lon[pos] = tracks.lon
         c = starts[:-1][has]
         t[c] = raw_t[has]
-        lat[c] = np.array(self.raw_lat)[vids][has]
-        lon[c] = np.array(self.raw_lon)[vids][has]
+        lat[c] = st.raw_lat[vids][has]
+        lon[c] = st.raw_lon[vids][has]
         sog = np.empty(n)
         sog[pos] = tracks.sog
-        sog[c] = np.array(self.raw_sog)[vids][has]
+        sog[c] = st.raw_sog[vids][has]
         cog = np.empty(n)
         cog[pos] = tracks.cog
-        cog[c] = np.array(self.raw_cog)[vids][has]
-        rs_t = np.array(self.rs_t, dtype=np.int64)[vids]
+        cog[c] = st.raw_cog[vids][has]
+        rs_t = st.rs_t[vids]
         offs, rseg, rt, rla, rlo, rsp, src = resample_tracks(
             t,
             lat,
@@ -248,33 +224,14 @@ class EncounterStream:
             cog=cog,
             t_from=rs_t,
             prev_t=rs_t,
-            prev_lat=np.array(self.rs_lat)[vids],
-            prev_lon=np.array(self.rs_lon)[vids],
+            prev_lat=st.rs_lat[vids],
+            prev_lon=st.rs_lon[vids],
             parallel=self.p.parallel,
         )
         nrep = reports_per_slot(starts, t, rseg, rt, self.p.step_ms)
         nrep += self._carried_reports(vids, has, t[starts[:-1]], rseg, rt)
-        last = starts[1:] - 1
-        step = self.p.step_ms
-        for k, v in enumerate(vids.tolist()):
-            seg_t = t[starts[k] : starts[k + 1]]
-            tl = int(seg_t[-1])
-            lo = int(np.searchsorted(seg_t, tl - step, side="right"))
-            if lo == 0 and has[k]:  # the window reaches into earlier chunks
-                old = self.recent[v]
-                seg_t = np.r_[old[old > tl - step], seg_t]
-                lo = 0
-            self.recent[v] = seg_t[lo:-1][seg_t[lo:-1] < tl]
-            self.raw_t[v] = tl
-            self.raw_lat[v] = float(lat[last[k]])
-            self.raw_lon[v] = float(lon[last[k]])
-            self.raw_sog[v] = float(sog[last[k]])
-            self.raw_cog[v] = float(cog[last[k]])
-            if offs[k + 1] > offs[k]:
-                j = offs[k + 1] - 1
-                self.rs_t[v] = int(rt[j])
-                self.rs_lat[v] = float(rla[j])
-                self.rs_lon[v] = float(rlo[j])
+        st.advance(vids, starts, t, (lat, lon, sog, cog), self.p.step_ms)
+        st.set_slots(vids, np.asarray(offs, np.int64), rt, rla, rlo)
         rsp, age = self._with_reported_speed(rsp, rt, src, starts[rseg + 1] - 1, t, sog)
         slack = np.minimum(self.p.max_slack_m, age / _H * self.p.drift_slack_kn * 1852.0)
         rv = vids[rseg]
@@ -304,10 +261,8 @@ class EncounterStream:
             return extra
         step = self.p.step_ms
         # only the first slots of a vessel can reach back before its carried report
-        for k in np.flatnonzero(has[rseg] & (rt - step < first_t[rseg])).tolist():
-            old = self.recent[int(vids[rseg[k]])]
-            if old.size:
-                extra[k] = np.count_nonzero((old > rt[k] - step) & (old <= rt[k]))
+        ks = np.flatnonzero(has[rseg] & (rt - step < first_t[rseg]))
+        extra[ks] = self.state.count_recent(vids[rseg[ks]], rt[ks] - step, rt[ks])
         return extra
 
     def _with_reported_speed(
