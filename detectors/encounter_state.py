@@ -7,8 +7,8 @@ bursts, so a chunk edge inside a burst must not drop the burst's earlier reports
 
 Columns are NumPy arrays indexed by vessel id, updated for a whole chunk at once; the recent
 report times of all vessels are one flat table sorted by (vessel, time). With Python lists and a
-loop over the chunk's vessels, this bookkeeping took a third of the detector's time on 10 M
-positions (20,000 vessels x 11 chunks).
+loop over the chunk's vessels (20,000 vessels x 11 chunks on the 10 M-position scale scenario),
+the encounter-only detect took 14.7 s CPU against 12.7 s now (best of four runs each).
 """
 
 from __future__ import annotations
