@@ -25,6 +25,7 @@ from detectors.base import (
     run_chunked,
 )
 from detectors.config import Config, load_config
+from detectors.groups import mark_meetings
 from vessels.errors import ConfigError, NoDataError
 from vessels.events import Event, events_to_table
 from vessels.registry import Registry, build_registry, class_b_mmsis
@@ -126,7 +127,7 @@ def detect_tracks(
     events: list[Event] = []
     for spec in specs:
         events += _detect_bounded(spec, tracks, ctx)
-    return events, ctx
+    return mark_meetings(events), ctx
 
 
 #: Detectors with a stream form get big inputs in time slices of about this many rows: the

@@ -37,6 +37,7 @@ from distributed import Client
 from detectors import DETECTOR_MODULES, SLICE_ROWS, available_detectors
 from detectors.base import ContextParams, DetectorSpec, load_spec
 from detectors.config import Config, load_config
+from detectors.groups import mark_meetings
 from vessels.anchorages import read_anchorages_csv
 from vessels.errors import ConfigError, InputError, NoDataError
 from vessels.events import Event, events_to_table
@@ -390,7 +391,7 @@ def detect_distributed_full(
             events += evs
         timings["detect"] = time.perf_counter() - t1
         return DistributedResult(
-            events=_dedupe(events, names),
+            events=mark_meetings(_dedupe(events, names)),
             removed=removed,
             types=names,
             n_positions=n_pos,
