@@ -256,3 +256,40 @@ def test_find_carriers_beside_file_or_in_folder(tmp_path: Path) -> None:
     (tmp_path / "carriers.csv").write_text("mmsi\n1\n")
     assert find_carriers([tmp_path / "traffic.nmea"]) == tmp_path / "carriers.csv"
     assert find_carriers([tmp_path]) == tmp_path / "carriers.csv"
+
+
+def test_cli_port_list_removes_in_port_encounters_on_the_suez_queue(
+    tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The Ever Given queue (anonymised ids): ships moored side by side in Suez port basins look
+    # like encounters "12 km from the nearest port", as Suez (EGSUZ) is not among the built-in
+    # (searoute) ports. GFW's World Port Index list given with --anchorages knows it.
+    from vessels.anchorages import read_anchorages_csv
+    from vessels.geo import PortIndex
+
+    suez = shared_data / "movingpandas_evergiven_suez" / "boat-positions.csv"
+    wpi = shared_data / "gfw_ports_anchorages" / "WPI_ports.csv"
+    common = [
+        "investigate",
+        str(suez),
+        "--columns",
+        "mmsi=ID,t=ais_pos_timestamp,lon=longitude,lat=latitude",
+    ]
+    found = {}
+    for name, extra in (("plain", []), ("ports", ["--anchorages", str(wpi)])):
+        out = tmp_path / name
+        assert main([*common, *extra, "--out", str(out), "--quiet"]) == 0, capsys.readouterr()
+        found[name] = pq.read_table(out / "events.parquet").to_pylist()
+        summary = json.loads((out / "summary.json").read_text())
+    assert summary["anchorages"]["sha256"] and summary["anchorages"]["bytes"] == wpi.stat().st_size
+    enc_plain = [e for e in found["plain"] if e["type"] == "encounter"]
+    enc_ports = [e for e in found["ports"] if e["type"] == "encounter"]
+    assert len(enc_ports) < len(enc_plain)
+    u = read_anchorages_csv(wpi)
+    ports = PortIndex(u.lat, u.lon, u.name, tuple("" for _ in u.name))
+    d_plain, _ = ports.nearest([e["lat"] for e in enc_plain], [e["lon"] for e in enc_plain])
+    d_ports, _ = ports.nearest([e["lat"] for e in enc_ports], [e["lon"] for e in enc_ports])
+    assert (d_plain < 10.0).any()  # in-port meetings were reported without the list
+    assert (d_ports >= 10.0).all()  # and none is within GFW's 10 km of a listed port with it
+    rc = main([*common, "--anchorages", str(tmp_path / "none.csv"), "--out", str(tmp_path / "x")])
+    assert rc == 1 and "none.csv" in capsys.readouterr().err

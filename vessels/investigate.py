@@ -19,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from vessels.anchorages import read_anchorages_csv
 from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
 from vessels.outputs import OUTPUT_FILES, VesselRow, check_out_dir, write_outputs
 from vessels.pipeline import (
@@ -154,11 +155,14 @@ def investigate(
     columns: str | dict[str, str] | None = None,
     time_format: str | None = None,
     sar_columns: str | dict[str, str] | None = None,
+    anchorages: str | os.PathLike[str] | None = None,
 ) -> InvestigateResult:
     """Run the whole investigation and write every output into ``out``.
 
     ``columns`` and ``time_format`` map a CSV of an unknown layout, as for ``vessels ingest``;
-    ``sar_columns`` maps the detection files' columns, as for ``vessels fuse --sar-columns``."""
+    ``sar_columns`` maps the detection files' columns, as for ``vessels fuse --sar-columns``;
+    ``anchorages`` is a CSV of ports or anchorages added to the built-in ports and the ones
+    derived from the data (see :func:`vessels.anchorages.read_anchorages_csv`)."""
     started = time.perf_counter()
     timings = StageTimes(quiet)
     read_kw: dict[str, Any] = {}
@@ -168,7 +172,17 @@ def investigate(
         read_kw["time_format"] = time_format
     try:
         return _investigate(
-            inputs, out, sar, carriers, config, quiet, started, timings, read_kw, sar_columns
+            inputs,
+            out,
+            sar,
+            carriers,
+            config,
+            quiet,
+            started,
+            timings,
+            read_kw,
+            sar_columns,
+            anchorages,
         )
     finally:
         timings.close()
@@ -185,6 +199,7 @@ def _investigate(
     timings: StageTimes,
     read_kw: dict[str, Any],
     sar_columns: str | dict[str, str] | None = None,
+    anchorages: str | os.PathLike[str] | None = None,
 ) -> InvestigateResult:
     if not inputs:
         raise InputError("no input files given")
@@ -202,6 +217,10 @@ def _investigate(
         carriers = found
     elif not Path(carriers).is_file():
         raise InputError("no such carrier list", str(carriers))
+    if anchorages is not None:
+        if not Path(anchorages).is_file():
+            raise InputError("no such anchorage list", str(anchorages))
+        read_anchorages_csv(Path(anchorages))  # a bad list fails now, not after the pipeline
     read_inputs = _optional("ingest", "read_inputs")
     if read_inputs is None:
         raise VesselsError("this build of vessels lacks ingest.read_inputs: cannot read inputs")
@@ -224,6 +243,7 @@ def _investigate(
         sar_paths=sar,
         sar=sar_input,
         carriers=carriers,
+        anchorages=None if anchorages is None else str(anchorages),
         config=cfg,
         quiet=quiet,
         timings=timings,
@@ -245,6 +265,7 @@ def _investigate(
         inputs=input_list,
         sar_inputs=_file_list(sar),
         carriers=None if carriers is None else str(carriers),
+        anchorages=_file_list([anchorages])[0] if anchorages is not None else None,
         started=started,
         timings=timings,
         quiet=quiet,

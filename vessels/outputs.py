@@ -331,6 +331,7 @@ def write_outputs(
     timings: dict[str, float],
     quiet: bool = True,
     title: str | None = None,
+    anchorages: dict[str, Any] | None = None,
 ) -> tuple[list[VesselRow], dict[str, Any]]:
     """Every output file of a run, into ``out`` (replaced as a whole, see module docstring)."""
     from dashboards.report import ReportParams, ReportVessel, write_report
@@ -395,6 +396,7 @@ def write_outputs(
             "inputs": inputs,
             "sar_inputs": sar_inputs,
             "carriers": carriers,
+            "anchorages": anchorages,
             "counts": p.counts,
             "parameters": {
                 "config_file": config,

@@ -129,6 +129,7 @@ def run_pipeline(
     carriers: str | os.PathLike[str] | None = None,
     config: dict[str, Any] | None = None,
     events: pa.Table | None = None,
+    anchorages: str | None = None,
     sar: Any = None,
     quiet: bool = True,
     timings: dict[str, float] | None = None,
@@ -136,7 +137,8 @@ def run_pipeline(
     """Tracks, events (detected here unless ``events`` is given), fusion and scores.
 
     ``sar`` is an already read :class:`ingest.sar.SarInput` (see :func:`read_sar`), used instead
-    of reading ``sar_paths`` again."""
+    of reading ``sar_paths`` again; ``anchorages`` is a CSV of ports or anchorages the detectors
+    add to the built-in and derived ones."""
     from vessels.tracks import TrackParams, build_tracks
 
     config = config or {}
@@ -189,7 +191,9 @@ def run_pipeline(
             if detect_tracks is None or registry is None or det_config is None:
                 notes.append("the detectors package is not available: no AIS events detected")
             else:
-                found, _ctx = detect_tracks(tracks, registry, config=det_config)
+                found, _ctx = detect_tracks(
+                    tracks, registry, config=det_config, anchorages=anchorages
+                )
         step_params = _effective_params(det_config, tparams)
         if sar_paths or sar is not None:
             with _stage("SAR fusion", quiet, timings):

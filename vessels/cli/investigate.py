@@ -29,6 +29,12 @@ def register(sub: Any) -> None:
         metavar="LIST",
         help="CSV of carrier (reefer) vessels; default: carriers.csv beside the first input",
     )
+    p.add_argument(
+        "--anchorages",
+        metavar="CSV",
+        help="ports or anchorages to add to the built-in list (latitude, longitude, optional "
+        "label columns; .gz read directly), e.g. a World Port Index extract",
+    )
     p.add_argument("--config", metavar="params.toml", help="parameters (TOML, one table per step)")
     p.add_argument(
         "--columns",
@@ -60,12 +66,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 0:
         raise ConfigError(f"--top must be 0 or more, got {args.top}")
-    check_inputs([*args.inputs, *args.sar])
+    check_inputs([*args.inputs, *args.sar, *([args.anchorages] if args.anchorages else [])])
     res = investigate(
         args.inputs,
         args.out,
         sar=args.sar,
         carriers=args.carriers,
+        anchorages=args.anchorages,
         config=args.config,
         quiet=args.quiet,
         columns=args.columns,
