@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchmarks._common import report_page
 from vessels.schema import POSITIONS_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -277,8 +278,6 @@ def _report_inputs(n_vessels: int, points: int) -> tuple[list[Any], pa.Table, An
 
 
 def bench_report(n_vessels: int, points: int) -> float:
-    from playwright.sync_api import sync_playwright
-
     from dashboards.report import write_report
 
     vessels, events, tracks = _report_inputs(n_vessels, points)
@@ -288,16 +287,7 @@ def bench_report(n_vessels: int, points: int) -> float:
         write_report(path, vessels, events, tracks, {"title": "bench"})
         build = time.perf_counter() - t0
         size_mb = path.stat().st_size / 1e6
-        with sync_playwright() as pw:
-            b = pw.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
-            )
-            page = b.new_page(viewport={"width": 1400, "height": 1000})
-            t0 = time.perf_counter()
-            page.goto(path.as_uri())
-            page.wait_for_selector("body[data-ready='1']", timeout=120_000)
-            ready = time.perf_counter() - t0
+        with report_page(path) as (page, ready):
             frame_ms = page.evaluate(
                 """() => new Promise(res => { const c = document.getElementById('map');
                 const t = performance.now();
@@ -308,7 +298,6 @@ def bench_report(n_vessels: int, points: int) -> float:
             t0 = time.perf_counter()
             page.click("#vessel-table tbody tr >> nth=0")
             select_ms = (time.perf_counter() - t0) * 1000
-            b.close()
     print(
         f"report: {n_vessels:,} vessels, {points:,} raw points -> {size_mb:.1f} MB built in "
         f"{build:.1f} s; interactive in {ready:.2f} s (budget 3 s), one zoom frame {frame_ms:.0f} ms "

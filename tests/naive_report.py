@@ -149,3 +149,25 @@ def robust_arc_bins(lons: Any, trim: float, bin_deg: float) -> tuple[int, int]:
                     best = (k, i)
                 break
     return best[1], best[0]
+
+
+# --- the report's time window (dashboards/static/report.js drawTrack with a window) ---------
+
+
+def window_pieces(
+    t_s: Any, lon_e5: Any, piece: Any, w0_s: float | None, w1_s: float | None
+) -> tuple[int, int]:
+    """(lines drawn, points inside) of the report's track layer for a time window in the
+    payload's seconds (None: all times). A line is a track piece (broken at ``piece`` flags and
+    at steps of more than 180 degrees) whose time range meets the window: a piece's times
+    increase, so what is left of it inside the window is one unbroken stretch."""
+    n = len(t_s)
+    starts = [i for i in range(n) if i == 0 or piece[i] or abs(lon_e5[i] - lon_e5[i - 1]) > 18e6]
+    ends = [*starts[1:], n]
+    if w0_s is None or w1_s is None:
+        return len(starts), n
+    lines = sum(
+        1 for a, b in zip(starts, ends, strict=True) if t_s[a] <= w1_s and t_s[b - 1] >= w0_s
+    )
+    inside = sum(1 for x in t_s if w0_s <= x <= w1_s)
+    return lines, inside

@@ -35,17 +35,27 @@
   var PLAT = b64(T.lat, Int32Array), PLON = b64(T.lon, Int32Array);
   var PT = b64(T.t, Int32Array), PPIECE = b64(T.piece, Uint8Array);
   var vessels = DATA.vessels;
-  var byMmsi = {};
+  var byMmsi = {}, eventById = {};
   vessels.forEach(function (v) { byMmsi[v.mmsi] = v; });
   var eventsOf = {};
   DATA.events.forEach(function (e, i) {
     e.idx = i;
+    eventById[e.id] = e;
     [e.mmsi, e.other].forEach(function (m) {
       if (m === null || m === undefined) return;
       (eventsOf[m] = eventsOf[m] || []).push(e);
     });
   });
   var selected = null, activeEvent = null;
+  // the time window chosen on the strip: [start, end] in ms UTC, or null for all times
+  var win = null;
+  function evIn(e) { return !win || (e.start <= win[1] && e.end >= win[0]); }
+  function vesselIn(v) {
+    if (!win) return true;
+    var evs = eventsOf[v.mmsi] || [];
+    for (var i = 0; i < evs.length; i++) if (evIn(evs[i])) return true;
+    return false;
+  }
 
   // ---- header and legend --------------------------------------------------------------------
   var meta = DATA.meta || {};
@@ -126,21 +136,52 @@
     var r = canvas.width / dpr, h = canvas.height / dpr;
     return [(lon * kx - view.cx) * view.scale + r / 2, (-lat - view.cy) * view.scale + h / 2];
   }
+  // Draws points off..off+n-1 as lines, broken at track pieces; with a time window, only the
+  // part of each line inside it (a decimated line is cut where it crosses the window's edge,
+  // by linear interpolation in time). Returns [sub-paths started, points inside the window].
   function drawTrack(off, n, style, width) {
-    if (!n) return;
+    if (!n) return [0, 0];
     ctx.strokeStyle = style; ctx.lineWidth = width;
     ctx.beginPath();
     var w = canvas.width / dpr, h = canvas.height / dpr, s = view.scale;
+    // the window in the payload's time unit (seconds after T.t0)
+    var ws0 = win ? win[0] / 1000 - T.t0 : 0, ws1 = win ? win[1] / 1000 - T.t0 : 0;
+    var paths = 0, inside = 0, open = false, xp = 0, yp = 0;
     for (var i = off; i < off + n; i++) {
       var x = (PLON[i] * 1e-5 * kx - view.cx) * s + w / 2, y = (-PLAT[i] * 1e-5 - view.cy) * s + h / 2;
       // a new piece after an AIS gap, or a step across the antimeridian: never draw a line
-      if (PPIECE[i] || i === off || Math.abs(PLON[i] - PLON[i - 1]) > 18000000) ctx.moveTo(x, y);
-      else ctx.lineTo(x, y);
+      var brk = PPIECE[i] || i === off || Math.abs(PLON[i] - PLON[i - 1]) > 18000000;
+      if (!win) {
+        if (brk) { ctx.moveTo(x, y); paths++; } else ctx.lineTo(x, y);
+        inside++;
+      } else {
+        var ti = PT[i], ta = PT[i - 1];
+        if (ti >= ws0 && ti <= ws1) inside++;
+        if (brk) {
+          open = ti >= ws0 && ti <= ws1;
+          if (open) { ctx.moveTo(x, y); paths++; }
+        } else {
+          var lo = ta > ws0 ? ta : ws0, hi = ti < ws1 ? ti : ws1, dt = ti - ta;
+          if (lo > hi) open = false; // this stretch lies outside the window
+          else {
+            if (!open) { // enter the window inside this stretch
+              var f0 = dt > 0 ? (lo - ta) / dt : 0;
+              ctx.moveTo(xp + (x - xp) * f0, yp + (y - yp) * f0); paths++;
+            }
+            if (hi < ti) { // leave it inside this stretch
+              var f1 = (hi - ta) / dt;
+              ctx.lineTo(xp + (x - xp) * f1, yp + (y - yp) * f1); open = false;
+            } else { ctx.lineTo(x, y); open = true; }
+          }
+        }
+      }
+      xp = x; yp = y;
     }
     ctx.stroke();
+    return [paths, inside];
   }
   function drawEvent(e, big) {
-    if (e.lat === null || e.lon === null) return;
+    if (e.lat === null || e.lon === null || !evIn(e)) return;
     var p = px(e.lon, e.lat), r = big ? 6 : 3.5;
     ctx.fillStyle = COLORS[e.type] || "#000";
     ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
@@ -181,6 +222,7 @@
     }
   }
   function draw() {
+    var started = performance.now();
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     var w = canvas.width / dpr, h = canvas.height / dpr;
     ctx.fillStyle = "#dfeaf2"; ctx.fillRect(0, 0, w, h);
@@ -196,9 +238,14 @@
     drawGraticule(w, h);
     // all listed tracks in one faint layer, the selected one on top
     ctx.globalAlpha = 0.55;
-    drawTrack(0, T.n || 0, "#5d6d7e", 0.8);
+    var drawn = drawTrack(0, T.n || 0, "#5d6d7e", 0.8);
     ctx.globalAlpha = 1;
-    DATA.events.forEach(function (e) { drawEvent(e, false); });
+    var shown = 0;
+    DATA.events.forEach(function (e) { if (evIn(e)) shown++; drawEvent(e, false); });
+    // what the map shows, for people and tests: track sub-paths, points and events in the window
+    canvas.dataset.paths = String(drawn[0]);
+    canvas.dataset.points = String(drawn[1]);
+    canvas.dataset.events = String(shown);
     if (selected) {
       var partners = {};
       (eventsOf[selected.mmsi] || []).forEach(function (e) {
@@ -212,12 +259,13 @@
       drawTrack(selected.track[0], selected.track[1], "#111", 2.2);
       (eventsOf[selected.mmsi] || []).forEach(function (e) { drawEvent(e, true); });
     }
-    if (activeEvent && activeEvent.lat !== null) {
+    if (activeEvent && activeEvent.lat !== null && evIn(activeEvent)) {
       var q = px(activeEvent.lon, activeEvent.lat);
       ctx.strokeStyle = "#000"; ctx.lineWidth = 2;
       ctx.beginPath(); ctx.arc(q[0], q[1], 11, 0, 2 * Math.PI); ctx.stroke();
     }
     canvas.dataset.drawn = String((+canvas.dataset.drawn || 0) + 1);
+    canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
   }
   var pending = false;
   function redraw() {
@@ -257,7 +305,7 @@
     var r = canvas.getBoundingClientRect(), mx = ev.clientX - r.left, my = ev.clientY - r.top;
     var best = null, bd = 64;
     DATA.events.forEach(function (e) {
-      if (e.lat === null) return;
+      if (e.lat === null || !evIn(e)) return;
       var p = px(e.lon, e.lat), d = (p[0] - mx) * (p[0] - mx) + (p[1] - my) * (p[1] - my);
       if (d < bd) { bd = d; best = e; }
     });
@@ -318,38 +366,55 @@
     return a.rank - b.rank;
   }
   function renderTable() {
+    var outside = 0;
     var rows = vessels.filter(function (v) {
-      if (!filterText) return true;
-      return [v.mmsi, v.name, v.flag, v.callsign, v.ship_type].join(" ").toLowerCase().indexOf(filterText) >= 0;
+      if (filterText && [v.mmsi, v.name, v.flag, v.callsign, v.ship_type].join(" ").toLowerCase().indexOf(filterText) < 0) return false;
+      if (!vesselIn(v)) { outside++; return false; }
+      return true;
     }).sort(cmp);
-    var frag = document.createDocumentFragment();
-    rows.forEach(function (v) {
-      var tr = el("tr");
-      tr.dataset.mmsi = v.mmsi;
-      if (selected === v) tr.className = "selected";
-      COLS.forEach(function (col) {
-        var td;
-        if (col.key === "score") {
-          td = el("td", null, "num");
-          var bar = el("span", null, "bar");
-          bar.style.width = Math.round(v.score * 40) + "px";
-          td.appendChild(bar); td.appendChild(document.createTextNode(v.score.toFixed(2)));
-        } else {
-          td = el("td", v[col.key] === 0 && col.key.indexOf("n_") === 0 ? "" : v[col.key],
-                  col.num ? "num" : (col.key === "why" ? "why" : null));
-        }
-        tr.appendChild(td);
+    var key = rows.map(function (v) { return v.mmsi; }).join(",");
+    if (key !== shownKey) { // the same rows in the same order: leave the laid-out table alone
+      shownKey = key;
+      var frag = document.createDocumentFragment();
+      rows.forEach(function (v) {
+        var tr = rowOf[v.mmsi] || makeRow(v);
+        tr.className = selected === v ? "selected" : "";
+        frag.appendChild(tr);
       });
-      tr.tabIndex = 0;
-      tr.addEventListener("click", function () { select(v, true); });
-      tr.addEventListener("keydown", function (ev) {
-        if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); select(v, true); }
-      });
-      frag.appendChild(tr);
+      tbody.textContent = "";
+      tbody.appendChild(frag);
+    }
+    var rc = document.getElementById("row-count");
+    rc.textContent = rows.length + " of " + vessels.length + " vessels" +
+      (outside ? " (" + outside + " more with no event in the time window)" : "");
+    rc.dataset.shown = String(rows.length); rc.dataset.outside = String(outside);
+  }
+  // a vessel's row is made once and moved in and out of the table by filters, sorting and the
+  // time window (rebuilding 1,000 rows on every change cost most of a brush release)
+  var rowOf = {}, shownKey = null;
+  function makeRow(v) {
+    var tr = el("tr");
+    tr.dataset.mmsi = v.mmsi;
+    COLS.forEach(function (col) {
+      var td;
+      if (col.key === "score") {
+        td = el("td", null, "num");
+        var bar = el("span", null, "bar");
+        bar.style.width = Math.round(v.score * 40) + "px";
+        td.appendChild(bar); td.appendChild(document.createTextNode(v.score.toFixed(2)));
+      } else {
+        td = el("td", v[col.key] === 0 && col.key.indexOf("n_") === 0 ? "" : v[col.key],
+                col.num ? "num" : (col.key === "why" ? "why" : null));
+      }
+      tr.appendChild(td);
     });
-    tbody.textContent = "";
-    tbody.appendChild(frag);
-    document.getElementById("row-count").textContent = rows.length + " of " + vessels.length + " vessels";
+    tr.tabIndex = 0;
+    tr.addEventListener("click", function () { select(v, true); });
+    tr.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); select(v, true); }
+    });
+    rowOf[v.mmsi] = tr;
+    return tr;
   }
   document.getElementById("filter").addEventListener("input", function (ev) {
     filterText = ev.target.value.trim().toLowerCase(); renderTable();
@@ -398,6 +463,8 @@
     (eventsOf[v.mmsi] || []).slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (e) {
       var li = el("li");
       li.dataset.eventId = e.id;
+      li.className = (activeEvent === e ? "active" : "") + (evIn(e) ? "" : " outside");
+      if (!evIn(e)) li.title = "outside the chosen time window";
       var tag = el("span", LABELS[e.type] || e.type, "tag");
       tag.style.background = COLORS[e.type] || "#555";
       li.appendChild(tag);
@@ -428,7 +495,8 @@
   function focusEvent(e) {
     activeEvent = e;
     Array.prototype.forEach.call(document.querySelectorAll("#event-list > li"), function (li) {
-      li.className = li.dataset.eventId === e.id ? "active" : "";
+      var ev = eventById[li.dataset.eventId];
+      li.className = (li.dataset.eventId === e.id ? "active" : "") + (ev && !evIn(ev) ? " outside" : "");
     });
     if (e.lat !== null) {
       var p = px(e.lon, e.lat), w = canvas.width / dpr, h = canvas.height / dpr;
@@ -491,6 +559,10 @@
     if (!isFinite(t0)) return;
     if (t1 <= t0) t1 = t0 + 3600000;
     var X = function (t) { return 6 + (t - t0) / (t1 - t0) * (w - 12); };
+    if (win && win[1] >= t0 && win[0] <= t1) { // the chosen time window, as a band
+      var wa = X(Math.max(win[0], t0)), wb = X(Math.min(win[1], t1));
+      g.fillStyle = "rgba(255,210,80,0.35)"; g.fillRect(wa, 0, Math.max(1, wb - wa), h - 14);
+    }
     // AIS coverage: one bar per track piece (silences stay blank)
     g.fillStyle = "#5d6d7e";
     var a = null, last = null;
@@ -522,11 +594,210 @@
     if (hit) focusEvent(hit);
   });
 
+  // ---- time strip and window ----------------------------------------------------------------
+  // When the listed vessels' events happened, over the data's whole time span: a stacked
+  // histogram of events active in each bin, by type, over the drawn tracks' AIS positions per
+  // bin (grey). Dragging on it picks a time window (whole minutes, UTC) that the map, the table
+  // and the vessel detail follow.
+  var strip = document.getElementById("timestrip"), sg = strip.getContext("2d");
+  var stripBase = document.createElement("canvas");
+  var span = (function () {
+    var a = Infinity, b = -Infinity, i;
+    for (i = 0; i < (T.n || 0); i++) { if (PT[i] < a) a = PT[i]; if (PT[i] > b) b = PT[i]; }
+    if (isFinite(a)) { a = (T.t0 + a) * 1000; b = (T.t0 + b) * 1000; }
+    DATA.events.forEach(function (e) { if (e.start < a) a = e.start; if (e.end > b) b = e.end; });
+    if (!isFinite(a)) return null;
+    if (b - a < 3600000) { a -= 1800000; b += 1800000; } // a single instant: an hour around it
+    return [a, b];
+  })();
+  var SP = 6, AXIS = 15; // side padding and the height of the date axis, CSS px
+  function stripW() { return strip.width / dpr; }
+  function tToX(t) { return SP + (t - span[0]) / (span[1] - span[0]) * (stripW() - 2 * SP); }
+  function xToT(x) {
+    var f = (x - SP) / Math.max(1, stripW() - 2 * SP);
+    return span[0] + Math.min(1, Math.max(0, f)) * (span[1] - span[0]);
+  }
+  var TICKS = [600000, 1800000, 3600000, 3 * 3600000, 6 * 3600000, 12 * 3600000, 86400000, 2 * 86400000,
+               7 * 86400000, 14 * 86400000, 30 * 86400000, 91 * 86400000, 365 * 86400000];
+  function drawStripBase() {
+    var r = strip.getBoundingClientRect();
+    strip.width = Math.max(1, Math.round(r.width * dpr)); strip.height = Math.max(1, Math.round(r.height * dpr));
+    stripBase.width = strip.width; stripBase.height = strip.height;
+    var g = stripBase.getContext("2d"), w = r.width, h = r.height, top = 4, bottom = h - AXIS;
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.fillStyle = "#fff"; g.fillRect(0, 0, w, h);
+    if (!span) return;
+    var nb = Math.max(1, Math.floor((w - 2 * SP) / 3)), bw = (w - 2 * SP) / nb, dur = span[1] - span[0];
+    var bin = function (t) { return Math.min(nb - 1, Math.max(0, Math.floor((t - span[0]) / dur * nb))); };
+    var pts = new Float64Array(nb), byType = {}, tot = new Float64Array(nb), i, k;
+    // grey: how many drawn vessels were transmitting (a track piece spans the bin), not the
+    // decimated point count, which says more about the line's curvature than about AIS
+    var vid = new Int32Array(T.n || 0), seen = new Int32Array(nb).fill(-1), nv = 0;
+    vessels.forEach(function (v) { vid.fill(nv++, v.track[0], v.track[0] + v.track[1]); });
+    Object.keys(DATA.partners).forEach(function (m) { var tr = DATA.partners[m]; vid.fill(nv++, tr[0], tr[0] + tr[1]); });
+    for (i = 0; i < (T.n || 0); i++) {
+      var b1 = bin((T.t0 + PT[i]) * 1000), b0 = PPIECE[i] || i === 0 || vid[i] !== vid[i - 1] ? b1 : bin((T.t0 + PT[i - 1]) * 1000);
+      for (k = b0; k <= b1; k++) if (seen[k] !== vid[i]) { seen[k] = vid[i]; pts[k]++; }
+    }
+    TYPES.forEach(function (t) { byType[t] = new Float64Array(nb); });
+    DATA.events.forEach(function (e) { // an event counts in every bin it is active in
+      var arr = byType[e.type]; if (!arr) return;
+      for (k = bin(e.start); k <= bin(e.end); k++) { arr[k]++; tot[k]++; }
+    });
+    var pmax = 0, emax = 0;
+    for (k = 0; k < nb; k++) { pmax = Math.max(pmax, pts[k]); emax = Math.max(emax, tot[k]); }
+    var hh = bottom - top;
+    g.fillStyle = "rgba(93,109,126,0.18)";
+    for (k = 0; k < nb && pmax > 0; k++) { var ph = pts[k] / pmax * hh; g.fillRect(SP + k * bw, bottom - ph, bw, ph); }
+    for (k = 0; k < nb && emax > 0; k++) {
+      var y = bottom;
+      TYPES.forEach(function (t) {
+        var c = byType[t][k]; if (!c) return;
+        var eh = Math.max(1.5, c / emax * hh);
+        g.fillStyle = COLORS[t]; g.fillRect(SP + k * bw, y - eh, bw + 0.3, eh); y -= eh; // overlap: no seams
+      });
+    }
+    // the date axis: UTC ticks at a round step giving a label every 90 px or more
+    g.strokeStyle = "#9aa6b1"; g.lineWidth = 1;
+    g.beginPath(); g.moveTo(SP, bottom + 0.5); g.lineTo(w - SP, bottom + 0.5); g.stroke();
+    var step = TICKS[TICKS.length - 1];
+    for (k = 0; k < TICKS.length; k++) { if (dur / TICKS[k] <= (w - 2 * SP) / 90) { step = TICKS[k]; break; } }
+    g.fillStyle = "#1d2733"; g.font = "10px sans-serif";
+    for (var t = Math.ceil(span[0] / step) * step; t <= span[1]; t += step) {
+      var x = tToX(t), s = new Date(t).toISOString();
+      var label = step >= 86400000 ? s.slice(0, 10) : (s.slice(11, 16) === "00:00" ? s.slice(5, 10) : s.slice(11, 16));
+      g.beginPath(); g.moveTo(x + 0.5, bottom); g.lineTo(x + 0.5, bottom + 4); g.stroke();
+      if (x + g.measureText(label).width < w - 24) g.fillText(label, x + 2, h - 3);
+    }
+    g.fillStyle = "#5b6875"; g.fillText("UTC", w - 22, h - 3);
+  }
+  function drawStrip() {
+    var w = stripW(), h = strip.height / dpr;
+    sg.setTransform(1, 0, 0, 1, 0, 0);
+    sg.drawImage(stripBase, 0, 0);
+    sg.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (!span || !win) return;
+    var a = tToX(win[0]), b = tToX(win[1]);
+    sg.fillStyle = "rgba(29,39,51,0.28)"; // dim what is outside the window
+    sg.fillRect(0, 0, a, h - AXIS); sg.fillRect(b, 0, w - b, h - AXIS);
+    sg.strokeStyle = "#1f5fa8"; sg.lineWidth = 1.5;
+    sg.strokeRect(a, 1, Math.max(1, b - a), h - AXIS - 2);
+  }
+  function windowText() {
+    var wt = document.getElementById("time-window"), all = document.getElementById("time-all");
+    var n = 0;
+    DATA.events.forEach(function (e) { if (evIn(e)) n++; });
+    var nv = 0;
+    vessels.forEach(function (v) { if (vesselIn(v)) nv++; });
+    if (!span) { wt.textContent = "No times in the data."; all.disabled = true; return; }
+    if (win) {
+      wt.textContent = "Time window " + iso(win[0]) + " → " + iso(win[1]) + " UTC (" +
+        ((win[1] - win[0]) / 3600000).toFixed(1) + " h): " + n + " of " + DATA.events.length + " events, " +
+        nv + " of " + vessels.length + " flagged vessels with an event in it.";
+    } else {
+      wt.textContent = "All times: " + iso(span[0]) + " → " + iso(span[1]) + " UTC, " + DATA.events.length +
+        " events.";
+    }
+    all.disabled = !win;
+    // the state for people and tests: window bounds in ms (empty for all times) and what is in it
+    strip.dataset.start = win ? String(win[0]) : "";
+    strip.dataset.end = win ? String(win[1]) : "";
+    strip.dataset.spanStart = String(span[0]); strip.dataset.spanEnd = String(span[1]);
+    strip.dataset.events = String(n); strip.dataset.vessels = String(nv);
+  }
+  var winPending = false, listsStale = false;
+  // ms; snapped outwards to whole minutes, so the text is exact. While dragging (live) only the
+  // strip, the texts and the map follow every frame; the table and the vessel detail (a
+  // thousand rows to lay out) follow when the mouse is released.
+  function setWindow(a, b, live) {
+    if (a === null) win = null;
+    else {
+      var lo = Math.min(a, b), hi = Math.max(a, b);
+      win = [Math.floor(lo / 60000) * 60000, Math.ceil(hi / 60000) * 60000];
+      if (win[1] === win[0]) win[1] += 60000;
+    }
+    drawStrip();
+    listsStale = listsStale || !!live;
+    if (!live) listsStale = false;
+    if (winPending) return;
+    winPending = true; // once a frame however many mouse moves came in
+    requestAnimationFrame(function () {
+      winPending = false;
+      var started = performance.now();
+      windowText();
+      if (!listsStale) {
+        renderTable();
+        if (selected) { renderEvents(selected); drawTimeline(selected); }
+      }
+      draw();
+      strip.dataset.applyMs = (performance.now() - started).toFixed(1);
+      strip.dataset.applied = String((+strip.dataset.applied || 0) + 1);
+    });
+  }
+  var brush = null, EDGE = 5; // px around a window edge that grab the edge
+  function stripX(ev) { return ev.clientX - strip.getBoundingClientRect().left; }
+  // what a press at x does: drag out a new window, move the window, or move one of its edges
+  function brushMode(x) {
+    if (!win) return "new";
+    var a = tToX(win[0]), b = tToX(win[1]);
+    if (Math.abs(x - a) <= EDGE && x <= b) return "start";
+    if (Math.abs(x - b) <= EDGE) return "end";
+    return x > a && x < b ? "move" : "new";
+  }
+  var CURSORS = { "new": "crosshair", move: "grab", start: "ew-resize", end: "ew-resize" };
+  // pointer events, captured by the strip: mouse, pen and touch alike, even when the pointer
+  // leaves the strip while dragging
+  strip.addEventListener("pointerdown", function (ev) {
+    if (!span || ev.button !== 0) return;
+    ev.preventDefault(); strip.focus();
+    if (strip.setPointerCapture && ev.pointerId !== undefined) {
+      try { strip.setPointerCapture(ev.pointerId); } catch (err) { /* a synthetic pointer */ }
+    }
+    var x = stripX(ev);
+    brush = { x0: x, mode: brushMode(x), from: win ? win.slice() : null, moved: false, last: null };
+  });
+  strip.addEventListener("pointermove", function (ev) {
+    var x = stripX(ev);
+    if (!brush) { strip.style.cursor = CURSORS[brushMode(x)]; return; }
+    if (Math.abs(x - brush.x0) < 3 && !brush.moved) return; // a click, not a drag (yet)
+    brush.moved = true;
+    var t = xToT(x), f = brush.from;
+    if (brush.mode === "start") brush.last = [f[1], t];
+    else if (brush.mode === "end") brush.last = [f[0], t];
+    else if (brush.mode === "move") { // whole minutes, kept inside the data's span
+      var d = Math.round((t - xToT(brush.x0)) / 60000) * 60000;
+      d = Math.min(Math.max(d, Math.min(0, span[0] - f[0])), Math.max(0, span[1] - f[1]));
+      brush.last = [f[0] + d, f[1] + d];
+    } else brush.last = [xToT(brush.x0), t];
+    setWindow(brush.last[0], brush.last[1], true);
+  });
+  function endBrush() {
+    if (brush && brush.moved) setWindow(brush.last[0], brush.last[1], false);
+    brush = null;
+  }
+  strip.addEventListener("pointerup", endBrush);
+  strip.addEventListener("pointercancel", endBrush);
+  strip.addEventListener("dblclick", function () { setWindow(null); });
+  document.getElementById("time-all").addEventListener("click", function () { setWindow(null); });
+  strip.addEventListener("keydown", function (ev) {
+    if (!span) return;
+    if (ev.key === "Escape") { ev.preventDefault(); setWindow(null); return; }
+    if (ev.key !== "ArrowLeft" && ev.key !== "ArrowRight") return;
+    ev.preventDefault();
+    var dur = span[1] - span[0], cur = win || [span[0], span[0] + dur / 10], wd = cur[1] - cur[0];
+    var step = Math.max(60000, Math.round(wd / 4 / 60000) * 60000); // whole minutes: no creep
+    var shift = (ev.key === "ArrowLeft" ? -1 : 1) * (win ? step : 0);
+    var a = Math.min(Math.max(span[0], cur[0] + shift), span[1] - wd);
+    setWindow(a, a + wd);
+  });
+  window.addEventListener("resize", function () { drawStripBase(); drawStrip(); });
+
   // ---- start --------------------------------------------------------------------------------
   resize();
   fit(bbox[0], bbox[1], bbox[2], bbox[3]);
   renderTable();
   draw();
+  drawStripBase(); drawStrip(); windowText();
   if (!vessels.length) {
     var p = el("p", "No vessel was flagged: no event passed the score threshold.");
     document.getElementById("table-panel").appendChild(p);
