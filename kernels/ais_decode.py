@@ -687,7 +687,9 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
         six,
         work,
     ) = state
-    i = 0
+    # An int64 zero, not the literal 0: Numba would compile _fast_run (the largest kernel) a
+    # second time for i: Literal[int](0) while inferring this loop's types.
+    i = n * 0
     while i < n:
         c = buf[i]
         if c == 33 or c == 92:
