@@ -216,25 +216,16 @@ class NmeaDecoder:
             g[L.F_SAT, :n].tolist(),
             strict=True,
         ):
-            start = 0
             if kind == 0:  # positions: time array, then sat and time source in the int8 rows
-                for part in self._pos_parts:
-                    n_rows = part[2].shape[0]
-                    if start <= row < start + n_rows:
-                        part[2][row - start] = t
-                        part[4][L.PB_SAT, row - start] = sat
-                        part[4][L.PB_TSRC, row - start] = 1
-                        break
-                    start += n_rows
-                continue
-            for part in self._sta_parts:
-                ints = part[0]
-                n_rows = ints.shape[0]
-                if start <= row < start + n_rows:
-                    for c, v in zip((L.SI_T, L.SI_SAT, L.SI_TSRC), (t, sat, 1), strict=True):
-                        ints[row - start, c] = v
-                    break
-                start += n_rows
+                part, r = _locate(self._pos_parts, row, lambda p: p[2].shape[0])
+                if part is not None:
+                    part[2][r] = t
+                    part[4][L.PB_SAT, r] = sat
+                    part[4][L.PB_TSRC, r] = 1
+            else:  # static: row-major ints
+                part, r = _locate(self._sta_parts, row, lambda p: p[0].shape[0])
+                if part is not None:
+                    part[0][r, [L.SI_T, L.SI_SAT, L.SI_TSRC]] = (t, sat, 1)
 
     def feed(self, chunk: bytes) -> None:
         """Decode every complete line; keep a trailing partial line for the next chunk."""
@@ -274,6 +265,22 @@ class NmeaDecoder:
             counters=self.counters.copy(),
             bytes_read=self.bytes_read,
         )
+
+
+def _locate(
+    parts: list[tuple[npt.NDArray[Any], ...]],
+    row: int,
+    n_rows: Callable[[tuple[npt.NDArray[Any], ...]], int],
+) -> tuple[tuple[npt.NDArray[Any], ...] | None, int]:
+    """The part of ``parts`` (chunks decoded so far) holding global row ``row``, and the row
+    within it; (None, -1) when no part holds it."""
+    start = 0
+    for part in parts:
+        n = n_rows(part)
+        if row < start + n:
+            return (part, row - start) if row >= start else (None, -1)
+        start += n
+    return None, -1
 
 
 def _row(parts: list[npt.NDArray[Any]], field: int | None, dtype: Any) -> npt.NDArray[Any]:

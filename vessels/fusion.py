@@ -55,7 +55,6 @@ import pyarrow as pa
 
 from ingest.sar import SarInput
 from kernels.match import (
-    M_PER_DEG,
     candidate_pairs,
     greedy_assign,
     project_to_scenes,
@@ -65,6 +64,7 @@ from vessels.errors import ConfigError, InputError
 from vessels.fusion_accuracy import MatchAccuracy, match_accuracy
 from vessels.fusion_formation import formation_swaps
 from vessels.fusion_reception import broadcast_chance
+from vessels.geo import local_xy_m
 from vessels.schema import TIME_TYPE
 from vessels.tracks import Tracks
 
@@ -212,13 +212,6 @@ def _scene_geometry(
     return polys, lat0, lon0, hlat, hlon
 
 
-def _local_xy(lat: F64, lon: F64, lat0: float, lon0: float) -> tuple[F64, F64]:
-    c = math.cos(math.radians(lat0))
-    x = ((lon - lon0 + 540.0) % 360.0 - 180.0) * c * M_PER_DEG
-    y = (lat - lat0) * M_PER_DEG
-    return x, y
-
-
 def _p_inside(
     polys: list[Any], lat0: F64, lon0: F64, v_scene: I64, v_lat: F64, v_lon: F64, v_sig: F64
 ) -> F64:
@@ -234,14 +227,13 @@ def _p_inside(
         a, b = int(bounds[s]), int(bounds[s + 1])
         if poly is None or b == a:
             continue
-        c = math.cos(math.radians(lat0[s]))
 
-        def to_local(xy: F64, _s: int = s, _c: float = c) -> F64:
-            x = ((xy[:, 0] - lon0[_s] + 540.0) % 360.0 - 180.0) * _c * M_PER_DEG
-            return np.c_[x, (xy[:, 1] - lat0[_s]) * M_PER_DEG]
+        def to_local(xy: F64, _s: int = s) -> F64:
+            x, y = local_xy_m(xy[:, 1], xy[:, 0], float(lat0[_s]), float(lon0[_s]))
+            return np.c_[x, y]
 
         local = shapely.transform(poly, to_local)
-        x, y = _local_xy(v_lat[a:b], v_lon[a:b], float(lat0[s]), float(lon0[s]))
+        x, y = local_xy_m(v_lat[a:b], v_lon[a:b], float(lat0[s]), float(lon0[s]))
         inside = shapely.contains_xy(local, x, y)
         edge = shapely.distance(local.boundary, shapely.points(x, y))
         signed = np.where(inside, edge, -edge)

@@ -21,18 +21,13 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from kernels.match import M_PER_DEG
+from vessels.geo import local_xy_m
 
 __all__ = ["formation_swaps"]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-
-
-def _xy(lat: F64, lon: F64, lat0: float, lon0: float) -> tuple[F64, F64]:
-    c = math.cos(math.radians(lat0))
-    return ((lon - lon0 + 540.0) % 360.0 - 180.0) * c * M_PER_DEG, (lat - lat0) * M_PER_DEG
 
 
 def formation_swaps(
@@ -70,8 +65,8 @@ def formation_swaps(
             continue
         vs, ds = p_ves[group], p_det[group]
         lat0, lon0 = float(v_lat[vs[0]]), float(v_lon[vs[0]])
-        vx, vy = _xy(v_lat[vs], v_lon[vs], lat0, lon0)
-        dx, dy = _xy(d_lat[ds], d_lon[ds], lat0, lon0)
+        vx, vy = local_xy_m(v_lat[vs], v_lon[vs], lat0, lon0)
+        dx, dy = local_xy_m(d_lat[ds], d_lon[ds], lat0, lon0)
         sep = np.hypot(vx[:, None] - vx[None, :], vy[:, None] - vy[None, :])
         close = (sep <= max_m) & (np.abs(v_spd[vs][:, None] - v_spd[vs][None, :]) <= max_dspeed_kn)
         for i, j in zip(*np.nonzero(np.triu(close, 1)), strict=True):

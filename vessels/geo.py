@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -22,12 +23,14 @@ import numpy as np
 import numpy.typing as npt
 
 from kernels.gridlookup import bilinear_lookup
+from kernels.match import M_PER_DEG
 from vessels.errors import InputError
 
 __all__ = [
     "PortIndex",
     "distance_to_port_km",
     "distance_to_shore_km",
+    "local_xy_m",
     "port_index",
     "shore_grid",
 ]
@@ -80,6 +83,14 @@ def shore_grid() -> ShoreGrid:
         except OSError:
             pass  # a read-only home is fine: we just decode again next time
     return ShoreGrid(values_km=values, lat0=-90.0, lon0=-180.0, step_deg=0.1)
+
+
+def local_xy_m(lat: F64, lon: F64, lat0: float, lon0: float) -> tuple[F64, F64]:
+    """East and north metres from (``lat0``, ``lon0``) on a local equirectangular plane
+    (antimeridian-safe): for distances of a few km, as in matching SAR detections to AIS."""
+    c = math.cos(math.radians(lat0))
+    x = ((lon - lon0 + 540.0) % 360.0 - 180.0) * c * M_PER_DEG
+    return x, (lat - lat0) * M_PER_DEG
 
 
 def distance_to_shore_km(lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
