@@ -139,6 +139,14 @@ def _trailing(buf, q, e, tag_recv, rc_bytes, rc_int, cnt):
 
 
 @njit_inline
+def _trim_end(buf, lo, e):
+    """The line end ``e`` moved back over trailing CR, blanks and NULs, not before ``lo``."""
+    while e > lo and (buf[e - 1] == 13 or buf[e - 1] == 32 or buf[e - 1] == 9 or buf[e - 1] == 0):
+        e -= 1
+    return e
+
+
+@njit_inline
 def _line_time(tag_t, trail_t, prefix_t):
     """The time written on the line itself and its source code: tag block c:, trailing epoch,
     line prefix, by trust; (NO_TIME, 0) when the line carries none."""
@@ -585,23 +593,23 @@ def _fast_run(
         trail_done = False
         if c == 44:
             # The logger's epoch alone after the checksum (",1327992179427"), the commonest
-            # trailing field: read in the same pass that finds the line end.
+            # trailing field: read in the same pass that finds the line end (LF or CR LF).
             a = q + 1
             b = a
             while b < n and 48 <= buf[b] <= 57:
                 b += 1
-            if (b - a == 10 or b - a == 13) and b < n and buf[b] == 10:
-                trail_t = epoch_digits_ms(buf, a, b)
-                trail_done = True
-                e = b
-                j = b
-            elif (b - a == 10 or b - a == 13) and b + 1 < n and buf[b] == 13 and buf[b + 1] == 10:
-                trail_t = epoch_digits_ms(buf, a, b)
-                trail_done = True
-                e = b
-                j = b + 1
+            if b - a == 10 or b - a == 13:
+                j = -1
+                if b < n and buf[b] == 10:
+                    j = b
+                elif b + 1 < n and buf[b] == 13 and buf[b + 1] == 10:
+                    j = b + 1
+                if j >= 0:
+                    trail_t = epoch_digits_ms(buf, a, b)
+                    trail_done = True
+                    e = b
         if trail_done:
-            pass
+            pass  # the line end was found with the epoch
         elif c == 10:
             e = q
             j = q
@@ -616,11 +624,7 @@ def _fast_run(
                 j += 1
             if j >= n:
                 return i
-            e = j
-            while e > q and (
-                buf[e - 1] == 13 or buf[e - 1] == 32 or buf[e - 1] == 9 or buf[e - 1] == 0
-            ):
-                e -= 1
+            e = _trim_end(buf, q, j)
         else:
             return i
         # Committed: the same bookkeeping as the general path (_accept) for one sentence.
@@ -722,11 +726,7 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
             j += 1
         if j >= n and not final:
             break
-        e = j
-        while e > i and (
-            buf[e - 1] == 13 or buf[e - 1] == 32 or buf[e - 1] == 9 or buf[e - 1] == 0
-        ):
-            e -= 1
+        e = _trim_end(buf, i, j)
         p = i
         while p < e and (buf[p] == 32 or buf[p] == 9):
             p += 1

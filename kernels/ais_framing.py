@@ -17,6 +17,17 @@ from kernels.ais_layout import *  # noqa: F403
 
 
 @njit_inline
+def _is_name(buf, a, b, rc_bytes, rc_int, idx):
+    """Whether table entry ``idx`` holds the name ``buf[a:b]``."""
+    if rc_int[idx] != b - a:
+        return False
+    for i in range(b - a):  # noqa: SIM110 - plain loops, as everywhere in the kernels
+        if rc_bytes[idx, i] != buf[a + i]:
+            return False
+    return True
+
+
+@njit_inline
 def intern_receiver(buf, a, b, rc_bytes, rc_int, cnt):
     """Index of the receiver name ``buf[a:b]`` in the table, adding it when new; -1 if full.
 
@@ -30,14 +41,8 @@ def intern_receiver(buf, a, b, rc_bytes, rc_int, cnt):
     if b <= a:
         return -1
     last = rc_int[RECV_LAST]
-    if last >= 0 and rc_int[last] == b - a:
-        same = True
-        for i in range(b - a):
-            if rc_bytes[last, i] != buf[a + i]:
-                same = False
-                break
-        if same:
-            return last
+    if last >= 0 and _is_name(buf, a, b, rc_bytes, rc_int, last):
+        return last
     h = 1469598103934665603
     for i in range(a, b):
         h = (h ^ buf[i]) * 1099511628211
@@ -46,15 +51,9 @@ def intern_receiver(buf, a, b, rc_bytes, rc_int, cnt):
         idx = rc_int[RECV_SLOTS + k]
         if idx < 0:
             break
-        if rc_int[idx] == b - a:
-            same = True
-            for i in range(b - a):
-                if rc_bytes[idx, i] != buf[a + i]:
-                    same = False
-                    break
-            if same:
-                rc_int[RECV_LAST] = idx
-                return idx
+        if _is_name(buf, a, b, rc_bytes, rc_int, idx):
+            rc_int[RECV_LAST] = idx
+            return idx
         k = (k + 1) & (RECV_HASH - 1)
     n = rc_int[RECV_SLOTS + RECV_HASH]
     if n >= RECV_SLOTS:
