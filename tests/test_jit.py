@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import time
-from pathlib import Path
-
 import numba as nb
 import numpy as np
 import pytest
 
 from kernels import ais_decode as K
-from kernels._jit import NO_REFCOUNT, STALE_CACHE_DAYS, prune_stale_caches
+from kernels._jit import NO_REFCOUNT
 
 
 def _allocates(n: int) -> float:
@@ -38,19 +34,3 @@ def test_a_kernel_without_reference_counting_cannot_allocate() -> None:
 def test_decoder_loops_are_compiled_without_reference_counting(kernel: str) -> None:
     # With it, each line paid ~10 atomic increment/decrement pairs (39 % of the decoder's time).
     assert getattr(K, kernel).targetoptions.get("_nrt") is False
-
-
-def test_stale_kernel_caches_are_pruned_and_others_kept(tmp_path: Path) -> None:
-    now = time.time()
-    current, fresh, stale = (tmp_path / h for h in ("0123456789abcdef", "1" * 16, "2" * 16))
-    foreign = tmp_path / "someone_elses_cache"  # not one of ours: never touched
-    for d in (current, fresh, stale, foreign):
-        d.mkdir()
-        (d / "index.nbi").write_bytes(b"x")
-    old = now - (STALE_CACHE_DAYS + 1) * 86400
-    for d in (current, stale, foreign):
-        os.utime(d, (old, old))
-    removed = prune_stale_caches(str(current), now=now)
-    assert removed == [str(stale)]
-    assert current.exists() and fresh.exists() and foreign.exists() and not stale.exists()
-    assert current.stat().st_mtime == pytest.approx(now)  # marked as used
