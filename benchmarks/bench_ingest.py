@@ -121,7 +121,7 @@ def bench_vessels(data: bytes) -> tuple[float, int, int]:
             res = decode_nmea_bytes([data], fixed_time_ms=1_600_000_000_000)
         best = min(best, c.cpu)
     assert res is not None
-    from kernels import ais_decode as K
+    from kernels.ais import decode as K
 
     return best, int(res.counters[K.C_MESSAGES]), int(res.positions["mmsi"].shape[0])
 
@@ -129,7 +129,7 @@ def bench_vessels(data: bytes) -> tuple[float, int, int]:
 def bench_kernel_only(data: bytes) -> float:
     """CPU seconds of the decode kernel alone."""
     from ingest.nmea import NmeaDecoder, _position_arrays, _static_arrays, row_capacity
-    from kernels import ais_decode as K
+    from kernels.ais import decode as K
 
     buf = np.frombuffer(data, np.uint8)
     best_k = float("inf")

@@ -1,13 +1,13 @@
 """NMEA 0183 AIS files to the canonical tables, through the Numba bulk decoder.
 
 Python only orchestrates: it reads the file in chunks into a NumPy byte buffer, calls
-``kernels.ais_decode.decode_chunk`` (which keeps multi-sentence and ``$PGHP`` state across
+``kernels.ais.decode.decode_chunk`` (which keeps multi-sentence and ``$PGHP`` state across
 chunks), and turns the columnar arrays into Arrow tables. Memory stays bounded by the chunk size
 plus the output itself.
 
 Receive times come, by trust, from a ``$PGHP`` line, the tag block ``c:``, an epoch after the
 checksum, a logger's line prefix, the last ``$xxZDA`` clock line (it dates the sentences after
-it until the next one, for at most ``kernels.ais_layout.ZDA_MAX_LINES`` lines), or the fixed
+it until the next one, for at most ``kernels.ais.layout.ZDA_MAX_LINES`` lines), or the fixed
 time given by the caller; a row with none is dropped and counted as ``no_time``.
 
 Sentences kept despite a wrong checksum (``keep_bad_checksum``) are flagged in the tables
@@ -29,9 +29,9 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from kernels import ais_decode as K
-from kernels import ais_layout as L
-from kernels.ais_bits import NO_TIME
+from kernels.ais import decode as K
+from kernels.ais import layout as L
+from kernels.ais.bits import NO_TIME
 from vessels.errors import VesselsError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA, TIME_TYPE
 
@@ -65,7 +65,7 @@ def row_capacity(nbytes: int) -> int:
 
 
 def _position_arrays(cap: int) -> tuple[npt.NDArray[Any], ...]:
-    """Field-major, one array per value width (layout in ``kernels.ais_layout``): each row is
+    """Field-major, one array per value width (layout in ``kernels.ais.layout``): each row is
     already a typed column. The kernel writes every field of the rows it uses."""
     return (
         np.empty((L.PF_N, cap), np.float64),

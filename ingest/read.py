@@ -15,7 +15,7 @@ from ingest.result import IngestResult, IngestStats
 from ingest.schemas import check_time_format, detect_layout, parse_columns_option
 from ingest.sources import Source, expand_inputs, iter_chunks, open_binary, sniff_format
 from ingest.static import dedupe_static
-from kernels import ais_decode as K
+from kernels.ais import decode as K
 from vessels.errors import InputError, NoDataError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
 

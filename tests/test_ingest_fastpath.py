@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.nmea import NmeaResult, decode_nmea_bytes
-from kernels import ais_decode as K
+from kernels.ais import decode as K
 from tests.naive_ingest import read_lines
 from tests.test_ingest_pyais import NMEA_DIRS, nmea_files
 

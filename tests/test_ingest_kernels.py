@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from pyais.encode import encode_dict
 
 from ingest.nmea import NmeaResult, decode_nmea_bytes, positions_table, static_table
-from kernels import ais_bits as B
-from kernels import ais_decode as K
+from kernels.ais import bits as B
+from kernels.ais import decode as K
 from tests import naive_ingest as N
 
 ALPHABET = "".join(chr(c) for c in range(48, 88)) + "".join(chr(c) for c in range(96, 120))

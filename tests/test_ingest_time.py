@@ -218,7 +218,7 @@ def test_gpzda_clock_lines_date_the_amsa_feed(shared_data: Path) -> None:
 
 
 def test_zda_rule_max_age_and_bad_clock_lines() -> None:
-    from kernels import ais_decode as K
+    from kernels.ais import decode as K
 
     zda = "$GPZDA,114702.51,27,01,2012,,*66"
     t0 = civil_ms(2012, 1, 27, 11, 47, 2, 510)

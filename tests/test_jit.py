@@ -6,8 +6,8 @@ import numba as nb
 import numpy as np
 import pytest
 
-from kernels import ais_decode as K
 from kernels._jit import NO_REFCOUNT
+from kernels.ais import decode as K
 
 
 def _allocates(n: int) -> float:

@@ -2,8 +2,8 @@
 
 Positions: types 1, 2, 3 (Class A), 18, 19 (Class B) and 27 (long range, 1/10 minute
 resolution). Static: 5 (Class A voyage data), 19 (Class B extended), 24 A/B (Class B static).
-Each writer returns 0 on success or a reject code (see ``kernels.ais_decode``); rows go into
-the packed arrays of ``kernels.ais_layout``.
+Each writer returns 0 on success or a reject code (see ``kernels.ais.decode``); rows go into
+the packed arrays of ``kernels.ais.layout``.
 
 Unavailable values (ITU-R M.1371-5 Table 50): lon 181 and lat 91 make the row unusable;
 speed 102.3 kn (1023) and course 360 become NaN; heading 511 becomes -1; the UTC second stays
@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from kernels._jit import njit, njit_borrowed, njit_inline
-from kernels.ais_bits import get_text, gets, getu
-from kernels.ais_layout import (
+from kernels.ais.bits import get_text, gets, getu
+from kernels.ais.layout import (
     PB_BAD,
     PB_NAV,
     PB_SAT,

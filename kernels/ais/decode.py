@@ -1,4 +1,4 @@
-# ruff: noqa: F405 - names come from the kernels.ais_layout star import
+# ruff: noqa: F405 - names come from the kernels.ais.layout star import
 """The bulk NMEA 0183 AIS decoder: one pass over a byte buffer into columnar arrays.
 
 ``decode_chunk`` finds line boundaries, reads optional time prefixes (ISO 8601 or epoch),
@@ -15,19 +15,19 @@ receiver-name table) lives in arrays owned by the caller. Times: ms since the ep
 from __future__ import annotations
 
 from kernels._jit import njit_borrowed, njit_inline
-from kernels.ais_bits import (
+from kernels.ais.bits import (
     NO_TIME,
     epoch_digits_ms,
     hexval,
     read_uint,
     sixbit,
 )
-from kernels.ais_framing import _next_start, _prefix_time, _tag_block, intern_receiver
+from kernels.ais.framing import _next_start, _prefix_time, _tag_block, intern_receiver
 
 # The decoder's constants and array layouts, used by name throughout:
-from kernels.ais_layout import *  # noqa: F403
-from kernels.ais_messages import position_row, static_row
-from kernels.ais_pghp import _pghp, _take_pghp, _zda
+from kernels.ais.layout import *  # noqa: F403
+from kernels.ais.messages import position_row, static_row
+from kernels.ais.pghp import _pghp, _take_pghp, _zda
 
 
 @njit_inline
@@ -670,7 +670,7 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
     path does not accept, takes the general path. Both give the same rows and counts.
     Without ``final`` a last line with no newline is left for the next call. ``state`` is
     ``(counters, pos_f, pos_s, pos_t, pos_i, pos_b, sta_i, sta_txt, pend_i, pend_len, pend_data, pghp, rc_bytes,
-    rc_int, scratch, work)`` (layouts in ``kernels.ais_layout``); positions and static rows
+    rc_int, scratch, work)`` (layouts in ``kernels.ais.layout``); positions and static rows
     are written from ``counters[C_NPOS]`` / ``counters[C_NSTA]`` on.
     """
     (

@@ -106,7 +106,7 @@ REJ_MALFORMED_TAG = 13
 REJ_BAD_PGHP = 14
 REJ_BAD_CLOCK = 16
 
-#: Reject reason names by code (index); codes 11, 12 and 15 come from ``kernels.ais_messages``.
+#: Reject reason names by code (index); codes 11, 12 and 15 come from ``kernels.ais.messages``.
 REJECT_NAMES = (
     "bad_checksum",
     "malformed_sentence",

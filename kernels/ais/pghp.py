@@ -1,4 +1,4 @@
-# ruff: noqa: F405 - names come from the kernels.ais_layout star import
+# ruff: noqa: F405 - names come from the kernels.ais.layout star import
 """Gatehouse ``$PGHP`` times for the AIS decoder.
 
 A ``$PGHP`` line carries the satellite reception time of the AIS sentence whose checksum its
@@ -8,7 +8,7 @@ A ``$PGHP`` line carries the satellite reception time of the AIS sentence whose 
 from __future__ import annotations
 
 from kernels._jit import njit_borrowed, njit_inline
-from kernels.ais_bits import (
+from kernels.ais.bits import (
     NO_TIME,
     civil_ms,
     hexval,
@@ -16,7 +16,7 @@ from kernels.ais_bits import (
 )
 
 # The decoder's constants and array layouts, used by name throughout:
-from kernels.ais_layout import *  # noqa: F403
+from kernels.ais.layout import *  # noqa: F403
 
 
 @njit_borrowed

@@ -1,11 +1,11 @@
-# ruff: noqa: F405 - names come from the kernels.ais_layout star import
+# ruff: noqa: F405 - names come from the kernels.ais.layout star import
 """Line framing for the AIS decoder: logger time prefixes, IEC 61162-450 tag blocks and the
 receiver-name table. Times are ms since the epoch, UTC."""
 
 from __future__ import annotations
 
 from kernels._jit import njit_borrowed, njit_inline
-from kernels.ais_bits import (
+from kernels.ais.bits import (
     NO_TIME,
     civil_ms,
     epoch_digits_ms,
@@ -13,7 +13,7 @@ from kernels.ais_bits import (
 )
 
 # The decoder's constants and array layouts, used by name throughout:
-from kernels.ais_layout import *  # noqa: F403
+from kernels.ais.layout import *  # noqa: F403
 
 
 @njit_inline
