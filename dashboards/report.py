@@ -42,7 +42,15 @@ from vessels.errors import ConfigError
 from vessels.textsafe import html_text
 from vessels.tracks import Tracks
 
-__all__ = ["ReportParams", "build_report_html", "land_mask", "write_report"]
+__all__ = [
+    "ReportParams",
+    "ReportVessel",
+    "build_report_html",
+    "land_mask",
+    "report_data",
+    "traffic_density",
+    "write_report",
+]
 
 
 @dataclass(frozen=True)
@@ -214,7 +222,8 @@ def _events_payload(events: pa.Table | None, mmsis: set[int]) -> list[dict[str, 
 
 
 def traffic_density(
-    tracks: Tracks | None,
+    lat: npt.NDArray[np.float64] | None,
+    lon: npt.NDArray[np.float64] | None,
     box: tuple[float, float, float, float],
     max_px: int,
     frame: LonFrame = PLAIN,
@@ -228,12 +237,12 @@ def traffic_density(
     w = max(1, math.ceil((lon1 - lon0) / step))
     h = max(1, math.ceil((lat1 - lat0) / step))
     out: dict[str, Any] = {"w": w, "h": h, "lat_max": lat1, "lon_min": lon0, "step": step}
-    if tracks is None or tracks.n == 0:
+    if lat is None or lon is None or lat.size == 0:
         out["counts"] = ""
         return out
     counts, _, _ = np.histogram2d(
-        tracks.lat,
-        frame.shift(tracks.lon),
+        lat,
+        frame.shift(lon),
         bins=(h, w),
         range=((lat1 - h * step, lat1), (lon0, lon0 + w * step)),
     )
@@ -305,14 +314,17 @@ def _frame_for(tracks: Tracks | None, track_mmsis: list[int], ev: list[dict[str,
     return choose_frame(np.concatenate(required), robust)
 
 
-def build_report_html(
+def report_data(
     vessels: list[ReportVessel],
     events: pa.Table | None,
     tracks: Tracks | None,
     meta: dict[str, Any],
     params: ReportParams = ReportParams(),
-) -> str:
-    """The report as one HTML string (deterministic: same inputs, same bytes)."""
+    density_points: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
+) -> dict[str, Any]:
+    """What the map UI draws (``report.js``), as one JSON-able dict: embedded in report.html,
+    and served as ``/api/overview`` by ``vessels serve`` (which passes ``tracks`` of the listed
+    vessels only, and a sample of all positions as ``density_points`` (lat, lon))."""
     listed = sorted(vessels, key=lambda v: (-v.score, v.mmsi))[: params.max_vessels]
     mmsis = {v.mmsi for v in listed}
     ev = _events_payload(events, mmsis)
@@ -334,11 +346,16 @@ def build_report_html(
         max(frame.lo, bbox[2] - grow),
         min(frame.hi, bbox[3] + grow),
     )
-    data = {
+    return {
         "meta": {**meta, "raw_points": raw_points, "max_gap_h": params.max_gap_h},
         "bbox": list(bbox),
         "land": land_mask(*land_box, params.land_max_px, params.land_min_step_deg),
-        "density": traffic_density(tracks, bbox, params.density_max_px, frame),
+        "density": traffic_density(
+            *(density_points or ((tracks.lat, tracks.lon) if tracks is not None else (None, None))),
+            bbox,
+            params.density_max_px,
+            frame,
+        ),
         "vessels": [
             {
                 "mmsi": v.mmsi,
@@ -360,6 +377,17 @@ def build_report_html(
         "events": ev,
         "tracks": track_payload,
     }
+
+
+def build_report_html(
+    vessels: list[ReportVessel],
+    events: pa.Table | None,
+    tracks: Tracks | None,
+    meta: dict[str, Any],
+    params: ReportParams = ReportParams(),
+) -> str:
+    """The report as one HTML string (deterministic: same inputs, same bytes)."""
+    data = report_data(vessels, events, tracks, meta, params)
     script = _asset("report.js")
     style = _asset("report.css")
     csp = (

@@ -183,7 +183,7 @@ def test_report_without_flagged_vessels() -> None:
 
 def test_traffic_density_layer() -> None:
     tracks, _ = build_tracks(positions_table(n_vessels=3, hours=6))
-    d = traffic_density(tracks, (3.0, 6.0, -9.0, -5.0), 100)
+    d = traffic_density(tracks.lat, tracks.lon, (3.0, 6.0, -9.0, -5.0), 100)
     assert (d["w"], d["h"]) == (100, 75)
     px = np.frombuffer(base64.b64decode(d["counts"]), np.uint8).reshape(d["h"], d["w"])
     assert px.max() == 255 and 0 < (px > 0).sum() < px.size
@@ -201,7 +201,7 @@ def test_traffic_density_layer() -> None:
         seg_start=np.array([0, 1]),
         seg_mmsi=np.array([1], np.uint32),
     )
-    d1 = traffic_density(one, (3.0, 6.0, -9.0, -5.0), 100)
+    d1 = traffic_density(one.lat, one.lon, (3.0, 6.0, -9.0, -5.0), 100)
     px1 = np.frombuffer(base64.b64decode(d1["counts"]), np.uint8).reshape(d1["h"], d1["w"])
     assert list(zip(*np.nonzero(px1), strict=True)) == [(2, 2)]
-    assert traffic_density(None, (0.0, 1.0, 0.0, 1.0), 10)["counts"] == ""
+    assert traffic_density(None, None, (0.0, 1.0, 0.0, 1.0), 10)["counts"] == ""

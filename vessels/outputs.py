@@ -52,6 +52,8 @@ OUTPUT_FILES = (
     "events.geojson",
     "events.parquet",
     "events.kml",
+    "tracks.parquet",
+    "identity.parquet",
     "grids.nc",
     "report.html",
     "summary.json",
@@ -187,6 +189,61 @@ def _write_vessels_csv(rows: list[VesselRow], path: Path) -> None:
             vals += [r.counts.get(t, 0) for t in EVENT_TYPES]
             vals += [r.positions, _iso(r.first_seen), _iso(r.last_seen), r.top_reasons, r.same_imo]
             w.writerow([csv_cell("" if v is None else v) for v in vals])
+
+
+# --- tracks and identity history (read by `vessels serve`) ---------------------------------
+
+TRACK_ROW_GROUP = 16_384  # rows per Parquet row group: a vessel's track is read by row group
+
+
+def _tracks_table(p: PipelineResult) -> pa.Table:
+    """Every used position, sorted by (mmsi, segment, t), with ``piece``: the segment number
+    within its MMSI (one physical vessel's track as the track builder split it; two transponders
+    on one MMSI are two pieces that overlap in time, never one zigzag line)."""
+    tr = p.tracks
+    ts = pa.timestamp("ms", tz="UTC")
+    order = np.lexsort((tr.t, tr.seg, tr.mmsi))
+    seg = tr.seg[order]
+    mm = tr.mmsi[order]
+    first_seg = np.zeros(seg.size, dtype=np.int64)
+    if seg.size:
+        new_mmsi = np.r_[True, mm[1:] != mm[:-1]]
+        first_seg = np.maximum.accumulate(np.where(new_mmsi, np.arange(seg.size), 0))
+    new_piece = np.r_[True, seg[1:] != seg[:-1]] if seg.size else np.zeros(0, dtype=bool)
+    piece = np.cumsum(new_piece) - 1
+    piece = piece - piece[first_seg] if seg.size else piece
+    return pa.table(
+        {
+            "mmsi": pa.array(mm, pa.uint32()),
+            "t": pa.array(tr.t[order], pa.int64()).cast(ts),
+            "lat": pa.array(tr.lat[order], pa.float64()),
+            "lon": pa.array(tr.lon[order], pa.float64()),
+            "sog": pa.array(tr.sog[order], pa.float32()),
+            "cog": pa.array(tr.cog[order], pa.float32()),
+            "piece": pa.array(piece, pa.int32()),
+        }
+    )
+
+
+def _identity_table(p: PipelineResult) -> pa.Table:
+    """Static-data history: one row per change of a vessel's identity (vessels.profiles)."""
+    rows = [
+        {**h, "mmsi": m, "ship_type": ship_type_text(h.get("ship_type"))}
+        for m in sorted(p.profiles)
+        for h in p.profiles[m].history
+    ]
+    ts = pa.timestamp("ms", tz="UTC")
+    return pa.table(
+        {
+            "mmsi": pa.array([r["mmsi"] for r in rows], pa.uint32()),
+            "t": pa.array([r["t"] for r in rows], pa.int64()).cast(ts),
+            "name": pa.array([r.get("name") for r in rows], pa.string()),
+            "callsign": pa.array([r.get("callsign") for r in rows], pa.string()),
+            "imo": pa.array([r.get("imo") for r in rows], pa.uint32()),
+            "ship_type": pa.array([r.get("ship_type") for r in rows], pa.string()),
+            "destination": pa.array([r.get("destination") for r in rows], pa.string()),
+        }
+    )
 
 
 # --- outputs -------------------------------------------------------------------------------
@@ -348,6 +405,14 @@ def write_outputs(
         with _stage("events", quiet, timings):
             for ext in ("csv", "geojson", "parquet", "kml"):
                 write_events(p.events, tmp / f"events.{ext}")
+        with _stage("tracks", quiet, timings):
+            pq.write_table(
+                _tracks_table(p),
+                tmp / "tracks.parquet",
+                compression="zstd",
+                row_group_size=TRACK_ROW_GROUP,
+            )
+            pq.write_table(_identity_table(p), tmp / "identity.parquet", compression="zstd")
         with _stage("grids", quiet, timings):
             write_grids(build_grids(p.tracks, p.events, grid_params), tmp / "grids.nc")
         with _stage("report", quiet, timings):

@@ -19,7 +19,7 @@ from vessels.errors import VesselsError
 __all__ = ["main"]
 
 # Order is the order shown by ``vessels --help``.
-COMMANDS = ("investigate", "ingest", "detect", "fuse", "simulate", "evaluate")
+COMMANDS = ("investigate", "ingest", "detect", "fuse", "simulate", "evaluate", "serve")
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1

@@ -1,0 +1,43 @@
+"""A small investigation output folder for the serve tests (hand-made inputs with hostile AIS
+names, through the real pipeline and write_outputs)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.investigate_fixtures import (
+    EVIL_CSV,
+    EVIL_HTML,
+    events_for,
+    positions_table,
+    static_table,
+)
+from vessels.investigate import run_pipeline, write_outputs
+
+EVIL_SVG = "<SVG/ONLOAD=ALERT(1)>"
+GAP_MMSI = 224_000_001
+PAIR = (224_000_002, 224_000_003)
+LOITER_MMSI = 224_000_004
+
+
+def make_investigation(out: Path, title: str = "serve test") -> Path:
+    pos = positions_table(n_vessels=6, gap_mmsi=GAP_MMSI)
+    st = static_table(
+        {GAP_MMSI: ["OCEAN ONE", EVIL_HTML], PAIR[0]: [EVIL_CSV], LOITER_MMSI: [EVIL_SVG]},
+        imo={GAP_MMSI: 9_074_729, LOITER_MMSI: 9_074_729},  # one IMO, two MMSIs
+    )
+    ev = events_for(GAP_MMSI, PAIR, LOITER_MMSI)
+    p = run_pipeline(pos, st, events=ev)
+    write_outputs(
+        out,
+        p,
+        config={},
+        inputs=[],
+        sar_inputs=[],
+        carriers=None,
+        started=time.perf_counter(),
+        timings={},
+        title=title,
+    )
+    return out
