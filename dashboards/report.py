@@ -346,12 +346,16 @@ def report_data(
         max(frame.lo, bbox[2] - grow),
         min(frame.hi, bbox[3] + grow),
     )
+    dens_lat, dens_lon = density_points or (
+        (tracks.lat, tracks.lon) if tracks is not None else (None, None)
+    )
     return {
         "meta": {**meta, "raw_points": raw_points, "max_gap_h": params.max_gap_h},
         "bbox": list(bbox),
         "land": land_mask(*land_box, params.land_max_px, params.land_min_step_deg),
         "density": traffic_density(
-            *(density_points or ((tracks.lat, tracks.lon) if tracks is not None else (None, None))),
+            dens_lat,
+            dens_lon,
             bbox,
             params.density_max_px,
             frame,

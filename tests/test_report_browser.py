@@ -125,7 +125,7 @@ def test_report_in_chromium(report: Path, artifacts: Path) -> None:
             items = page.locator("#event-list > li")
             assert items.count() == 1
             text = items.first.text_content() or ""
-            assert "AIS gap" in text and "<b>bold</b>" in text and "points_before" in text
+            assert "AIS gap" in text and "<b>bold</b>" in text and "points before" in text
             items.first.click()
             assert "active" in (items.first.get_attribute("class") or "")
             hist = page.locator("#history tbody tr")

@@ -117,6 +117,10 @@ def test_time_brush_in_chromium(brush_report: tuple[Path, dict[str, Any]], artif
                 return box["x"] + 6 + (ms - span0) / (span1 - span0) * (box["width"] - 12)
 
             def drag(h0: float, h1: float) -> None:
+                # where the strip is now: a click on a table row may have scrolled the page
+                # to bring the vessel detail into view
+                strip.scroll_into_view_if_needed()
+                box.update(strip.bounding_box() or {})
                 y = box["y"] + 20
                 page.mouse.move(x_of(T0 + h0 * HOUR), y)
                 page.mouse.down()

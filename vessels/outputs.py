@@ -60,13 +60,16 @@ OUTPUT_FILES = (
 )
 
 METHOD_TEXT = (
-    "Each event carries a score in [0, 1] from its detector (evidence in the event). A vessel's "
-    "risk combines its events as a noisy-OR, 1 - prod(1 - w_type x event score), with a weight per "
-    "event type (0.8 for gaps, encounters, loitering and identity, 0.7 for a rendezvous with a "
-    "vessel seen only by satellite; configurable in the [scoring] table). Each reason's share of the score is proportional to "
-    "its log-odds contribution, so the shares add up to the score. Events below the minimum "
-    "event score are not counted. A flag is a lead for investigation, not proof: check the "
-    "evidence (reception quality, distance from shore, matched detections) of every event."
+    "Each event (an AIS gap, an encounter, loitering, an identity problem, a satellite detection "
+    "no AIS vessel explains) has a score from 0 to 1 saying how strongly its evidence points to "
+    "something unusual. A vessel's risk combines its events so that every further suspicious "
+    "event raises the risk but it never goes above 1; each kind of event has a weight (0.8 for "
+    "gaps, encounters, loitering and identity, 0.7 for a meeting with a vessel seen only by "
+    "satellite; set in the [scoring] table). The share shown beside each reason is how much of "
+    "the risk that reason accounts for; the shares add up to the risk. Events scoring below the "
+    "threshold are shown as context (hollow markers, listed last) and do not count. A flag is a "
+    "lead for investigation, not proof: check the evidence of every event (reception quality, "
+    "distance from shore, matched detections)."
 )
 
 
@@ -453,6 +456,7 @@ def write_outputs(
                 "period": period,
                 "version": __version__,
                 "method": METHOD_TEXT,
+                "threshold": scoring.min_event_score,
                 "inputs": [Path(i["path"]).name for i in inputs],
             }
             write_report(tmp / "report.html", rv, p.events, p.tracks, meta, report_params)

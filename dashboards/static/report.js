@@ -2,10 +2,17 @@
    every piece of text from the data (AIS names are attacker-controlled) goes through textContent. */
 "use strict";
 (function () {
-  var DATA = JSON.parse(document.getElementById("vessels-data").textContent);
+  // One UI for two hosts: report.html embeds its data in a JSON block; `vessels serve` has no
+  // block and the same map, time strip, table and detail panel load it from /api/overview.
+  // serve.js adds the live parts (search, reviews, alerts) through window.VesselsHooks.
+  function hook(name) {
+    var h = window.VesselsHooks;
+    return h && typeof h[name] === "function" ? h[name] : null;
+  }
+  function start(DATA) {
   var COLORS = {
     gap: "#d35400", encounter: "#8e44ad", loitering: "#2980b9", identity: "#16a085",
-    dark_detection: "#c0392b", dark_rendezvous: "#e74c3c"
+    dark_detection: "#d4a000", dark_rendezvous: "#c0392b"
   };
   var TYPES = ["gap", "encounter", "loitering", "identity", "dark_rendezvous", "dark_detection"];
   var LABELS = {
@@ -35,11 +42,14 @@
   var PLAT = b64(T.lat, Int32Array), PLON = b64(T.lon, Int32Array);
   var PT = b64(T.t, Int32Array), PPIECE = b64(T.piece, Uint8Array);
   var vessels = DATA.vessels;
+  var THRESHOLD = DATA.meta && typeof DATA.meta.threshold === "number" ? DATA.meta.threshold : 0.5;
   var byMmsi = {}, eventById = {};
   vessels.forEach(function (v) { byMmsi[v.mmsi] = v; });
   var eventsOf = {};
   DATA.events.forEach(function (e, i) {
     e.idx = i;
+    // below the run's minimum event score an event is context: shown apart, never counted
+    e.ctx = e.score < THRESHOLD;
     eventById[e.id] = e;
     [e.mmsi, e.other].forEach(function (m) {
       if (m === null || m === undefined) return;
@@ -49,9 +59,13 @@
   var selected = null, activeEvent = null;
   // the time window chosen on the strip: [start, end] in ms UTC, or null for all times
   var win = null;
-  function evIn(e) { return !win || (e.start <= win[1] && e.end >= win[0]); }
+  var extFilter = null; // serve.js: type, score, review status filters (null: every event)
+  function evIn(e) {
+    if (extFilter && !extFilter(e)) return false;
+    return !win || (e.start <= win[1] && e.end >= win[0]);
+  }
   function vesselIn(v) {
-    if (!win) return true;
+    if (!win && !extFilter) return true;
     var evs = eventsOf[v.mmsi] || [];
     for (var i = 0; i < evs.length; i++) if (evIn(evs[i])) return true;
     return false;
@@ -67,11 +81,15 @@
     (c.flagged > vessels.length ? " of " + c.flagged.toLocaleString("en") : "") + " flagged vessels listed" + (meta.period ? "; " + meta.period : "") + (meta.version ? " · vessels " + meta.version : "");
   var legend = document.getElementById("legend");
   TYPES.forEach(function (t) {
-    var li = el("li"), sw = el("span", null, "sw");
+    var li = el("li"), sw = el("span", null, "sw" + (t === "dark_detection" ? " square" : ""));
     sw.style.background = COLORS[t];
+    li.dataset.type = t;
     li.appendChild(sw); li.appendChild(document.createTextNode(LABELS[t]));
     legend.appendChild(li);
   });
+  var cli = el("li"), csw = el("span", null, "sw hollow");
+  cli.appendChild(csw); cli.appendChild(document.createTextNode("context event (below the score threshold, not counted)"));
+  legend.appendChild(cli);
   var dli = el("li"), dsw = el("span", null, "sw");
   dsw.style.background = "rgba(30,90,160,0.45)"; dsw.style.borderRadius = "0";
   dli.appendChild(dsw); dli.appendChild(document.createTextNode("traffic of all vessels"));
@@ -183,12 +201,16 @@
   function drawEvent(e, big) {
     if (e.lat === null || e.lon === null || !evIn(e)) return;
     var p = px(e.lon, e.lat), r = big ? 6 : 3.5;
-    ctx.fillStyle = COLORS[e.type] || "#000";
-    ctx.strokeStyle = "#fff"; ctx.lineWidth = 1;
     ctx.beginPath();
     if (e.type === "dark_detection") ctx.rect(p[0] - r, p[1] - r, 2 * r, 2 * r);
     else ctx.arc(p[0], p[1], r, 0, 2 * Math.PI);
-    ctx.fill(); ctx.stroke();
+    if (e.ctx) { // context: a hollow ring in the type's colour
+      ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fill();
+      ctx.strokeStyle = COLORS[e.type] || "#000"; ctx.lineWidth = 1.5; ctx.stroke();
+    } else {
+      ctx.fillStyle = COLORS[e.type] || "#000"; ctx.fill();
+      ctx.strokeStyle = e.type === "dark_detection" ? "#5a4500" : "#fff"; ctx.lineWidth = 1; ctx.stroke();
+    }
   }
   // Map longitudes run on past 180 across the antimeridian (179.9, 180.1, ...: see
   // dashboards/lonframe.py); a person is always shown the real one, in [-180, 180).
@@ -202,6 +224,42 @@
     var r = realLon(lon);
     return Math.abs(lat).toFixed(3) + (lat < 0 ? "°S " : "°N ") + Math.abs(r).toFixed(3) + (r < 0 ? "°W" : "°E");
   }
+  function drawScaleBar(w, h) { // a round distance about 100 px long, at the map's centre latitude
+    var lat = -view.cy, kmPerPx = 111.32 * Math.cos(lat * Math.PI / 180) / (view.scale * kx);
+    if (!(kmPerPx > 0) || !isFinite(kmPerPx)) return;
+    var target = kmPerPx * 100, p10 = Math.pow(10, Math.floor(Math.log10(target))), km = p10;
+    [1, 2, 5, 10].forEach(function (m) { if (m * p10 <= target) km = m * p10; });
+    var len = km / kmPerPx, x0 = 12, y0 = h - 22;
+    ctx.fillStyle = "rgba(255,255,255,0.8)"; ctx.fillRect(x0 - 4, y0 - 14, len + 8, 20);
+    ctx.strokeStyle = "#1d2733"; ctx.lineWidth = 2;
+    ctx.beginPath(); ctx.moveTo(x0, y0 - 4); ctx.lineTo(x0, y0); ctx.lineTo(x0 + len, y0); ctx.lineTo(x0 + len, y0 - 4); ctx.stroke();
+    ctx.fillStyle = "#1d2733"; ctx.font = "10px sans-serif";
+    var nm = km / 1.852;
+    ctx.fillText((km >= 1 ? km : km.toFixed(1)) + " km (" + (nm >= 10 ? Math.round(nm) : nm.toFixed(1)) + " nm)", x0 + 2, y0 - 5);
+    canvas.dataset.scaleKm = String(km);
+  }
+  // direction arrows and time labels along the selected track: which way and when
+  function drawTicks(off, n) {
+    if (n < 2) return;
+    var lastX = null, lastY = null, lastLabel = null, i;
+    ctx.fillStyle = "#1f5fa8"; ctx.font = "10px sans-serif"; // apart from the near-black track
+    for (i = off + 1; i < off + n; i++) {
+      if (PPIECE[i]) continue;
+      var a = px(PLON[i - 1] * 1e-5, PLAT[i - 1] * 1e-5), b = px(PLON[i] * 1e-5, PLAT[i] * 1e-5);
+      var t = (T.t0 + PT[i]) * 1000;
+      if (win && (t < win[0] || t > win[1])) continue;
+      if (lastX === null || Math.hypot(b[0] - lastX, b[1] - lastY) > 70) {
+        var ang = Math.atan2(b[1] - a[1], b[0] - a[0]);
+        ctx.save(); ctx.translate(b[0], b[1]); ctx.rotate(ang);
+        ctx.beginPath(); ctx.moveTo(0, 0); ctx.lineTo(-7, -4); ctx.lineTo(-7, 4); ctx.closePath(); ctx.fill();
+        ctx.restore();
+        if (lastLabel === null || Math.hypot(b[0] - lastLabel[0], b[1] - lastLabel[1]) > 180) {
+          ctx.fillText(iso(t).slice(5, 16), b[0] + 6, b[1] - 6); lastLabel = b;
+        }
+        lastX = b[0]; lastY = b[1];
+      }
+    }
+  }
   function drawGraticule(w, h) {
     // lat/lon lines every "nice" step so about 4-10 show, labelled at the left and bottom edges
     var spanDeg = h / view.scale, steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30];
@@ -212,7 +270,7 @@
     ctx.strokeStyle = "rgba(29,39,51,0.12)"; ctx.lineWidth = 1;
     ctx.fillStyle = "rgba(29,39,51,0.6)"; ctx.font = "10px sans-serif";
     var dec = step < 0.01 ? 3 : step < 0.1 ? 2 : step < 1 ? 1 : 0, la, lo, p;
-    for (la = Math.ceil(latBot / step) * step; la <= latTop; la += step) {
+    for (la = Math.max(-90, Math.ceil(latBot / step) * step); la <= Math.min(90, latTop); la += step) {
       p = px(0, la); ctx.beginPath(); ctx.moveTo(0, p[1]); ctx.lineTo(w, p[1]); ctx.stroke();
       ctx.fillText(Math.abs(la).toFixed(dec) + (la < 0 ? "°S" : "°N"), 3, p[1] - 2);
     }
@@ -241,7 +299,10 @@
     var drawn = drawTrack(0, T.n || 0, "#5d6d7e", 0.8);
     ctx.globalAlpha = 1;
     var shown = 0;
-    DATA.events.forEach(function (e) { if (evIn(e)) shown++; drawEvent(e, false); });
+    if (hook("drawOverlay")) hook("drawOverlay")(ctx, px, view);
+    DATA.events.forEach(function (e) { if (e.ctx) { if (evIn(e)) shown++; drawEvent(e, false); } });
+    DATA.events.forEach(function (e) { if (!e.ctx) { if (evIn(e)) shown++; drawEvent(e, false); } });
+    drawScaleBar(w, h);
     // what the map shows, for people and tests: track sub-paths, points and events in the window
     canvas.dataset.paths = String(drawn[0]);
     canvas.dataset.points = String(drawn[1]);
@@ -256,6 +317,7 @@
         var tr = byMmsi[m] ? byMmsi[m].track : DATA.partners[m];
         if (tr) drawTrack(tr[0], tr[1], "#8e44ad", 1.6);
       });
+      drawTicks(selected.track[0], selected.track[1]); // under the line, which stays unbroken
       drawTrack(selected.track[0], selected.track[1], "#111", 2.2);
       (eventsOf[selected.mmsi] || []).forEach(function (e) { drawEvent(e, true); });
     }
@@ -266,6 +328,7 @@
     }
     canvas.dataset.drawn = String((+canvas.dataset.drawn || 0) + 1);
     canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+    writeUrl();
   }
   var pending = false;
   function redraw() {
@@ -365,10 +428,19 @@
     if (x > y) return sortDir;
     return a.rank - b.rank;
   }
+  function haystack(v) { // what the filter box searches: identity and the vessel's event types
+    if (v.hay === undefined) {
+      var types = {};
+      (eventsOf[v.mmsi] || []).forEach(function (e) { types[e.type] = 1; });
+      v.hay = [v.mmsi, v.imo, v.name, v.flag, v.callsign, v.ship_type].concat(
+        Object.keys(types).map(function (t) { return t + " " + LABELS[t]; })).join(" ").toLowerCase();
+    }
+    return v.hay;
+  }
   function renderTable() {
     var outside = 0;
     var rows = vessels.filter(function (v) {
-      if (filterText && [v.mmsi, v.name, v.flag, v.callsign, v.ship_type].join(" ").toLowerCase().indexOf(filterText) < 0) return false;
+      if (filterText && haystack(v).indexOf(filterText) < 0) return false;
       if (!vesselIn(v)) { outside++; return false; }
       return true;
     }).sort(cmp);
@@ -409,18 +481,23 @@
       tr.appendChild(td);
     });
     tr.tabIndex = 0;
-    tr.addEventListener("click", function () { select(v, true); });
+    tr.addEventListener("click", function () { select(v, true); showDetail(); });
     tr.addEventListener("keydown", function (ev) {
-      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); select(v, true); }
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); select(v, true); showDetail(); }
     });
     rowOf[v.mmsi] = tr;
     return tr;
   }
   document.getElementById("filter").addEventListener("input", function (ev) {
-    filterText = ev.target.value.trim().toLowerCase(); renderTable();
+    filterText = ev.target.value.trim().toLowerCase(); renderTable(); writeUrl();
   });
 
   // ---- detail -------------------------------------------------------------------------------
+  function showDetail() {
+    var d = document.getElementById("detail"), r = d.getBoundingClientRect();
+    // bring the detail into view only when its top is off screen (no jump when it is in view)
+    if (d.scrollIntoView && (r.top < 0 || r.top > window.innerHeight - 80)) d.scrollIntoView({ block: "start" });
+  }
   function select(v, zoomTo) {
     selected = v; activeEvent = null;
     Array.prototype.forEach.call(tbody.rows, function (tr) {
@@ -442,6 +519,7 @@
     renderEvents(v); renderHistory(v); renderSameImo(v); drawTimeline(v);
     if (zoomTo) zoomToVessel(v);
     redraw();
+    if (hook("selected")) hook("selected")(v);
   }
   function zoomToVessel(v) {
     var la0 = 90, la1 = -90, lo0 = 180, lo1 = -180, any = false;
@@ -457,13 +535,49 @@
     var pad = Math.max(la1 - la0, lo1 - lo0, 0.05) * 0.2;
     fit(la0 - pad, la1 + pad, lo0 - pad, lo1 + pad);
   }
+  // Evidence as a table of plain names and values (nested objects as dotted names), never JSON
+  function evidenceRows(ev, prefix, out) {
+    if (ev !== null && typeof ev === "object" && !Array.isArray(ev)) {
+      Object.keys(ev).sort().forEach(function (k) {
+        var name = k.replace(/_/g, " ");
+        evidenceRows(ev[k], prefix ? prefix + " › " + name : name, out);
+      });
+    } else if (Array.isArray(ev) && ev.some(function (x) { return x !== null && typeof x === "object"; })) {
+      ev.forEach(function (x, i) { evidenceRows(x, prefix + " " + (i + 1), out); });
+    } else if (Array.isArray(ev)) {
+      out.push([prefix, ev.map(fmtValue).join(", ")]);
+    } else out.push([prefix, fmtValue(ev)]);
+    return out;
+  }
+  function fmtValue(x) {
+    if (x === null || x === undefined) return "";
+    if (typeof x === "boolean") return x ? "yes" : "no";
+    if (typeof x === "number") return Math.abs(x) >= 1000 ? x.toLocaleString("en", { maximumFractionDigits: 0 }) : String(+x.toFixed(3));
+    return String(x);
+  }
+  function evidenceTable(ev) {
+    var rows = evidenceRows(ev || {}, "", []);
+    var t = el("table", null, "evidence"), tb = el("tbody");
+    rows.forEach(function (r) {
+      var tr = el("tr");
+      tr.appendChild(el("th", r[0])); tr.appendChild(el("td", r[1]));
+      tb.appendChild(tr);
+    });
+    t.appendChild(tb);
+    return t;
+  }
   function renderEvents(v) {
     var ol = document.getElementById("event-list");
     ol.textContent = "";
-    (eventsOf[v.mmsi] || []).slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (e) {
+    var ctxShown = false;
+    (eventsOf[v.mmsi] || []).slice().sort(function (a, b) { return (a.ctx - b.ctx) || (a.start - b.start); }).forEach(function (e) {
+      if (e.ctx && !ctxShown) {
+        ctxShown = true;
+        ol.appendChild(el("li", "Context events: below the score threshold (" + THRESHOLD + "), not counted in the risk", "context-head"));
+      }
       var li = el("li");
       li.dataset.eventId = e.id;
-      li.className = (activeEvent === e ? "active" : "") + (evIn(e) ? "" : " outside");
+      li.className = (activeEvent === e ? "active" : "") + (evIn(e) ? "" : " outside") + (e.ctx ? " context" : "");
       if (!evIn(e)) li.title = "outside the chosen time window";
       var tag = el("span", LABELS[e.type] || e.type, "tag");
       tag.style.background = COLORS[e.type] || "#555";
@@ -486,8 +600,12 @@
       var ul = el("ul");
       e.reasons.forEach(function (r) { ul.appendChild(el("li", r)); });
       li.appendChild(ul);
-      li.appendChild(el("pre", JSON.stringify(e.evidence, null, 1)));
-      li.addEventListener("click", function () { focusEvent(e); });
+      li.appendChild(evidenceTable(e.evidence));
+      if (hook("eventItem")) hook("eventItem")(li, e);
+      li.addEventListener("click", function (ev) {
+        if (ev.target.closest && ev.target.closest("input, select, textarea, button, a")) return;
+        focusEvent(e);
+      });
       ol.appendChild(li);
     });
     if (!ol.childNodes.length) ol.appendChild(el("li", "no events"));
@@ -496,7 +614,8 @@
     activeEvent = e;
     Array.prototype.forEach.call(document.querySelectorAll("#event-list > li"), function (li) {
       var ev = eventById[li.dataset.eventId];
-      li.className = (li.dataset.eventId === e.id ? "active" : "") + (ev && !evIn(ev) ? " outside" : "");
+      if (!ev) return;
+      li.className = (li.dataset.eventId === e.id ? "active" : "") + (!evIn(ev) ? " outside" : "") + (ev.ctx ? " context" : "");
     });
     if (e.lat !== null) {
       var p = px(e.lon, e.lat), w = canvas.width / dpr, h = canvas.height / dpr;
@@ -792,9 +911,56 @@
   });
   window.addEventListener("resize", function () { drawStripBase(); drawStrip(); });
 
+  // ---- the whole view in the URL: a copied link reopens the same vessel, event, time window,
+  // filter and map view (the hash, so it works for report.html opened from a file too) ------------
+  var urlExtra = {}, urlTimer = null, urlReady = false;
+  function isoMin(ms) { return new Date(ms).toISOString().slice(0, 16) + "Z"; }
+  function writeUrl() {
+    if (!urlReady || !history.replaceState) return;
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(function () {
+      var p = new URLSearchParams(), h = canvas.height / dpr;
+      if (selected) p.set("vessel", String(selected.mmsi));
+      if (activeEvent) p.set("event", activeEvent.id);
+      if (win) p.set("window", isoMin(win[0]) + "," + isoMin(win[1]));
+      if (filterText) p.set("filter", filterText);
+      Object.keys(urlExtra).forEach(function (k) { if (urlExtra[k] !== null && urlExtra[k] !== "") p.set(k, urlExtra[k]); });
+      p.set("map", [realLon(view.cx / kx).toFixed(4), (-view.cy).toFixed(4), (h / view.scale).toPrecision(4)].join(","));
+      var hash = "#" + p.toString();
+      if (location.hash !== hash) history.replaceState(null, "", hash);
+      document.body.dataset.url = hash;
+    }, 120);
+  }
+  function readUrl() {
+    var p = new URLSearchParams(location.hash.replace(/^#/, ""));
+    var f = p.get("filter");
+    if (f) { filterText = f.toLowerCase(); document.getElementById("filter").value = f; }
+    p.forEach(function (v, k) { if (["vessel", "event", "window", "filter", "map"].indexOf(k) < 0) urlExtra[k] = v; });
+    if (hook("urlState")) hook("urlState")(urlExtra);
+    var w = (p.get("window") || "").split(",");
+    if (w.length === 2) {
+      var a = Date.parse(w[0]), b = Date.parse(w[1]);
+      if (isFinite(a) && isFinite(b) && b > a) win = [a, b];
+    }
+    var v = byMmsi[p.get("vessel")];
+    if (v) select(v, false);
+    var e = eventById[p.get("event")];
+    if (e) focusEvent(e);
+    var m = (p.get("map") || "").split(",").map(Number);
+    if (m.length === 3 && m.every(isFinite) && m[2] > 0) {
+      var lon = m[0];
+      while (lon < bbox[2] - 180) lon += 360; // back into the map's longitude frame
+      while (lon > bbox[3] + 180) lon -= 360;
+      view.cx = lon * kx; view.cy = -m[1]; view.scale = (canvas.height / dpr) / m[2];
+    }
+    return !!(v || e || win);
+  }
+
   // ---- start --------------------------------------------------------------------------------
   resize();
   fit(bbox[0], bbox[1], bbox[2], bbox[3]);
+  readUrl();
+  urlReady = true;
   renderTable();
   draw();
   drawStripBase(); drawStrip(); windowText();
@@ -802,5 +968,52 @@
     var p = el("p", "No vessel was flagged: no event passed the score threshold.");
     document.getElementById("table-panel").appendChild(p);
   }
+  var api = {
+    data: DATA, byMmsi: byMmsi, eventById: eventById, eventsOf: eventsOf, labels: LABELS, colors: COLORS,
+    select: function (mmsi, zoomTo) { var v = byMmsi[mmsi]; if (v) select(v, zoomTo !== false); return !!v; },
+    selected: function () { return selected; },
+    active: function () { return activeEvent ? activeEvent.id : null; },
+    focusEvent: function (id) { var e = eventById[id]; if (e) focusEvent(e); return !!e; },
+    rerender: function () { renderTable(); drawStripBase(); drawStrip(); windowText(); if (selected) { renderEvents(selected); drawTimeline(selected); } redraw(); },
+    redraw: redraw,
+    setEventFilter: function (fn) { extFilter = fn; api.rerender(); },
+    urlGet: function (k) { return urlExtra[k]; },
+    urlSet: function (k, v) { if (v === null || v === undefined || v === "") delete urlExtra[k]; else urlExtra[k] = String(v); writeUrl(); },
+    window: function () { return win ? win.slice() : null; },
+    view: function () { return { cx: view.cx / kx, cy: -view.cy, scale: view.scale, kx: kx, w: canvas.width / dpr, h: canvas.height / dpr }; },
+    // a vessel that is not among the listed ones (found by search): its row, and its events
+    addVessel: function (v, evs) {
+      if (byMmsi[v.mmsi]) return byMmsi[v.mmsi];
+      v.track = [0, 0]; v.reasons = v.reasons || []; v.counts = v.counts || {}; v.rank = vessels.length + 1;
+      TYPES.forEach(function (t) { v["n_" + t] = (v.counts && v.counts[t]) || 0; });
+      v.why = v.reasons.length ? v.reasons[0][0] : "";
+      vessels.push(v); byMmsi[v.mmsi] = v;
+      (evs || []).forEach(function (e) {
+        if (eventById[e.id]) return;
+        e.ctx = e.score < THRESHOLD; e.idx = DATA.events.length;
+        DATA.events.push(e); eventById[e.id] = e;
+        [e.mmsi, e.other].forEach(function (m) { if (m !== null && m !== undefined) (eventsOf[m] = eventsOf[m] || []).push(e); });
+      });
+      shownKey = null; renderTable();
+      return v;
+    },
+    el: el, iso: iso, posText: posText, evidenceTable: evidenceTable
+  };
+  window.VesselsUI = api;
+  if (hook("ready")) hook("ready")(api);
   document.body.dataset.ready = "1";
+  }
+  var block = document.getElementById("vessels-data");
+  if (block) start(JSON.parse(block.textContent));
+  else {
+    fetch("api/overview", { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("overview: HTTP " + r.status); return r.json(); })
+      .then(start)
+      .catch(function (err) {
+        var p = document.createElement("p");
+        p.className = "load-error";
+        p.textContent = "Could not load the map data: " + err.message;
+        document.body.insertBefore(p, document.body.firstChild);
+      });
+  }
 })();

@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     st = app.state.serve
     print(
         f"vessels serve: {st.counts()['vessels']} vessels, {st.counts()['events']} events from "
-        f"{len(dirs)} investigation(s)" + (f", live alerts from {watch}" if watch else "")
+        f"{len(dirs)} investigation(s)"
+        + (f", live alerts from {watch}" if watch else "")
         + f"; reviews in {store}",
         file=sys.stderr,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from vessels import __version__
+from vessels.schema import EVENT_TYPES
 from vessels.serve import params as P
 from vessels.serve.alerts import AlertSource
 from vessels.serve.dossier import dossier_html
@@ -38,15 +40,14 @@ from vessels.serve.reviews import (
     put_review,
     validate,
 )
-from vessels.serve.security import SecurityConfig, SecurityMiddleware
+from vessels.serve.security import CSP, SecurityConfig, SecurityMiddleware
 from vessels.serve.store import REVIEW_STATUSES, Source, connect, init_schema, load_investigations
 from vessels.serve.tracks import TrackIndex, tolerance_for_zoom, track_text
-from vessels.schema import EVENT_TYPES
+from vessels.textsafe import html_text
 
 __all__ = ["ServeConfig", "build_app", "open_store"]
 
 STATIC = (
-    "serve.html",
     "serve.css",
     "serve.js",
     "report.js",
@@ -144,6 +145,35 @@ def _asset(name: str) -> bytes:
     return (resources.files("dashboards") / "static" / name).read_bytes()
 
 
+def serve_page(title: str) -> bytes:
+    """The dashboard page: the report's own markup (dashboards/static/report.html), with the
+    styles and scripts as files from this server instead of inline, and no data block (report.js
+    then loads /api/overview; serve.js adds search, filters, reviews and alerts)."""
+    html = _asset("report.html").decode("utf-8")
+    parts = {
+        # the header carries the full policy; a <meta> policy may not hold frame-ancestors
+        "CSP": html_text(CSP.replace(" frame-ancestors 'none';", "")),
+        "TITLE": html_text(title),
+        "STYLE": "",
+        "DATA": "",
+        "SCRIPT": "",
+    }
+    html = html.replace(
+        "<style>{{STYLE}}</style>",
+        '<link rel="stylesheet" href="static/report.css">'
+        '<link rel="stylesheet" href="static/serve.css">',
+    )
+    html = re.sub(
+        r'<script type="application/json" id="vessels-data">\{\{DATA\}\}</script>\n?', "", html
+    )
+    html = html.replace(
+        "<script>{{SCRIPT}}</script>",
+        '<script src="static/serve.js"></script><script src="static/report.js"></script>',
+    )
+    html = re.sub(r"\{\{([A-Z]+)\}\}", lambda m: parts[m.group(1)], html)
+    return html.encode("utf-8")
+
+
 _TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
           ".css": "text/css; charset=utf-8"}  # fmt: skip
 
@@ -153,8 +183,10 @@ def build_app(cfg: ServeConfig, sources: list[Source] | None = None) -> Starlett
         sources = open_store(cfg)
     st = State(cfg, sources)
 
+    page_html = serve_page(f"{st.title} · vessels serve")
+
     async def page(request: Request) -> Response:
-        return Response(_asset("serve.html"), media_type=_TYPES[".html"],
+        return Response(page_html, media_type=_TYPES[".html"],
                         headers={"cache-control": "no-store"})  # fmt: skip
 
     async def static(request: Request) -> Response:

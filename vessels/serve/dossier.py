@@ -84,7 +84,9 @@ def evidence_rows(ev: Any, prefix: str = "") -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     if isinstance(ev, dict):
         for k in sorted(ev):
-            rows += evidence_rows(ev[k], f"{prefix}{k.replace('_', ' ')}" if not prefix else f"{prefix}.{k}")
+            rows += evidence_rows(
+                ev[k], f"{prefix}{k.replace('_', ' ')}" if not prefix else f"{prefix}.{k}"
+            )
     elif isinstance(ev, list):
         if all(not isinstance(x, dict | list) for x in ev):
             rows.append((prefix, ", ".join(_fmt(x) for x in ev)))
@@ -120,7 +122,8 @@ def _map_svg(tr: Track | None, events: list[dict[str, Any]]) -> str:
     if tr is not None:
         for sl in tr.pieces():
             pts = " ".join(
-                f"{x:.1f},{y:.1f}" for x, y in (xy(a, b) for a, b in zip(tr.lat[sl], tr.lon[sl]))
+                f"{x:.1f},{y:.1f}"
+                for x, y in (xy(a, b) for a, b in zip(tr.lat[sl], tr.lon[sl], strict=True))
             )
             parts.append(
                 f'<polyline points="{pts}" fill="none" stroke="#1d2733" stroke-width="1.2"/>'
@@ -134,7 +137,9 @@ def _map_svg(tr: Track | None, events: list[dict[str, Any]]) -> str:
             parts.append(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{c}"/>')
         else:
             op = "1" if e.get("counting", True) else "0.45"
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{c}" fill-opacity="{op}" stroke="#fff"/>')
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4.5" fill="{c}" fill-opacity="{op}" stroke="#fff"/>'
+            )
     parts.append(
         f'<text x="4" y="{H - 4:.0f}" font-size="10" fill="#1d2733">'
         f"{abs(la0):.2f}°{'S' if la0 < 0 else 'N'} to {abs(la1):.2f}°{'S' if la1 < 0 else 'N'}, "
@@ -161,7 +166,9 @@ def _timeline_svg(tr: Track | None, events: list[dict[str, Any]]) -> str:
     if tr is not None:
         for sl in tr.pieces():
             a, b = X(float(tr.t[sl][0])), X(float(tr.t[sl][-1]))
-            parts.append(f'<rect x="{a:.1f}" y="8" width="{max(1.0, b - a):.1f}" height="8" fill="#5d6d7e"/>')
+            parts.append(
+                f'<rect x="{a:.1f}" y="8" width="{max(1.0, b - a):.1f}" height="8" fill="#5d6d7e"/>'
+            )
     types = list(LABELS)
     for e in events:
         y = 22 + (types.index(e["type"]) if e["type"] in types else 0) * 6
@@ -171,7 +178,9 @@ def _timeline_svg(tr: Track | None, events: list[dict[str, Any]]) -> str:
             f'fill="{COLORS.get(e["type"], "#000")}"/>'
         )
     parts.append(f'<text x="6" y="{H - 2:.0f}" font-size="9">{h(_iso(t0))}</text>')
-    parts.append(f'<text x="{W - 6:.0f}" y="{H - 2:.0f}" font-size="9" text-anchor="end">{h(_iso(t1))}</text>')
+    parts.append(
+        f'<text x="{W - 6:.0f}" y="{H - 2:.0f}" font-size="9" text-anchor="end">{h(_iso(t1))}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -237,25 +246,38 @@ def dossier_html(
             ("positions", v.get("positions")),
             ("first seen", _iso(v.get("first_seen"))),
             ("last seen", _iso(v.get("last_seen"))),
-            ("review", f"{rev.get('status', 'new')}" + (f" by {rev['reviewer']}" if rev.get("reviewer") else "")),
+            (
+                "review",
+                f"{rev.get('status', 'new')}"
+                + (f" by {rev['reviewer']}" if rev.get("reviewer") else ""),
+            ),
         ]
     )
-    hist = "".join(
-        f"<tr><td>{h(_iso(r['t']))}</td><td>{h(r['name'])}</td><td>{h(r['callsign'])}</td>"
-        f"<td>{h(r['imo'])}</td><td>{h(r['ship_type'])}</td><td>{h(r['destination'])}</td></tr>"
-        for r in v.get("history", [])
-    ) or '<tr><td colspan="6">no static reports</td></tr>'
-    same = "".join(
-        f"<tr><td>{h(o['mmsi'])}</td><td>{h(o.get('flag'))}</td><td>{h(o.get('name'))}</td>"
-        f"<td>{h(_iso(o.get('first_seen')))}</td><td>{h(_iso(o.get('last_seen')))}</td></tr>"
-        for o in v.get("same_imo", [])
-    ) or '<tr><td colspan="5">none seen</td></tr>'
+    hist = (
+        "".join(
+            f"<tr><td>{h(_iso(r['t']))}</td><td>{h(r['name'])}</td><td>{h(r['callsign'])}</td>"
+            f"<td>{h(r['imo'])}</td><td>{h(r['ship_type'])}</td><td>{h(r['destination'])}</td></tr>"
+            for r in v.get("history", [])
+        )
+        or '<tr><td colspan="6">no static reports</td></tr>'
+    )
+    same = (
+        "".join(
+            f"<tr><td>{h(o['mmsi'])}</td><td>{h(o.get('flag'))}</td><td>{h(o.get('name'))}</td>"
+            f"<td>{h(_iso(o.get('first_seen')))}</td><td>{h(_iso(o.get('last_seen')))}</td></tr>"
+            for o in v.get("same_imo", [])
+        )
+        or '<tr><td colspan="5">none seen</td></tr>'
+    )
     reasons = v.get("top_reasons") or "No event passed the score threshold."
-    aud = "".join(
-        f"<tr><td>{h(a['at'])}</td><td>{h(a['reviewer'])}</td><td>{h(a['prev_status'] or '')} → "
-        f"{h(a['status'])}</td><td>{h(a['note'])}</td></tr>"
-        for a in vessel_audit
-    ) or '<tr><td colspan="4">no review yet</td></tr>'
+    aud = (
+        "".join(
+            f"<tr><td>{h(a['at'])}</td><td>{h(a['reviewer'])}</td><td>{h(a['prev_status'] or '')} → "
+            f"{h(a['status'])}</td><td>{h(a['note'])}</td></tr>"
+            for a in vessel_audit
+        )
+        or '<tr><td colspan="4">no review yet</td></tr>'
+    )
     counting = [e for e in events if e.get("counting", True)]
     context = [e for e in events if not e.get("counting", True)]
     body = f"""
@@ -290,4 +312,3 @@ A flag is a lead for investigation, not proof.</p>
         f"<title>Dossier {h(name)} {h(v['mmsi'])}</title><style>{_CSS}</style></head><body>"
         f"{body}</body></html>\n"
     )
-

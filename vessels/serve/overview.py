@@ -118,9 +118,7 @@ def _read_tracks(paths: list[Path], want: set[int]) -> tuple[Tracks | None, Any]
                     sub = tab.filter(pa.array(sel))
                     piece = sub.column("piece").to_numpy().astype(np.int64) + n_file * 1_000_000
                     keep.append(sub.set_column(4, "piece", pa.array(piece)))
-    dens = (
-        (np.concatenate(lat_s), np.concatenate(lon_s)) if lat_s else None
-    )
+    dens = (np.concatenate(lat_s), np.concatenate(lon_s)) if lat_s else None
     if not keep:
         return None, dens
     tab = pa.concat_tables(keep)
@@ -155,9 +153,10 @@ def build_overview(
     con: sqlite3.Connection,
     track_paths: list[Path],
     meta: dict[str, Any],
-    params: ReportParams = ReportParams(),
+    params: ReportParams | None = None,
 ) -> dict[str, Any]:
     """The map payload for the dashboard's first view (same shape as the report's)."""
+    params = params or ReportParams()
     listed = _listed(con, params.max_vessels)
     mmsis = {v.mmsi for v in listed}
     events = _events_table(con, mmsis)

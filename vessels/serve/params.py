@@ -38,9 +38,7 @@ def number(
     return x
 
 
-def integer(
-    q: Mapping[str, str], name: str, default: int, lo: int = 0, hi: int = 10**9
-) -> int:
+def integer(q: Mapping[str, str], name: str, default: int, lo: int = 0, hi: int = 10**9) -> int:
     v = q.get(name)
     if v is None or v == "":
         return default
@@ -60,7 +58,9 @@ def choice(q: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> list[st
     items = [x.strip() for x in v.split(",") if x.strip()]
     bad = [x for x in items if x not in allowed]
     if bad or not items:
-        raise BadRequest(f"{name}: unknown value {bad[0] if bad else v!r}; one of {', '.join(allowed)}")
+        raise BadRequest(
+            f"{name}: unknown value {bad[0] if bad else v!r}; one of {', '.join(allowed)}"
+        )
     return items
 
 

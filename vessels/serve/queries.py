@@ -62,7 +62,8 @@ def vessels(
     limit: int = 200,
     offset: int = 0,
 ) -> dict[str, Any]:
-    where, args = [], []  # type: ignore[var-annotated]
+    where: list[str] = []
+    args: list[Any] = []
     if q:
         # every word must appear in MMSI, IMO, name, callsign, original id or a former name
         for word in q.lower().split()[:8]:
@@ -86,7 +87,9 @@ def vessels(
         args += statuses
     sql = _VESSEL_SELECT + (" WHERE " + " AND ".join(where) if where else "")
     total = con.execute(f"SELECT count(*) FROM ({sql})", args).fetchone()[0]
-    rows = con.execute(sql + " ORDER BY v.risk_score DESC, v.mmsi LIMIT ? OFFSET ?", [*args, limit, offset])
+    rows = con.execute(
+        sql + " ORDER BY v.risk_score DESC, v.mmsi LIMIT ? OFFSET ?", [*args, limit, offset]
+    )
     return {"total": total, "offset": offset, "vessels": [_vessel(r) for r in rows]}
 
 
@@ -131,7 +134,8 @@ def events(
     limit: int = 500,
     offset: int = 0,
 ) -> dict[str, Any]:
-    where, args = [], []  # type: ignore[var-annotated]
+    where: list[str] = []
+    args: list[Any] = []
     if types:
         where.append(f"e.type IN ({','.join('?' * len(types))})")
         args += types
@@ -187,7 +191,9 @@ def vessel_detail(con: sqlite3.Connection, mmsi: int) -> dict[str, Any] | None:
             (mmsi,),
         )
     ]
-    imos = sorted({h["imo"] for h in out["history"] if h["imo"]} | ({r["imo"]} if r["imo"] else set()))
+    imos = sorted(
+        {h["imo"] for h in out["history"] if h["imo"]} | ({r["imo"]} if r["imo"] else set())
+    )
     same: list[dict[str, Any]] = []
     if imos:
         for o in con.execute(

@@ -107,9 +107,7 @@ def validate(body: Any) -> tuple[str, str, str, int]:
     if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
         raise ReviewInputError(f"note must be text of at most {MAX_NOTE_CHARS} characters")
     if not isinstance(reviewer, str) or not reviewer.strip() or len(reviewer) > MAX_REVIEWER_CHARS:
-        raise ReviewInputError(
-            f"reviewer must be a name of 1 to {MAX_REVIEWER_CHARS} characters"
-        )
+        raise ReviewInputError(f"reviewer must be a name of 1 to {MAX_REVIEWER_CHARS} characters")
     version = body.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
         raise ReviewInputError("version must be the integer version last read (0 if none)")

@@ -71,9 +71,7 @@ class SecurityConfig:
         ) | frozenset(f"http://{n}" for n in names if n != "*" and self.port == 80)
 
     @classmethod
-    def for_bind(
-        cls, host: str, port: int, token: str | None = None, **kw: Any
-    ) -> SecurityConfig:
+    def for_bind(cls, host: str, port: int, token: str | None = None, **kw: Any) -> SecurityConfig:
         """Loopback binds need no token (unless one is given); any other bind gets one."""
         if token is None and not is_loopback(host):
             token = secrets.token_urlsafe(24)
@@ -103,7 +101,11 @@ class SecurityMiddleware:
         self.cfg = config
 
     async def _plain(
-        self, send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] = ()  # type: ignore[assignment]
+        self,
+        send: Send,
+        status: int,
+        text: str,
+        extra: list[tuple[bytes, bytes]] = (),  # type: ignore[assignment]
     ) -> None:
         body = (text + "\n").encode()
         headers = [
@@ -170,7 +172,9 @@ class SecurityMiddleware:
                 await self._plain(send, 403, "request from another origin refused")
                 return
             length = h.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.cfg.max_body_bytes):
+            if length is not None and (
+                not length.isdigit() or int(length) > self.cfg.max_body_bytes
+            ):
                 await self._plain(send, 413, f"request body over {self.cfg.max_body_bytes} bytes")
                 return
             receive = self._limited(receive)

@@ -55,7 +55,10 @@ class Track:
         return int(self.t.size)
 
     def pieces(self) -> list[slice]:
-        return [slice(int(a), int(b)) for a, b in zip(self.piece_start[:-1], self.piece_start[1:])]
+        return [
+            slice(int(a), int(b))
+            for a, b in zip(self.piece_start[:-1], self.piece_start[1:], strict=True)
+        ]
 
 
 class TrackIndex:
@@ -179,7 +182,10 @@ def track_geojson(tr: Track, name: str | None) -> dict[str, Any]:
     """One Feature per piece: a LineString (a Point for a one-report piece) with its times."""
     feats = []
     for i, s in enumerate(tr.pieces()):
-        coords = [[round(float(lo), 5), round(float(la), 5)] for la, lo in zip(tr.lat[s], tr.lon[s])]
+        coords = [
+            [round(float(lo), 5), round(float(la), 5)]
+            for la, lo in zip(tr.lat[s], tr.lon[s], strict=True)
+        ]
         geom = (
             {"type": "Point", "coordinates": coords[0]}
             if len(coords) == 1
@@ -207,7 +213,9 @@ def track_csv(tr: Track) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["mmsi", "piece", "time", "lat", "lon", "sog_kn", "cog_deg"])
     for i, s in enumerate(tr.pieces()):
-        for t, la, lo, sg, cg in zip(tr.t[s], tr.lat[s], tr.lon[s], tr.sog[s], tr.cog[s]):
+        for t, la, lo, sg, cg in zip(
+            tr.t[s], tr.lat[s], tr.lon[s], tr.sog[s], tr.cog[s], strict=True
+        ):
             w.writerow(
                 [
                     tr.mmsi,
@@ -232,7 +240,7 @@ def track_kml(tr: Track, name: str | None) -> str:
         '<Style id="track"><LineStyle><color>ff2b39c0</color><width>2</width></LineStyle></Style>',
     ]
     for i, s in enumerate(tr.pieces()):
-        coords = " ".join(f"{lo:.5f},{la:.5f}" for la, lo in zip(tr.lat[s], tr.lon[s]))
+        coords = " ".join(f"{lo:.5f},{la:.5f}" for la, lo in zip(tr.lat[s], tr.lon[s], strict=True))
         geom = (
             f"<Point><coordinates>{coords}</coordinates></Point>"
             if tr.t[s].size == 1
@@ -256,4 +264,3 @@ def track_text(tr: Track, fmt: str, name: str | None) -> tuple[str, str]:
     if fmt == "csv":
         return track_csv(tr), "text/csv; charset=utf-8"
     return track_kml(tr, name), "application/vnd.google-earth.kml+xml"
-
