@@ -6,13 +6,18 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pyarrow as pa
+
 from tests.investigate_fixtures import (
     EVIL_CSV,
     EVIL_HTML,
+    HOUR,
+    T0,
     events_for,
     positions_table,
     static_table,
 )
+from vessels.events import Event, events_to_table
 from vessels.investigate import run_pipeline, write_outputs
 
 EVIL_SVG = "<SVG/ONLOAD=ALERT(1)>"
@@ -27,7 +32,19 @@ def make_investigation(out: Path, title: str = "serve test") -> Path:
         {GAP_MMSI: ["OCEAN ONE", EVIL_HTML], PAIR[0]: [EVIL_CSV], LOITER_MMSI: [EVIL_SVG]},
         imo={GAP_MMSI: 9_074_729, LOITER_MMSI: 9_074_729},  # one IMO, two MMSIs
     )
-    ev = events_for(GAP_MMSI, PAIR, LOITER_MMSI)
+    # plus a context event (below the 0.5 threshold) on a flagged vessel
+    ctx = Event(
+        "loitering",
+        GAP_MMSI,
+        T0 + 22 * HOUR,
+        T0 + 26 * HOUR,
+        4.4,
+        -6.8,
+        0.3,
+        ["Slow for hours far from shore; benign waiting or drifting is common."],
+        {"mean_speed_kn": 1.5},
+    )
+    ev = pa.concat_tables([events_for(GAP_MMSI, PAIR, LOITER_MMSI), events_to_table([ctx])])
     p = run_pipeline(pos, st, events=ev)
     write_outputs(
         out,

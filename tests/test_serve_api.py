@@ -82,8 +82,11 @@ def test_vessel_profile(api: TestClient) -> None:
     assert v["name"] == EVIL_HTML
     assert [h["name"] for h in v["history"]] == ["OCEAN ONE", EVIL_HTML]
     assert [o["mmsi"] for o in v["same_imo"]] == [LOITER_MMSI]
-    assert [e["type"] for e in v["events"]] == ["gap"]
-    assert v["events"][0]["counting"] is True and v["review"]["version"] == 0
+    assert [(e["type"], e["counting"]) for e in v["events"]] == [
+        ("gap", True),
+        ("loitering", False),  # below the threshold: context, not counted
+    ]
+    assert v["review"]["version"] == 0
     assert api.get("/api/vessels/999999999").status_code == 404
     loit = api.get(f"/api/vessels/{LOITER_MMSI}").json()
     assert loit["name"] == EVIL_SVG
@@ -93,7 +96,7 @@ def test_vessel_profile(api: TestClient) -> None:
 
 def test_events_filters(api: TestClient) -> None:
     every = api.get("/api/events").json()
-    assert every["total"] == 5
+    assert every["total"] == 6
     gap = gap_event(api)
     assert api.get("/api/events?type=gap,encounter").json()["total"] == 2
     assert all(e["score"] >= 0.5 for e in api.get("/api/events?min_score=0.5").json()["events"])
