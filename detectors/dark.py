@@ -33,6 +33,7 @@ from kernels.geo import KNOT_MS, METRES_PER_NM, haversine_m
 from kernels.match import bracket_reports
 from vessels.errors import ConfigError
 from vessels.events import Event
+from vessels.explain import reasons_from_evidence
 from vessels.fusion import MatchResult
 from vessels.tracks import Tracks
 
@@ -149,53 +150,28 @@ def dark_detections(
         conf = _f(r["confidence"])
         conf_known = math.isfinite(conf)
         c = conf if conf_known else p.default_confidence
-        reasons = []
         # sharpened: mid confidences are mostly clutter (xView3 LOW/MEDIUM, simulator clutter)
         f_conf = c**1.5
         length = _f(r["length_m"])
         if math.isfinite(length) and length < p.min_length_m:
             f_conf *= 0.8
-            reasons.append(f"small ({length:.0f} m): SAR clutter is often this small")
         d = _f(r["nearest_ais_m"])
         du, mu = free.get(str(r["detection_id"]), (math.inf, None))
         f_iso = 1.0
         if mu is not None and du < p.isolation_m:
             # an AIS vessel that matched nothing is near: maybe this ship, badly placed
             f_iso = 0.3 + 0.7 * du / p.isolation_m
-            reasons.append(
-                f"an AIS vessel (MMSI {mu}) that matched no detection is {du / 1000:.1f} km "
-                "away: it may be this ship, badly placed"
-            )
         ds, ms = silent.get(str(r["detection_id"]), (math.inf, None))
-        if ms is not None and ds < p.isolation_m:
-            reasons.append(
-                f"MMSI {ms}, silent on AIS around the image time (switched off rather than "
-                f"unheard, by the reception around it), was placed {ds / 1000:.1f} km away: "
-                "it may be this ship"
-            )
-        else:
+        if not (ms is not None and ds < p.isolation_m):
             ds, ms = math.inf, None
         if not math.isfinite(km):
             f_shore = 1.0
         elif km < 0:
             f_shore = 0.1
-            reasons.append("the detection is on land: probably not a vessel")
         else:
             span = max(p.full_shore_km - p.min_shore_km, 1e-9)
             f_shore = float(np.clip(0.2 + 0.8 * (km - p.min_shore_km) / span, 0.2, 1.0))
-            if km < p.min_shore_km:
-                reasons.append(f"only {km:.1f} km from shore: could be a rock, pier or clutter")
         score = float(np.clip(f_conf * f_iso * f_shore, 0.0, 1.0))
-        near = (
-            f"the nearest AIS vessel is {d / 1000:.1f} km away"
-            if math.isfinite(d)
-            else "no AIS vessel within reach"
-        )
-        reasons.insert(
-            0,
-            f"vessel seen by satellite imagery (scene {r['scene_id']}) with no AIS vessel to "
-            f"account for it; {near}",
-        )
         t = _ms(r["t"])
         events.append(
             Event(
@@ -206,7 +182,6 @@ def dark_detections(
                 lat=r["lat"],
                 lon=r["lon"],
                 score=score,
-                reasons=reasons,
                 evidence={
                     "detection_id": r["detection_id"],
                     "scene_id": r["scene_id"],
@@ -221,10 +196,16 @@ def dark_detections(
                     "silent_ais_m": ds,
                     "distance_from_shore_km": km,
                     "score_parts": {"confidence": f_conf, "isolation": f_iso, "shore": f_shore},
+                    "rule": {
+                        "min_length_m": p.min_length_m,
+                        "isolation_m": p.isolation_m,
+                        "min_shore_km": p.min_shore_km,
+                    },
                 },
                 id_key=str(r["detection_id"]),
             )
         )
+        events[-1].reasons = reasons_from_evidence("dark_detection", events[-1].evidence)
     return events
 
 
@@ -379,17 +360,6 @@ def dark_rendezvous(
         close = math.exp(-0.5 * (dist / spread) ** 2)
         score = 0.25 + 0.2 * c + 0.2 * close + (p.carrier_weight if carrier else 0.0)
         score += 0.1 if partner else 0.0
-        reasons = [
-            f"{'carrier ' if carrier else ''}MMSI {mmsi} slow (< {p.max_speed_kn:g} kn) for "
-            f"{(end - start) / 3.6e6:.1f} h with a vessel seen by satellite imagery "
-            f"{dist:.0f} m away that broadcasts no AIS (detection {d['detection_id']})"
-        ]
-        if partner:
-            reasons.append(
-                f"MMSI {partner.mmsi} was silent on AIS from "
-                f"{(T - partner.t_off) / 3.6e6:.1f} h before to "
-                f"{(partner.t_on - T) / 3.6e6:.1f} h after the image and could have been there"
-            )
         events.append(
             Event(
                 type="dark_rendezvous",
@@ -400,8 +370,8 @@ def dark_rendezvous(
                 lat=d["lat"],
                 lon=d["lon"],
                 score=float(min(score, 1.0)),
-                reasons=reasons,
                 evidence={
+                    "mmsi": mmsi,
                     "detection_id": d["detection_id"],
                     "scene_id": d["scene_id"],
                     "image_time_ms": T,
@@ -415,10 +385,14 @@ def dark_rendezvous(
                     "distance_from_shore_km": km,
                     "partner_mmsi": partner.mmsi if partner else None,
                     "partner_candidates": [c_.mmsi for c_ in partners[:5]],
+                    "partner_silent_before_h": (T - partner.t_off) / 3.6e6 if partner else None,
+                    "partner_silent_after_h": (partner.t_on - T) / 3.6e6 if partner else None,
+                    "rule": {"max_speed_kn": p.max_speed_kn},
                 },
                 id_key=str(d["detection_id"]),
             )
         )
+        events[-1].reasons = reasons_from_evidence("dark_rendezvous", events[-1].evidence)
         seen_runs[(mmsi, start)] = events[-1]
     return events
 
@@ -489,11 +463,7 @@ def enrich_gaps(
         out[gi] = replace(
             g,
             score=1.0 - (1.0 - g.score) * (1.0 - p.gap_score_boost),
-            reasons=[
-                *g.reasons,
-                f"seen by satellite imagery during the gap (detection {d['detection_id']}, "
-                f"scene {d['scene_id']}) where it could have been, with no AIS",
-            ],
+            reasons=reasons_from_evidence("gap", ev),
             evidence=ev,
         )
     return out

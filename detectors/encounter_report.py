@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vessels.events import Event
+from vessels.explain import reasons_from_evidence
 
 if TYPE_CHECKING:
     from detectors.encounter import EncounterParams
@@ -38,12 +39,6 @@ def vessel_facts(mmsi: int, registry: Any) -> dict[str, Any]:
         "is_carrier": bool(registry.is_carrier(mmsi)),
         "is_fishing": bool(registry.is_fishing(mmsi)),
     }
-
-
-def _label(f: dict[str, Any]) -> str:
-    kind = "carrier" if f["is_carrier"] else "fishing vessel" if f["is_fishing"] else ""
-    inner = f"MMSI {f['mmsi']}" + (f", {kind}" if kind else "")
-    return f"{f['name']} ({inner})" if f.get("name") else inner
 
 
 def describe(
@@ -83,25 +78,6 @@ def describe(
         score = min(score, 0.4)
     med_d = float(np.median(v[:, 0]))
     close_h = slots.size * p.step_ms / 3_600_000.0
-    reasons = [
-        f"{_label(fa)} and {_label(fb)} stayed within {p.max_distance_m:.0f} m of each other "
-        f"for {duration_h:.1f} h (median {med_d:.0f} m apart, median speed {med_speed_kn:.1f} kn).",
-        f"It happened {shore:.0f} km from shore and {port_km:.0f} km from the nearest port or "
-        f"anchorage{f' ({port_name})' if port_name else ''}.",
-    ]
-    if transship:
-        reasons.append(
-            "A carrier meeting a fishing vessel at sea is the pattern of transshipment "
-            "(Miller et al. 2018)."
-        )
-    elif carrier:
-        reasons.append("One of the vessels is a listed carrier (reefer).")
-    elif both_fishing:
-        reasons.append(
-            "Both are fishing vessels: often pair fishing or gear handling, so scored low."
-        )
-    if c.n_runs > 1:
-        reasons.append(f"Merged from {c.n_runs} close periods less than {p.merge_gap_h:g} h apart.")
     sa, sb = v[:, 1], v[:, 2]
     evidence: dict[str, Any] = {
         "median_distance_m": med_d,
@@ -121,6 +97,7 @@ def describe(
         "possible_transshipment": bool(transship),
         "vessel": fa,
         "other_vessel": fb,
+        "rule": {"max_distance_m": p.max_distance_m, "merge_gap_h": p.merge_gap_h},
     }
     return Event(
         type="encounter",
@@ -131,6 +108,6 @@ def describe(
         lat=lat,
         lon=lon,
         score=score,
-        reasons=reasons,
+        reasons=reasons_from_evidence("encounter", evidence),
         evidence=evidence,
     )

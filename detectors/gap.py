@@ -26,8 +26,10 @@ from detectors.reception import HOUR_MS
 from kernels.cellhour import T0_MS
 from kernels.geo import METRES_PER_NM, haversine_array_m
 from kernels.runs import find_gaps, window_counts
+from vessels.coverage import data_holes, hole_overlap_h
 from vessels.errors import ConfigError
 from vessels.events import Event
+from vessels.explain import reasons_from_evidence
 from vessels.tracks import Tracks
 
 __all__ = ["GapParams", "detect", "emit_delay_ms", "keep_since_ms"]
@@ -59,9 +61,25 @@ class GapParams:
     # expected silence) must still reach min_gap_h.
     check_heard_span: bool = True
     max_trim_h: float = 6.0
+    # Coverage honesty (issue 12): a gap lying mostly (coverage_hole_share) in hours when no
+    # input delivered any position from anywhere (runs of data_hole_min_h or more: a hole
+    # between capture files or feeds), or during which no other vessel was heard within the
+    # 3x3 block of 1-degree cells around where it went silent or reappeared, is a coverage
+    # gap: AIS cannot show the vessel would have been heard. It scores at most
+    # coverage_max_score, below the 0.5 at which events count.
+    data_hole_min_h: float = 6.0
+    coverage_hole_share: float = 0.5
+    coverage_max_score: float = 0.3
 
     def __post_init__(self) -> None:
-        for name in ("min_gap_h", "min_shore_nm", "before_window_h", "naive_min_gap_h"):
+        for name in (
+            "min_gap_h",
+            "min_shore_nm",
+            "before_window_h",
+            "naive_min_gap_h",
+            "data_hole_min_h",
+            "coverage_max_score",
+        ):
             v = getattr(self, name)
             if not isinstance(v, int | float) or v < 0:
                 raise ConfigError(f"gap.{name} must be a number >= 0, got {v!r}")
@@ -179,6 +197,19 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
     hf = np.where((hf < 0) | ((hf_e >= 0) & (hf_e < hf)), hf_e, hf)
     hl = np.maximum(hl, hl_e)
 
+    # Coverage: hours of the gap in holes of the whole data, and other vessels heard within
+    # about one degree (the 3x3 block of cells) of where it went silent or came back.
+    holes = data_holes(rh.heard_buckets, p.data_hole_min_h)
+    hole_h = hole_overlap_h(holes, h0, h1)
+    nearby = rh.block_sums(cells, h0, h1) + rh.block_sums(cells_end, h0, h1)
+    rule = {
+        "min_gap_h": p.min_gap_h,
+        "min_shore_nm": p.min_shore_nm,
+        "min_cell_positions_per_vessel_day": p.min_cell_positions_per_vessel_day,
+        "min_positions_before": p.min_positions_before,
+        "before_window_h": p.before_window_h,
+    }
+
     events: list[Event] = []
     for k in range(rows.size):
         mmsi = int(tracks.mmsi[rows[k]])
@@ -223,44 +254,14 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
         q_heard = min(1.0, heard / p.full_score_heard_vessel_hours)
         rec = _reception(q_cell, q_own, q_heard)
         score = _score(strict, rec, float(dur_h[k]), p)
+        coverage = None
+        if float(hole_h[k]) >= p.coverage_hole_share * float(dur_h[k]):
+            coverage = "data_hole"
+        elif int(nearby[k]) == 0:
+            coverage = "nobody_heard"
+        if coverage is not None:
+            score = min(score, p.coverage_max_score)
         implied_kn = dist_m[k] / METRES_PER_NM / dur_h[k] if dur_h[k] > 0 else float("nan")
-        kind = "AIS"
-        reasons = [
-            f"{reg.label(mmsi)} was silent for {dur_h[k]:.1f} h from "
-            f"{shore_nm0[k]:.0f} nm offshore and reappeared {dist_m[k] / METRES_PER_NM:.0f} nm "
-            f"away (implied {implied_kn:.1f} kn).",
-        ]
-        why = []
-        if dur_h[k] < p.min_gap_h:
-            why.append(f"shorter than {p.min_gap_h:.0f} h")
-        elif expected_h < p.min_gap_h:
-            why.append(
-                f"other vessels were heard over only {covered_h:.0f} h of it, so the silence "
-                f"it most likely kept ({expected_h:.1f} h) is shorter than {p.min_gap_h:.0f} h"
-            )
-        if shore_nm0[k] <= p.min_shore_nm:
-            why.append(f"started within {p.min_shore_nm:.0f} nm of shore")
-        if q_cell < 1:
-            why.append(f"weak reception in the cell ({per_vd:.1f} {kind} positions per vessel-day)")
-        if q_own < 1:
-            why.append(f"only {own} own positions in the {p.before_window_h:.0f} h before")
-        if score >= 0.5:
-            reasons.append(
-                f"Reception there was good: {per_vd:.0f} {kind} positions per vessel-day in the "
-                f"1-degree cell and {own} of its own positions in the {p.before_window_h:.0f} h "
-                "before it went silent."
-            )
-            if heard > 0:
-                reasons.append(
-                    f"Other vessels were heard in the same cell during the gap "
-                    f"({heard:.0f} vessel-hours), so the silence is unlikely to be a coverage hole."
-                )
-            if why:
-                reasons.append("Weaker points: " + "; ".join(why) + ".")
-        else:
-            reasons.append(
-                "Likely a coverage or naive gap: " + "; ".join(why or ["weak reception"]) + "."
-            )
         evidence: dict[str, Any] = {
             "off": {"t": int(t0[k]), "lat": float(lat0[k]), "lon": float(lon0[k])},
             "on": {"t": int(t1[k]), "lat": float(lat1[k]), "lon": float(lon1[k])},
@@ -281,13 +282,18 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
             "cell_vessel_hours_during_gap": int(ves_h[k]),
             "end_cell_vessel_hours_during_gap": int(ves_he[k]),
             "end_cell_positions_during_gap": int(pos_he[k]),
-            "meets_welch_2022": bool(strict and q_cell >= 1.0),
+            "nearby_vessel_hours_during_gap": int(nearby[k]),
+            "data_hole_h": int(hole_h[k]),
+            "coverage": coverage,
+            "meets_gap_rule": strict,
+            "meets_welch_2022": bool(strict and q_cell >= 1.0 and coverage is None),
             "reception_score": rec,
             "heard_span_h": covered_h,
             "silence_shown_h": shown_h,
             "silence_expected_h": expected_h,
             "segment": int(tracks.seg[rows[k]]),
             "vessel": reg.info(mmsi),
+            "rule": rule,
         }
         events.append(
             Event(
@@ -298,7 +304,7 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
                 lat=float(lat0[k]),
                 lon=float(lon0[k]),
                 score=round(float(min(1.0, max(0.0, score))), 4),
-                reasons=reasons,
+                reasons=reasons_from_evidence("gap", evidence),
                 evidence=evidence,
             )
         )

@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Sequence
 
 from vessels.events import Event
+from vessels.explain import reasons_from_evidence
 
 __all__ = ["mark_meetings"]
 
@@ -78,16 +79,10 @@ def mark_meetings(events: Sequence[Event], min_vessels: int = 3) -> list[Event]:
             "end_ms": end,
             "duration_h": round((end - start) / 3_600_000.0, 6),
         }
-        listed = ", ".join(str(m) for m in vessels[:8]) + (", ..." if len(vessels) > 8 else "")
-        reason = (
-            f"Part of a meeting of {len(vessels)} vessels at the same time "
-            f"({len(members)} pairs; MMSIs {listed})."
-        )
         for k in members:
             e = events[k]
+            evidence = {**e.evidence, "meeting": meeting}
             out[k] = dataclasses.replace(
-                e,
-                evidence={**e.evidence, "meeting": meeting},
-                reasons=[*e.reasons, reason],
+                e, evidence=evidence, reasons=reasons_from_evidence(e.type, evidence)
             )
     return out

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from kernels.geo import KNOT_MS, haversine_array_m
 from vessels.errors import ConfigError
 from vessels.events import Event
+from vessels.explain import reasons_from_evidence
 from vessels.tracks import Tracks
 
 __all__ = ["IdentityParams", "IdentityStream", "detect"]
@@ -195,14 +196,18 @@ def _shared_event(
     dur_h = (e - s) / _H
     score = 0.7 + 0.1 * min(1.0, dur_h / 24.0) + 0.05 * min(1.0, med_km / 500.0)
     score += 0.1 if len(names) > 1 else 0.0
-    reasons = [
-        f"MMSI {mmsi} was transmitted by at least two ships at once for {dur_h:.1f} h, "
-        f"{med_km:.0f} km apart (median): one ship would need {hop_kn:.0f} kn to be both.",
-    ]
-    if len(names) > 1:
-        reasons.append(f"Several names were broadcast meanwhile: {', '.join(names[:5])}.")
-    reasons.append("A shared or spoofed MMSI hides which ship did what (GFW segmenter rule).")
     la, lo = infos[0]["pos"][0], infos[0]["pos"][1]
+    evidence: dict[str, Any] = {
+        "kind": "shared_mmsi",
+        "mmsi": mmsi,
+        "overlap_h": dur_h,
+        "median_separation_km": med_km,
+        "max_separation_km": max(i["max_km"] for i in infos),
+        "implied_speed_kn": hop_kn,
+        "segment_points": [list(i["points"]) for i in infos],
+        "names": names,
+        "positions": [list(i["pos"]) for i in infos],
+    }
     return Event(
         type="identity",
         mmsi=mmsi,
@@ -211,18 +216,9 @@ def _shared_event(
         lat=la,
         lon=lo,
         score=float(min(0.97, score)),
-        reasons=reasons,
+        reasons=reasons_from_evidence("identity", evidence),
         id_key="shared_mmsi",
-        evidence={
-            "kind": "shared_mmsi",
-            "overlap_h": dur_h,
-            "median_separation_km": med_km,
-            "max_separation_km": max(i["max_km"] for i in infos),
-            "implied_speed_kn": hop_kn,
-            "segment_points": [list(i["points"]) for i in infos],
-            "names": names,
-            "positions": [list(i["pos"]) for i in infos],
-        },
+        evidence=evidence,
     )
 
 
@@ -240,6 +236,15 @@ def _jump_event(mmsi: int, jumps: list[_Seg], big: list[_Seg], p: IdentityParams
     far.sort()
     n = sum(int(f[4]) for f in far)
     score = min(0.45, 0.25 + 0.04 * (len(far) - 1))
+    evidence: dict[str, Any] = {
+        "kind": "impossible_jump",
+        "mmsi": mmsi,
+        "jumps": len(far),
+        "reports": n,
+        "max_offset_km": max(f[1] for f in far),
+        "offsets_km": [f[1] for f in far[:20]],
+        "times_ms": [f[0] for f in far[:20]],
+    }
     return Event(
         type="identity",
         mmsi=mmsi,
@@ -249,19 +254,8 @@ def _jump_event(mmsi: int, jumps: list[_Seg], big: list[_Seg], p: IdentityParams
         lon=far[0][3],
         score=score,
         id_key="impossible_jump",
-        reasons=[
-            f"MMSI {mmsi} reported {n} position(s) in {len(far)} place(s) up to "
-            f"{max(f[1] for f in far):.0f} km off its own track, impossible for one ship.",
-            "Isolated jumps are often GPS or decoding faults; repeated ones suggest spoofing.",
-        ],
-        evidence={
-            "kind": "impossible_jump",
-            "jumps": len(far),
-            "reports": n,
-            "max_offset_km": max(f[1] for f in far),
-            "offsets_km": [f[1] for f in far[:20]],
-            "times_ms": [f[0] for f in far[:20]],
-        },
+        reasons=reasons_from_evidence("identity", evidence),
+        evidence=evidence,
     )
 
 
@@ -430,6 +424,6 @@ def _join_jumps(a: Event, b: Event) -> Event:
         lon=a.lon,
         score=score,
         id_key="impossible_jump",
-        reasons=list(a.reasons),
+        reasons=reasons_from_evidence("identity", ev),
         evidence=ev,
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 from ingest.ids import is_pseudo_mmsi
 from vessels.events import Event
+from vessels.explain import reasons_from_evidence
+from vessels.explain.identity import invalid_mmsi_sentence
 from vessels.mid import flag_of, mid_of, mmsi_kind
 
 __all__ = ["change_events", "invalid_events", "invalid_mmsi_reason"]
@@ -23,23 +25,25 @@ def invalid_mmsi_reason(mmsi: int) -> tuple[str, str] | None:
     """
     if is_pseudo_mmsi(mmsi):
         return None  # an anonymised id mapped by ingest (--columns id=...), not a transmitted MMSI
+    code = _invalid_code(mmsi)
+    if code is None:
+        return None
+    return code, invalid_mmsi_sentence(code, mmsi, mid_of(mmsi))
+
+
+def _invalid_code(mmsi: int) -> str | None:
     s = str(mmsi)
     if mmsi in _PLACEHOLDERS or (len(s) == 9 and len(set(s)) == 1):
-        return "placeholder", f"MMSI {mmsi} is a placeholder number, not an assigned identity."
+        return "placeholder"
     if mmsi_kind(mmsi) == "coast_station":
         return None  # 00MIDxxxx: a base station, whose type 4 reports carry a position
     if mmsi < 100_000_000 or mmsi > 999_999_999:
-        return "not_9_digits", (
-            f"MMSI {mmsi} has fewer or more than 9 digits (or is a group call number), "
-            "which no ship should transmit."
-        )
+        return "not_9_digits"
     kind = mmsi_kind(mmsi)
     if kind == "invalid":
-        return "bad_format", f"MMSI {mmsi} starts with a digit no ship MMSI uses (ITU-R M.585)."
+        return "bad_format"
     if kind in ("ship", "craft", "handheld") and flag_of(mmsi) is None:
-        return "unallocated_mid", (
-            f"MMSI {mmsi} carries MID {mid_of(mmsi)}, which ITU has not allocated to any country."
-        )
+        return "unallocated_mid"
     return None
 
 
@@ -57,12 +61,13 @@ def invalid_events(seen: dict[int, list[Any]], class_b: Any = None) -> list[Even
         t0, t1, la, lo = seen[mmsi]
         is_b = class_b is not None and mmsi in class_b
         score = (0.35 if r[0] == "placeholder" else 0.3) * (0.5 if is_b else 1.0)
-        reasons = [r[1]]
-        reasons.append(
-            "Class B sets often carry invalid numbers (Southeast Asia): context, not a verdict."
-            if is_b
-            else "Without a valid MMSI the ship cannot be looked up in any registry."
-        )
+        evidence = {
+            "kind": "invalid_mmsi",
+            "mmsi": mmsi,
+            "check": r[0],
+            "class_b": is_b,
+            "mid": mid_of(mmsi),
+        }
         out.append(
             Event(
                 type="identity",
@@ -72,9 +77,9 @@ def invalid_events(seen: dict[int, list[Any]], class_b: Any = None) -> list[Even
                 lat=la,
                 lon=lo,
                 score=score,
-                reasons=reasons,
+                reasons=reasons_from_evidence("identity", evidence),
                 id_key="invalid_mmsi",
-                evidence={"kind": "invalid_mmsi", "check": r[0], "class_b": is_b},
+                evidence=evidence,
             )
         )
     return out
@@ -126,12 +131,15 @@ def change_events(
             0.85, 0.35 + 0.08 * (len(changes) - min_changes) + (0.2 if imo_changed else 0.0)
         )
         fields = sorted({f for _, d in changes for f in d})
-        reasons = [
-            f"MMSI {mmsi} changed its broadcast identity {len(changes)} times "
-            f"({', '.join(fields)}); names used: {', '.join(uniq[:6])}.",
-        ]
-        if imo_changed:
-            reasons.append("The IMO number changed, though it belongs to the hull for life.")
+        evidence = {
+            "kind": "identity_change",
+            "mmsi": mmsi,
+            "changes": len(changes),
+            "fields": fields,
+            "names": uniq[:20],
+            "imo_changed": imo_changed,
+            "identities": len(hist),
+        }
         out.append(
             Event(
                 type="identity",
@@ -141,16 +149,9 @@ def change_events(
                 lat=rec[2] if rec else None,
                 lon=rec[3] if rec else None,
                 score=score,
-                reasons=reasons,
+                reasons=reasons_from_evidence("identity", evidence),
                 id_key="identity_change",
-                evidence={
-                    "kind": "identity_change",
-                    "changes": len(changes),
-                    "fields": fields,
-                    "names": uniq[:20],
-                    "imo_changed": imo_changed,
-                    "identities": len(hist),
-                },
+                evidence=evidence,
             )
         )
     return out

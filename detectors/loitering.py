@@ -25,6 +25,7 @@ from kernels.geo import METRES_PER_NM
 from kernels.runs import run_stats, slow_steps, true_runs
 from vessels.errors import ConfigError
 from vessels.events import Event
+from vessels.explain import reasons_from_evidence
 from vessels.tracks import Tracks
 
 __all__ = ["LoiteringParams", "detect", "emit_delay_ms", "keep_since_ms"]
@@ -162,38 +163,13 @@ def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()
         carrier = reg.is_carrier(mmsi)
         fishing = reg.is_fishing(mmsi)
         near_port = bool(port_km[k] < p.near_port_km)
-        label = reg.label(mmsi)
-        reasons = [
-            f"{label} stayed below {p.max_speed_kn:g} kn for {dur_h:.1f} h "
-            f"{shore_nm[k]:.0f} nm from shore (average {avg_kn:.2f} kn over "
-            f"{dist_m[k] / METRES_PER_NM:.1f} nm)."
-        ]
         if carrier:
             f_len = min(1.0, (dur_h - p.min_duration_h) / (p.full_score_h - p.min_duration_h))
             score = 0.6 + 0.2 * f_len + (0.2 if alone else 0.0)
-            reasons.append("It is a carrier (reefer): carriers loiter to meet other vessels.")
-            if alone:
-                reasons.append(
-                    "No other vessel was seen near it while it loitered: a rendezvous with a "
-                    "vessel that had its AIS off (dark rendezvous) is possible."
-                )
-            else:
-                reasons.append(
-                    f"Another vessel was seen within about 1 km for {partner_h} h of it."
-                )
         else:
             score = 0.2 if fishing else 0.3 + (0.1 if alone else 0.0)
-            reasons.append(
-                "Fishing vessels often move slowly while fishing; reported for context."
-                if fishing
-                else "Slow for hours far from shore; benign waiting or drifting is common."
-            )
         if near_port:
             score = max(0.0, score - 0.1)
-            reasons.append(
-                f"It was {port_km[k]:.1f} km from {ctx.ports.name[int(port_i[k])] or 'a port'} "
-                "(port or anchorage), where waiting is normal."
-            )
         sat = tracks.is_sat[a : b + 1]
         evidence: dict[str, Any] = {
             "total_time_h": dur_h,
@@ -208,6 +184,7 @@ def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()
             "end": {"lat": float(tracks.lat[b]), "lon": float(tracks.lon[b])},
             "distance_from_shore_km": float(shore_km[k]),
             "distance_from_port_km": float(port_km[k]),
+            "nearest_port": ctx.ports.name[int(port_i[k])] or None,
             "hours_checked_for_partner": hours,
             "hours_with_vessel_within_1km": partner_h,
             "max_other_vessels_within_1km": max_others,
@@ -216,6 +193,7 @@ def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()
             "is_fishing": fishing,
             "segment": int(tracks.seg[a]),
             "vessel": reg.info(mmsi),
+            "rule": {"max_speed_kn": p.max_speed_kn, "near_port_km": p.near_port_km},
         }
         events.append(
             Event(
@@ -226,7 +204,7 @@ def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()
                 lat=float(mlat[k]),
                 lon=float(mlon[k]),
                 score=round(min(1.0, max(0.0, score)), 4),
-                reasons=reasons,
+                reasons=reasons_from_evidence("loitering", evidence),
                 evidence=evidence,
             )
         )

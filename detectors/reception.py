@@ -141,6 +141,22 @@ class CellHourCounts:
             np.cumsum(arr, out=cs[i, 1:])
         return cs
 
+    @functools.cached_property
+    def heard_buckets(self) -> I64:
+        """Sorted distinct buckets in which anything was heard, in any cell."""
+        out: I64 = np.unique(self.keys % HOURS)
+        return out
+
+    def block_sums(self, cells: I64, h0: I64, h1: I64) -> I64:
+        """Vessel-buckets over [h0, h1) in the 3x3 block of cells around each cell."""
+        nb = self.neighbours(np.asarray(cells, np.int64))
+        k = nb.shape[1]
+        _, _, ves = self.range_sums(
+            nb.reshape(-1), np.repeat(np.asarray(h0, np.int64), k), np.repeat(h1, k)
+        )
+        out: I64 = ves.reshape(-1, k).sum(axis=1)
+        return out
+
     def first_last(self, cells: I64, h0: I64, h1: I64) -> tuple[I64, I64]:
         """First and last bucket in [h0, h1) of each cell with any report; -1 when none."""
         cells = np.asarray(cells, np.int64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -140,6 +141,7 @@ def read_inputs(
     pos_parts: list[pa.Table] = []
     sta_parts: list[pa.Table] = []
     for src in sources:
+        n_parts = len(pos_parts)
         try:
             _read_one(
                 src,
@@ -158,6 +160,8 @@ def read_inputs(
                 raise
             stats.skipped.append(str(exc))
             stats.reject("skipped_file")
+            continue
+        stats.spans.append(_span(src.name, pos_parts[n_parts:]))
     positions = _concat(pos_parts, POSITIONS_SCHEMA)
     static = dedupe_static(_concat(sta_parts, STATIC_SCHEMA))
     result = IngestResult(positions=positions, static=static, stats=stats)
@@ -206,6 +210,19 @@ def _read_one(
     if tick is not None and src.size:
         tick(src.size)
     stats.add(st)
+
+
+def _span(name: str, parts: list[pa.Table]) -> dict[str, Any]:
+    """An input's time span: first and last position time (ms, UTC) and positions read."""
+    import pyarrow.compute as pc
+
+    n = sum(p.num_rows for p in parts)
+    first = last = None
+    if n:
+        ts = [pc.min_max(p.column("t").cast(pa.int64())) for p in parts if p.num_rows]
+        first = min(int(x["min"].as_py()) for x in ts)
+        last = max(int(x["max"].as_py()) for x in ts)
+    return {"input": name, "first_ms": first, "last_ms": last, "positions": n}
 
 
 def _concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:

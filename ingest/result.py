@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,6 +43,8 @@ class IngestStats:
     formats: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # files in folders that were not AIS
     id_map: dict[str, int] = field(default_factory=dict)  # non-MMSI id -> pseudo-MMSI
+    # per input read: {"input", "first_ms", "last_ms", "positions"} (its time span)
+    spans: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, other: IngestStats) -> None:
         """Add another input's counts to these."""
@@ -54,6 +56,7 @@ class IngestStats:
         self.kept_bad_checksum += other.kept_bad_checksum
         self.skipped.extend(other.skipped)
         self.id_map.update(other.id_map)
+        self.spans.extend(other.spans)
         _add_counts(self.messages_by_type, other.messages_by_type)
         _add_counts(self.rejects, other.rejects)
         _add_counts(self.time_sources, other.time_sources)

@@ -24,7 +24,19 @@ def enc(a: int, b: int, start_h: float, end_h: float) -> Event:
         lon=0.0,
         score=0.6,
         reasons=["pair"],
-        evidence={"duration_h": end_h - start_h},
+        evidence={
+            "duration_h": end_h - start_h,
+            "median_distance_m": 120.0,
+            "median_speed_kn": 0.8,
+            "distance_from_shore_km": 200.0,
+            "distance_from_port_km": 210.0,
+            "nearest_port": None,
+            "possible_transshipment": False,
+            "n_runs": 1,
+            "vessel": {"mmsi": a, "name": None, "is_carrier": False, "is_fishing": False},
+            "other_vessel": {"mmsi": b, "name": None, "is_carrier": False, "is_fishing": False},
+            "rule": {"max_distance_m": 500.0, "merge_gap_h": 2.0},
+        },
     )
 
 

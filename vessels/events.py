@@ -18,7 +18,7 @@ import pyarrow as pa
 from vessels.errors import SchemaError
 from vessels.schema import EVENT_TYPES, EVENTS_SCHEMA
 
-__all__ = ["Event", "events_to_table", "make_event_id", "table_to_events"]
+__all__ = ["Event", "events_to_table", "evidence_json", "make_event_id", "table_to_events"]
 
 
 def make_event_id(
@@ -58,6 +58,12 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
+
+
+def evidence_json(evidence: Mapping[str, Any]) -> str:
+    """The stored form of an event's evidence: standard JSON (NaN/inf as null), floats rounded
+    to 6 decimals, keys sorted."""
+    return json.dumps(_clean(evidence), sort_keys=True, default=_json_default)
 
 
 @dataclass
@@ -119,9 +125,7 @@ def events_to_table(events: Iterable[Event]) -> pa.Table:
         "lon": [_f(e.lon) for e in evs],
         "score": [round(float(e.score), 6) for e in evs],
         "reasons": [list(e.reasons) for e in evs],
-        "evidence": [
-            json.dumps(_clean(e.evidence), sort_keys=True, default=_json_default) for e in evs
-        ],
+        "evidence": [evidence_json(e.evidence) for e in evs],
     }
     arrays = [pa.array(cols[f.name], type=f.type) for f in EVENTS_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=EVENTS_SCHEMA)

@@ -237,6 +237,7 @@ def _investigate(
             "no position reports found in the inputs; check the format"
             + (f" ({summary})" if summary else "")
         )
+    spans = list(getattr(getattr(res, "stats", None), "spans", []) or [])
     p = run_pipeline(
         positions,
         res.static,
@@ -247,6 +248,7 @@ def _investigate(
         config=cfg,
         quiet=quiet,
         timings=timings,
+        input_spans=spans,
     )
     stats = getattr(res, "stats", None)
     if stats is not None:

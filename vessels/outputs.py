@@ -475,6 +475,7 @@ def write_outputs(
                 "report": asdict(report_params),
             },
             "notes": p.notes,
+            "coverage": p.coverage,
             "outputs": list(OUTPUT_FILES),
             "atomicity": "written into a temporary sibling folder and renamed into place; "
             "summary.json last",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
 import sys
 import time
@@ -113,6 +114,7 @@ class PipelineResult:
     counts: dict[str, Any]
     notes: list[str]
     step_params: dict[str, Any] = field(default_factory=dict)  # effective parameters per step
+    coverage: dict[str, Any] = field(default_factory=dict)  # spans and holes (vessels.coverage)
 
 
 def _carrier_set(registry: Any, mmsis: Sequence[int]) -> frozenset[int]:
@@ -133,12 +135,14 @@ def run_pipeline(
     sar: Any = None,
     quiet: bool = True,
     timings: dict[str, float] | None = None,
+    input_spans: Sequence[dict[str, Any]] = (),
 ) -> PipelineResult:
     """Tracks, events (detected here unless ``events`` is given), fusion and scores.
 
     ``sar`` is an already read :class:`ingest.sar.SarInput` (see :func:`read_sar`), used instead
     of reading ``sar_paths`` again; ``anchorages`` is a CSV of ports or anchorages the detectors
-    add to the built-in and derived ones."""
+    add to the built-in and derived ones; ``input_spans`` the time span of each input
+    (``IngestStats.spans``), for the coverage section of the result."""
     from vessels.tracks import TrackParams, build_tracks
 
     config = config or {}
@@ -222,9 +226,46 @@ def run_pipeline(
         "carriers_known": len(carrier_set),
         **counts_extra,
     }
+    coverage = _coverage(tracks, events, step_params, input_spans)
+    counts["coverage_gaps"] = coverage["coverage_gaps"]
+    counts["events_below_threshold_by_type"] = _below_threshold(events, scoring.min_event_score)
     return PipelineResult(
-        tracks, static, events, scores, profiles, carrier_set, counts, notes, step_params
+        tracks, static, events, scores, profiles, carrier_set, counts, notes, step_params, coverage
     )
+
+
+def _coverage(
+    tracks: Tracks,
+    events: pa.Table,
+    step_params: dict[str, Any],
+    spans: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """Each input's span, the holes in the data as a whole (``vessels.coverage``) and the gaps
+    treated as coverage, by kind (``evidence.coverage`` of :mod:`detectors.gap`)."""
+    from vessels.coverage import holes_report
+
+    min_h = float((step_params.get("gap") or {}).get("data_hole_min_h", 6.0))
+    out = holes_report(tracks.t, min_h, spans)
+    kinds: dict[str, int] = {}
+    types = events.column("type").to_pylist()
+    for t, ev in zip(types, events.column("evidence").to_pylist(), strict=True):
+        if t == "gap":
+            kind = json.loads(ev or "{}").get("coverage")
+            if kind:
+                kinds[kind] = kinds.get(kind, 0) + 1
+    out["coverage_gaps"] = dict(sorted(kinds.items()))
+    return out
+
+
+def _below_threshold(events: pa.Table, min_score: float) -> dict[str, int]:
+    """Events scoring below the threshold at which they count, by type."""
+    out: dict[str, int] = {}
+    for t, s in zip(
+        events.column("type").to_pylist(), events.column("score").to_pylist(), strict=True
+    ):
+        if float(s) < min_score:
+            out[t] = out.get(t, 0) + 1
+    return {t: out[t] for t in EVENT_TYPES if t in out}
 
 
 #: Above this many rows the receiver merge is skipped (and the summary says so): ingest.merge

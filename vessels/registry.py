@@ -139,18 +139,10 @@ class Registry:
         return d
 
     def label(self, mmsi: int) -> str:
-        """'NAME (MMSI 123456789, carrier)' for reasons."""
-        kind = (
-            "carrier"
-            if self.is_carrier(mmsi)
-            else "fishing vessel"
-            if self.is_fishing(mmsi)
-            else ""
-        )
-        nm = self.name(mmsi)
-        if nm:
-            return f"{nm} (MMSI {mmsi}" + (f", {kind})" if kind else ")")
-        return f"MMSI {mmsi}" + (f" ({kind})" if kind else "")
+        """'NAME (MMSI 123456789, carrier)' for reasons (:func:`vessels.explain.vessel_label`)."""
+        from vessels.explain.words import vessel_label
+
+        return vessel_label(self.info(mmsi))
 
     def history(self, mmsi: int) -> list[dict[str, Any]]:
         """Distinct identities in time order: fields, ``first_seen``/``last_seen`` (ms), ``reports``."""

@@ -35,21 +35,11 @@ from typing import Any
 import pyarrow as pa
 
 from vessels.errors import ConfigError
+from vessels.explain.vessel import TYPE_WORDS, vessel_reason
 from vessels.schema import EVENT_TYPES
 
-__all__ = ["Reason", "ScoringParams", "VesselScore", "score_vessels"]
+__all__ = ["TYPE_WORDS", "Reason", "ScoringParams", "VesselScore", "score_vessels"]
 
-#: Plain words for each event type, singular and plural.
-TYPE_WORDS: dict[str, tuple[str, str]] = {
-    "gap": ("AIS gap", "AIS gaps"),
-    "encounter": ("encounter at sea", "encounters at sea"),
-    "loitering": ("loitering period", "loitering periods"),
-    "identity": ("identity anomaly", "identity anomalies"),
-    "dark_detection": ("unmatched satellite detection", "unmatched satellite detections"),
-    "dark_rendezvous": ("rendezvous with a dark vessel", "rendezvous with dark vessels"),
-}
-
-_DURATION_TYPES = ("gap", "encounter", "loitering", "dark_rendezvous")  # "longest" makes sense
 _MAX_STRENGTH = 0.999  # keeps -ln(1 - p) finite so shares stay defined
 
 
@@ -175,19 +165,13 @@ def score_vessels(
         for t, evs in by_type.items():
             share = score * logs[t] / total_log if total_log > 0 else 0.0
             evs_sorted = sorted(evs, key=lambda e: (-e[0], e[1]))
-            one, many = TYPE_WORDS.get(t, (t, t))
             longest = max(e[2] for e in evs)
-            head = f"{len(evs)} {one if len(evs) == 1 else many}"
-            if longest > 0 and t in _DURATION_TYPES:
-                head += f" (longest {longest:.1f} h)"
-            if evs_sorted[0][3]:
-                head += f": {evs_sorted[0][3]}"
             reasons.append(
                 Reason(
                     type=t,
                     count=len(evs),
                     share=round(share, 6),
-                    text=head,
+                    text=vessel_reason(t, len(evs), longest, evs_sorted[0][3]),
                     event_ids=tuple(e[1] for e in evs_sorted),
                 )
             )

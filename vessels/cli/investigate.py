@@ -51,6 +51,13 @@ def register(sub: Any) -> None:
         metavar="FMT",
         help="how a CSV time column is written, as for 'vessels ingest' (e.g. '%%d/%%m/%%Y %%H:%%M')",
     )
+    p.add_argument(
+        "--min-score",
+        type=float,
+        metavar="S",
+        help="events scoring below S (default 0.5, [scoring] min_event_score) are not counted "
+        "in a vessel's risk; lower it to rank vessels by context events too",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--top", type=int, default=TOP_N, help="flagged vessels to print (default 10)")
     p.add_argument("--quiet", action="store_true", help="no progress, only the final summary")
@@ -67,13 +74,21 @@ def run(args: argparse.Namespace) -> int:
     if args.top < 0:
         raise ConfigError(f"--top must be 0 or more, got {args.top}")
     check_inputs([*args.inputs, *args.sar, *([args.anchorages] if args.anchorages else [])])
+    config: Any = args.config
+    if args.min_score is not None:
+        from vessels.investigate import load_config
+
+        if not 0.0 <= args.min_score <= 1.0:
+            raise ConfigError(f"--min-score must be in [0, 1], got {args.min_score}")
+        config = load_config(args.config)
+        config["scoring"] = {**(config.get("scoring") or {}), "min_event_score": args.min_score}
     res = investigate(
         args.inputs,
         args.out,
         sar=args.sar,
         carriers=args.carriers,
         anchorages=args.anchorages,
-        config=args.config,
+        config=config,
         quiet=args.quiet,
         columns=args.columns,
         time_format=args.time_format,
@@ -88,8 +103,10 @@ def run(args: argparse.Namespace) -> int:
     )
     for note in s.get("notes", []):
         print(f"  note: {note}")
+    for line in coverage_lines(s.get("coverage") or {}):
+        print(f"  {line}")
     if not flagged:
-        print("  no vessel flagged")
+        print(f"  {nothing_flagged_line(c, s['parameters']['scoring']['min_event_score'])}")
         return 0
     width = max(60, shutil.get_terminal_size((120, 20)).columns - 48)
     print(f"top {min(args.top, len(flagged))} flagged vessels:")
@@ -102,3 +119,56 @@ def run(args: argparse.Namespace) -> int:
             print(f"       +{share:.2f}  {_short(clean, width)}")
     print(f"open {res.out_dir / 'report.html'} in a browser for the map and the evidence")
     return 0
+
+
+def _day(iso: str | None) -> str:
+    return (iso or "?")[:16].replace("T", " ")
+
+
+def coverage_lines(cov: dict[str, Any], min_hole_h: float = 24.0) -> list[str]:
+    """Warnings when the inputs do not cover the time they span: each input's span and the
+    holes longer than ``min_hole_h`` in which no input delivered anything."""
+    holes = [h for h in cov.get("holes", []) if h["hours"] > min_hole_h]
+    gaps = cov.get("coverage_gaps") or {}
+    out = []
+    if holes:
+        longest = holes[0]
+        out.append(
+            f"warning: the inputs cover {_day(cov.get('first'))} to {_day(cov.get('last'))} UTC "
+            f"with {len(holes)} hole{'s' if len(holes) > 1 else ''} longer than "
+            f"{min_hole_h:.0f} h in which no input delivered anything (longest "
+            f"{longest['hours']:,} h, {_day(longest['start'])} to {_day(longest['end'])}); "
+            f"{gaps.get('data_hole', 0)} AIS gap(s) lie mostly in such holes and are treated "
+            "as coverage, not as dark periods"
+        )
+        spans = [x for x in cov.get("inputs", []) if x.get("first")]
+        for x in spans[:10]:
+            out.append(
+                f"  input {x['input']}: {_day(x['first'])} to {_day(x['last'])} UTC, "
+                f"{x['positions']:,} positions"
+            )
+        if len(spans) > 10:
+            out.append(f"  ... and {len(spans) - 10} more inputs (summary.json: coverage)")
+    if gaps.get("nobody_heard"):
+        out.append(
+            f"note: {gaps['nobody_heard']} AIS gap(s) had no other vessel heard near them during "
+            "the silence; AIS alone cannot tell those from reception holes, so they are treated "
+            "as coverage"
+        )
+    return out
+
+
+def nothing_flagged_line(counts: dict[str, Any], min_score: float) -> str:
+    """Why no vessel is flagged, and how to see what was found."""
+    from vessels.scoring import TYPE_WORDS
+
+    below = counts.get("events_below_threshold_by_type") or {}
+    if not counts.get("events"):
+        return "no vessel flagged: the detectors found no event in these inputs"
+    parts = [f"{n} {TYPE_WORDS.get(t, (t, t))[0 if n == 1 else 1]}" for t, n in below.items() if n]
+    return (
+        f"no vessel flagged: all {counts['events']:,} events scored below the "
+        f"{min_score:.2f} threshold at which events count ({', '.join(parts)}); they are context, "
+        "not leads. See them in report.html ('show context events'), in events.csv (column "
+        "score), or rank vessels by them with --min-score 0.2"
+    )
