@@ -28,7 +28,7 @@ from benchmarks._common import peak_gb, scale_data
 from detectors import run_detectors_full
 from detectors.base import build_context, load_spec
 from kernels.runs import find_gaps, slow_steps, true_runs, window_counts
-from vessels.evaluate import evaluate, load_truth
+from vessels.evaluate.events import evaluate, load_truth
 from vessels.registry import build_registry
 from vessels.tracks import build_tracks, take_rows
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ingest.sar import DETECTIONS_SCHEMA, SCENES_SCHEMA, SarInput, SarStats
-from vessels.fusion import MatchParams, match_detections
+from vessels.fusion.matching import MatchParams, match_detections
 from vessels.tracks import Tracks
 
 H = 3_600_000

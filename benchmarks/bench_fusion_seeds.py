@@ -1,9 +1,9 @@
 """Fusion accuracy over many simulated scenarios: AIS matching and dark events per seed.
 
 For every (seed, region) a default scenario is simulated (``vessels.sim.simulate``), fused
-(:func:`vessels.fusepipe.fuse_tables`) and scored: detection-to-MMSI matching precision/recall
-(:func:`vessels.fusion.match_accuracy`), ``dark_detection`` and ``dark_rendezvous`` by the
-evaluation rule (:func:`vessels.evaluate.evaluate`, min score 0.5). Prints one row per scenario
+(:func:`vessels.fusion.fuse.fuse_tables`) and scored: detection-to-MMSI matching precision/recall
+(:func:`vessels.fusion.matching.match_accuracy`), ``dark_detection`` and ``dark_rendezvous`` by the
+evaluation rule (:func:`vessels.evaluate.events.evaluate`, min score 0.5). Prints one row per scenario
 and the pooled figures (targets: AIS >= 0.95, dark events >= 0.9), a '*' on every figure
 under its target, and how many scenarios meet each target. Tune on seeds 1-10; seeds 11-20
 were never looked at while tuning and give the honest figure.
@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from ingest.sar import read_detections
-from vessels.evaluate import evaluate, truth_from_doc
-from vessels.fusepipe import fuse_tables
-from vessels.fusion import match_accuracy
+from vessels.evaluate.events import evaluate, truth_from_doc
+from vessels.evaluate.matches import match_accuracy
+from vessels.fusion.fuse import fuse_tables
 from vessels.sim import simulate, write_scenario
 from vessels.sim.config import SimConfig
 

@@ -8,7 +8,7 @@
 - ranking: simulator scenarios (seeds 1..N), full pipeline from the NMEA file; prints per seed
   whether every vessel with a suspicious truth event ranks above every other vessel, the pair
   AUC, and the share of seeds separated.
-- scale: the simulator's scale mode (``vessels.sim.scale``; a vectorised stand-in when that is
+- scale: the simulator's scale mode (``vessels.sim.bulk``; a vectorised stand-in when that is
   missing) writes positions.parquet; `vessels investigate` runs on it in a child process; prints
   wall time and peak memory (ru_maxrss of the child) against the issue's budget (3 min, 6 GB),
   and movingpandas' trajectory building + gap splitting on a 200k-position slice as a peer.
@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def bench_ranking(seeds: int, days: float, vessels: int) -> float:
     import csv
 
-    from vessels.investigate import investigate
-    from vessels.ranking import ranking_check, suspect_vessels
+    from vessels.pipeline.investigate import investigate
+    from vessels.pipeline.ranking import ranking_check, suspect_vessels
     from vessels.sim import SimConfig, simulate
     from vessels.sim.writers import write_scenario
 
@@ -86,7 +86,7 @@ def bench_ranking(seeds: int, days: float, vessels: int) -> float:
 
 
 def _standin_positions(path: Path, n: int, n_vessels: int, seed: int = 0) -> None:
-    """Vectorised random-walk traffic in POSITIONS_SCHEMA (used when vessels.sim.scale is absent)."""
+    """Vectorised random-walk traffic in POSITIONS_SCHEMA (used when vessels.sim.bulk is absent)."""
     rng = np.random.default_rng(seed)
     per = np.full(n_vessels, n // n_vessels)
     per[: n - per.sum()] += 1
@@ -129,13 +129,13 @@ def _standin_positions(path: Path, n: int, n_vessels: int, seed: int = 0) -> Non
 
 def _make_scale_input(folder: Path, positions: int, vessels: int) -> tuple[Path, str]:
     try:
-        from vessels.sim.scale import ScaleConfig, simulate_scale
+        from vessels.sim.bulk import ScaleConfig, simulate_scale
     except ImportError:
         p = folder / "positions.parquet"
         _standin_positions(p, positions, vessels)
-        return p, "stand-in random walks (vessels.sim.scale missing)"
+        return p, "stand-in random walks (vessels.sim.bulk missing)"
     simulate_scale(ScaleConfig(seed=1, positions=positions, vessels=vessels), folder)
-    return folder / "positions.parquet", "vessels.sim.scale"
+    return folder / "positions.parquet", "vessels.sim.bulk"
 
 
 def bench_scale(positions: int, vessels: int) -> tuple[float, float]:

@@ -2,9 +2,9 @@
 
 Simulates seeds x regions x fleet sizes x durations (default 3 x 2 x 2 x 2 = 24 scenarios),
 runs the full single-process detection on each (``detectors.run_detectors_full``: gap,
-loitering, encounter, identity) and the fusion (``vessels.fusepipe.fuse_tables``:
+loitering, encounter, identity) and the fusion (``vessels.fusion.fuse.fuse_tables``:
 dark_detection, dark_rendezvous), scores each against the scenario's truth with
-:mod:`vessels.evaluate` (the ``vessels evaluate`` rule, min score 0.5) and prints one line per
+:mod:`vessels.evaluate.events` (the ``vessels evaluate`` rule, min score 0.5) and prints one line per
 scenario and type, then the pooled figures. ``--show-unmatched`` lists every miss and false
 alarm (to find root causes); ``--scale`` adds the scale-mode scenario (open South Pacific).
 
@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 
 from detectors import run_detectors_full
 from ingest.sar import read_detections
-from vessels.evaluate import Evaluation, TypeScore, evaluate, load_truth, truth_from_doc
-from vessels.fusepipe import fuse_tables
+from vessels.evaluate.events import Evaluation, TypeScore, evaluate, load_truth, truth_from_doc
+from vessels.fusion.fuse import fuse_tables
 from vessels.sim import ScaleConfig, SimConfig, simulate, simulate_scale, write_scenario
 
 CORE = ("gap", "encounter", "loitering", "identity")

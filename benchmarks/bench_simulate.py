@@ -19,7 +19,7 @@ import numpy as np
 
 
 def bench_scale(positions: int, vessels: int) -> None:
-    from vessels.sim.scale import ScaleConfig, simulate_scale
+    from vessels.sim.bulk import ScaleConfig, simulate_scale
 
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
@@ -51,7 +51,7 @@ def bench_scenario() -> None:
 def bench_encoder(n: int = 20_000) -> None:
     from pyais.encode import encode_dict
 
-    from vessels.sim.nmea import encode_type1, sentences
+    from vessels.sim.nmea_encode import encode_type1, sentences
 
     rng = np.random.default_rng(0)
     mmsi = rng.integers(200_000_000, 775_999_999, n)

@@ -24,8 +24,8 @@ from detectors.base import (
     load_spec,
     run_chunked,
 )
-from detectors.config import Config, load_config
 from detectors.groups import mark_meetings
+from vessels.config import Config, load_config
 from vessels.errors import ConfigError, NoDataError
 from vessels.events import Event, events_to_table
 from vessels.registry import Registry, build_registry, class_b_mmsis

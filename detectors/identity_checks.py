@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from ingest.ids import is_pseudo_mmsi
 from vessels.events import Event
 from vessels.explain import reasons_from_evidence
 from vessels.explain.identity import invalid_mmsi_sentence
+from vessels.ids import is_pseudo_mmsi
 from vessels.mid import flag_of, mid_of, mmsi_kind
 
 __all__ = ["change_events", "invalid_events", "invalid_mmsi_reason"]

@@ -123,7 +123,7 @@ def read_inputs(
     is written; by default numbers are epochs, slash dates are read day-first or month-first
     when the data tells which (else InputError asks for the format), anything else as ISO 8601.
     A ``columns`` mapping may name ``id=COL`` instead of ``mmsi=COL`` for vessel ids that are
-    not MMSIs: they get pseudo-MMSIs (``ingest.ids``), listed in ``stats.id_map``.
+    not MMSIs: they get pseudo-MMSIs (``vessels.ids``), listed in ``stats.id_map``.
 
     Raises InputError for a missing, unreadable, empty or unrecognised input and NoDataError
     when nothing at all could be read.

@@ -2,7 +2,7 @@
 
 A layout maps canonical field names (``mmsi``, ``t``, ``lat``, ``lon``, ``sog``, ``cog``,
 ``heading``, ``nav_status``,
-``id`` (a vessel id that is not an MMSI, mapped to a pseudo-MMSI by ``ingest.ids``), ``msg_type``, ``receiver``, ``name``, ``imo``, ``callsign``,
+``id`` (a vessel id that is not an MMSI, mapped to a pseudo-MMSI by ``vessels.ids``), ``msg_type``, ``receiver``, ``name``, ``imo``, ``callsign``,
 ``ship_type``, ``length``, ``width``, ``to_bow``, ``to_stern``, ``to_port``,
 ``to_starboard``, ``destination``, ``ms``) to the provider's column names, plus how its time
 column is written.

@@ -17,12 +17,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ingest.ids import PSEUDO_MMSI_MAX, pseudo_mmsis
 from ingest.result import IngestStats
 from ingest.schemas import Layout, detect_layout
 from ingest.sources import Source, open_binary
 from ingest.timeparse import BAD_TIME, parse_times, resolve_time_format
 from vessels.errors import InputError
+from vessels.ids import PSEUDO_MMSI_MAX, pseudo_mmsis
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA, TIME_TYPE
 
 __all__ = ["convert_table", "read_csv"]
@@ -133,7 +133,7 @@ def convert_table(
     cols = {f: table.column(c) for f, c in layout.columns.items()}
     df = pd.DataFrame({f: c.to_pandas() for f, c in cols.items()})
     n = len(df)
-    if "id" in df:  # vessel ids that are not MMSIs: pseudo-MMSIs (ingest.ids)
+    if "id" in df:  # vessel ids that are not MMSIs: pseudo-MMSIs (vessels.ids)
         mmsi = pseudo_mmsis(df["id"], stats.id_map)
         stats.reject("missing_id", int(np.count_nonzero(np.isnan(mmsi))))
     else:

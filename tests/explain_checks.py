@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import pyarrow as pa
 
 from vessels.explain import reasons_from_evidence, vessel_reason
-from vessels.scoring import ScoringParams, VesselScore, score_vessels
+from vessels.pipeline.scoring import ScoringParams, VesselScore, score_vessels
 
 
 def assert_text_from_evidence(events: pa.Table, where: str) -> int:

@@ -18,7 +18,7 @@ from tests.investigate_fixtures import (
     static_table,
 )
 from vessels.events import Event, events_to_table
-from vessels.investigate import run_pipeline, write_outputs
+from vessels.pipeline.investigate import run_pipeline, write_outputs
 
 EVIL_SVG = "<SVG/ONLOAD=ALERT(1)>"
 GAP_MMSI = 224_000_001

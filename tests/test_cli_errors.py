@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from vessels.atomic import atomic_path, atomic_write
 from vessels.cli import EXIT_INTERNAL, main
 from vessels.errors import OutputError
-from vessels.investigate import investigate
-from vessels.outputs import check_out_dir
+from vessels.pipeline.investigate import investigate
+from vessels.pipeline.outputs import check_out_dir
 from vessels.textsafe import xml_text
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ import pytest
 import vessels.scale
 import vessels.sim
 
-HEAVY = ["distributed", "dask", "numba", "vessels.sim.core", "vessels.scale.run", "detectors"]
+HEAVY = ["distributed", "dask", "numba", "vessels.sim.core", "vessels.scale.detect", "detectors"]
 
 
 def test_building_the_parser_imports_nothing_heavy() -> None:
@@ -31,7 +31,7 @@ def test_building_the_parser_imports_nothing_heavy() -> None:
 
 def test_lazy_package_names_resolve_and_unknown_names_fail() -> None:
     assert vessels.sim.simulate.__module__ == "vessels.sim.core"
-    assert vessels.scale.ScaleParams.__module__ == "vessels.scale.run"
+    assert vessels.scale.ScaleParams.__module__ == "vessels.scale.detect"
     from vessels.sim import REGIONS
 
     assert REGIONS

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from detectors.config import load_config
 from tests.naive_detect import T0, H, positions_table, track
 from vessels.cli import main
+from vessels.config import load_config
 from vessels.errors import ConfigError
 
 LAT, LON = -45.0, -55.0

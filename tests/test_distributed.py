@@ -205,7 +205,7 @@ def test_cli_glue_reads_nmea_on_the_workers(client: Client) -> None:
     import argparse
 
     from ingest import read_inputs
-    from vessels.scale.cli import add_arguments, detect_command, wants_cluster
+    from vessels.cli.detect_dask import add_arguments, detect_command, wants_cluster
 
     sample = Path(__file__).resolve().parents[1] / "data_samples" / "scenario"
     nmea, carriers = sample / "traffic.nmea", sample / "carriers.csv"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from detectors.base import ContextParams, build_context
 from tests.naive_detect import T0, H, positions_table
 from vessels.registry import build_registry
-from vessels.scale import tasks, wintasks
+from vessels.scale import vessel_tasks, window_tasks
 from vessels.scale.partition import mmsi_partition, split_table
 from vessels.scale.quantiles import merge_minutes, minute_counts, slice_edges, times_in_minutes
 from vessels.scale.windows import plan_windows as _windows
@@ -75,20 +75,22 @@ def test_assembled_window_equals_whole_tracks() -> None:
     tab = _fleet(2)
     whole, _ = build_tracks(tab)
     assert whole.n_seg > np.unique(whole.seg_mmsi).size  # some MMSIs were split
-    parts = [tasks.build_part(TrackParams(), p) for p in split_table(tab, 3)]
+    parts = [vessel_tasks.build_part(TrackParams(), p) for p in split_table(tab, 3)]
     all_seg = np.sort(np.concatenate([p.tracks.seg_mmsi for p in parts]))
     np.testing.assert_array_equal(all_seg, whole.seg_mmsi)
     for p in parts:  # global segment numbers point at the same MMSI and first report
-        g = tasks.global_segments(p.tracks, all_seg)
+        g = vessel_tasks.global_segments(p.tracks, all_seg)
         np.testing.assert_array_equal(whole.seg_mmsi[g], p.tracks.seg_mmsi)
         np.testing.assert_array_equal(
             whole.t[whole.seg_start[g]], p.tracks.t[p.tracks.seg_start[:-1]]
         )
     big = np.iinfo(np.int64).max
-    full = wintasks.assemble(tuple(wintasks.window_piece(p, all_seg, 0, big) for p in parts))
+    full = window_tasks.assemble(
+        tuple(window_tasks.window_piece(p, all_seg, 0, big) for p in parts)
+    )
     _assert_tracks_equal(full, whole)
     lo, hi = T0 + 20 * H, T0 + 30 * H
-    win = wintasks.assemble(tuple(wintasks.window_piece(p, all_seg, lo, hi) for p in parts))
+    win = window_tasks.assemble(tuple(window_tasks.window_piece(p, all_seg, lo, hi) for p in parts))
     rows = (whole.t >= lo) & (whole.t < hi)
     assert win.n == int(rows.sum()) > 0
     key_w = np.lexsort((whole.t[rows], whole.seg[rows]))
@@ -100,11 +102,11 @@ def test_reduced_counts_equal_the_whole_context() -> None:
     tab = _fleet(3)
     whole, _ = build_tracks(tab)
     ctx = build_context(whole, build_registry(None), params=ContextParams())
-    parts = [tasks.build_part(TrackParams(), p) for p in split_table(tab, 4)]
-    counts = [tasks.part_counts(p, ContextParams()) for p in parts]
+    parts = [vessel_tasks.build_part(TrackParams(), p) for p in split_table(tab, 4)]
+    counts = [vessel_tasks.part_counts(p, ContextParams()) for p in parts]
     red = counts[0]
     for c in counts[1:]:
-        red = tasks.merge_counts(red, c)
+        red = vessel_tasks.merge_counts(red, c)
     for got, want in zip(red, (ctx.reception_day, ctx.reception_hour, ctx.proximity), strict=True):
         for f in ("keys", "positions", "sat", "vessels"):
             np.testing.assert_array_equal(getattr(got, f), getattr(want, f), err_msg=f)
@@ -121,7 +123,7 @@ def test_segment_arc_holds_every_position_and_its_halo(
 ) -> None:
     lon = (lon0 + np.array(dlon) + 180.0) % 360.0 - 180.0
     n = lon.size
-    piece = wintasks.Piece(
+    piece = window_tasks.Piece(
         gseg=np.zeros(n, np.int64),
         mmsi=np.full(n, 412_000_000, np.uint32),
         t=T0 + np.arange(n, dtype=np.int64) * H,
@@ -133,7 +135,7 @@ def test_segment_arc_holds_every_position_and_its_halo(
         is_sat=np.ones(n, np.int8),
         receivers=(),
     )
-    start, length = wintasks.segment_arcs(piece, 30.0)
+    start, length = window_tasks.segment_arcs(piece, 30.0)
     assert start.shape == (1,) and 0 <= start[0] < 360
     halo_deg = 30.0 / (111.32 * np.cos(np.radians(abs(lat))))
     assert length[0] <= 6.0 + 2 * halo_deg + 1e-9  # the short way round the antimeridian
@@ -146,10 +148,10 @@ def test_bands_give_a_straddling_track_to_both_sides() -> None:
     east = positions_table(412_000_001, t, -40.0, np.linspace(-30.5, -30.05, 10))
     cross = positions_table(412_000_002, t, -40.0, np.linspace(179.8, 180.0, 10))
     tab = pa.concat_tables([east, cross])
-    part = tasks.build_part(TrackParams(), tab)
+    part = vessel_tasks.build_part(TrackParams(), tab)
     all_seg = np.sort(part.tracks.seg_mmsi)
     big = np.iinfo(np.int64).max
-    tiles = wintasks.window_tiles(part, all_seg, 0, big, (-180.0, -30.0, 0.0, 180.0), 20.0)
+    tiles = window_tasks.window_tiles(part, all_seg, 0, big, (-180.0, -30.0, 0.0, 180.0), 20.0)
     mm = [set(p.mmsi.tolist()) for p in tiles]
     # 0.05 deg (4 km) from the -30 edge with a 20 km halo: both sides of it; the track ending
     # on the antimeridian touches the first and the last band

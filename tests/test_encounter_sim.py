@@ -16,7 +16,7 @@ import pytest
 from detectors import run_detectors_full
 from detectors.base import build_context
 from detectors.encounter import EncounterParams, detect
-from vessels.evaluate import evaluate, truth_from_doc
+from vessels.evaluate.events import evaluate, truth_from_doc
 from vessels.registry import build_registry
 from vessels.sim import SimConfig, simulate
 from vessels.tracks import build_tracks

@@ -1,4 +1,4 @@
-"""The encounter stream's per-vessel state (``detectors.encounter_state``), whole chunks at a
+"""The encounter stream's per-vessel state (``detectors.encounter.state``), whole chunks at a
 time, against the plain per-vessel loop it replaced, on random chunk sequences."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.encounter_state import VesselState
+from detectors.encounter.state import VesselState
 from kernels.resample import NO_SLOT
 
 STEP = 600_000

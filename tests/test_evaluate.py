@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vessels.cli import main
-from vessels.evaluate import TruthEvent, evaluate, evaluate_files, load_truth
+from vessels.evaluate.events import TruthEvent, evaluate, evaluate_files, load_truth
 from vessels.eventio import write_events
 from vessels.events import Event, events_to_table
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.explain_checks import assert_text_from_evidence, assert_vessel_reasons_from_events
 from vessels.explain import EXPLAINERS, reasons_from_evidence
-from vessels.investigate import InvestigateResult, investigate
+from vessels.pipeline.investigate import InvestigateResult, investigate
 from vessels.schema import EVENT_TYPES
 
 SCENARIO = Path(__file__).resolve().parents[1] / "data_samples" / "scenario"

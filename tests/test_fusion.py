@@ -10,12 +10,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from detectors.dark import DarkParams, dark_detections, dark_rendezvous, enrich_gaps
 from ingest.sar import DETECTIONS_SCHEMA, SCENES_SCHEMA, SarInput, SarStats, read_detections
 from kernels.geo import destination
 from tests.naive_fusion import make_tracks
+from vessels.evaluate.matches import match_accuracy
 from vessels.events import Event
-from vessels.fusion import MatchParams, match_accuracy, match_detections
+from vessels.fusion.dark import DarkParams, dark_detections, dark_rendezvous, enrich_gaps
+from vessels.fusion.matching import MatchParams, match_detections
 
 T = 1_700_000_000_000
 H = 3_600_000
@@ -146,8 +147,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_simulated_scenes_meet_targets(scenario: Path) -> None:
-    from vessels.evaluate import evaluate, load_truth
-    from vessels.fusepipe import fuse_tables
+    from vessels.evaluate.events import evaluate, load_truth
+    from vessels.fusion.fuse import fuse_tables
 
     sar = read_detections([scenario / "sar_detections.csv", scenario / "sar_scenes.geojson"])
     res = fuse_tables(

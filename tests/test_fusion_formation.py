@@ -5,7 +5,7 @@ from __future__ import annotations
 from kernels.geo import destination
 from tests.naive_fusion import make_tracks
 from tests.test_fusion import _sar
-from vessels.fusion import MatchParams, match_detections
+from vessels.fusion.matching import MatchParams, match_detections
 
 T = 1_700_000_000_000
 MIN = 60_000

@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.dark import dark_detections
 from kernels.geo import destination
 from kernels.match_reception import report_keys, silence_evidence
 from tests.naive_fusion import make_tracks, silence_one
 from tests.test_fusion import _sar, _shore
-from vessels.fusion import MatchParams, match_detections
-from vessels.fusion_reception import chance_from_evidence
+from vessels.fusion.broadcast import chance_from_evidence
+from vessels.fusion.dark import dark_detections
+from vessels.fusion.matching import MatchParams, match_detections
 
 T = 1_700_000_000_000 + 25 * 60_000  # image time, mid-bin
 H = 3_600_000

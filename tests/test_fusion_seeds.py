@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ingest.sar import read_detections
-from vessels.evaluate import evaluate, truth_from_doc
-from vessels.fusepipe import fuse_tables
-from vessels.fusion import match_accuracy
+from vessels.evaluate.events import evaluate, truth_from_doc
+from vessels.evaluate.matches import match_accuracy
+from vessels.fusion.fuse import fuse_tables
 from vessels.sim import simulate, write_scenario
 from vessels.sim.config import SimConfig
 

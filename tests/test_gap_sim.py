@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from detectors import run_detectors_full
-from vessels.evaluate import evaluate, truth_from_doc
+from vessels.evaluate.events import evaluate, truth_from_doc
 from vessels.sim import SimConfig, simulate
 
 TYPES = ("gap", "loitering")

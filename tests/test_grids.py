@@ -11,7 +11,7 @@ from kernels.grid import activity_grid, cell_index, weighted_counts
 from tests import naive_report
 from tests.investigate_fixtures import events_for, positions_table
 from vessels.errors import ConfigError
-from vessels.grids import GridParams, build_grids, write_grids
+from vessels.pipeline.grids import GridParams, build_grids, write_grids
 from vessels.schema import EVENT_TYPES
 from vessels.tracks import Tracks, build_tracks
 

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest import read_inputs
-from ingest.ids import PSEUDO_MMSI_MAX, PSEUDO_MMSI_MIN
 from vessels.errors import InputError, NoDataError
+from vessels.ids import PSEUDO_MMSI_MAX, PSEUDO_MMSI_MIN
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
 
 MC = "marinecadastre_20220103_vesselsummaryais/AISdata_2022-01-03.csv.xz"
@@ -244,7 +244,7 @@ def test_ambiguous_slash_dates_ask_for_a_format(tmp_path: Path) -> None:
 def test_pseudo_mmsis_are_stable_and_collision_free() -> None:
     import pandas as pd
 
-    from ingest.ids import is_pseudo_mmsi, pseudo_mmsis
+    from vessels.ids import is_pseudo_mmsi, pseudo_mmsis
 
     ids = pd.Series([f"vessel-{i}" for i in range(5000)] + ["vessel-7", " ", None])
     a: dict[str, int] = {}

@@ -17,7 +17,7 @@ from tests.investigate_fixtures import (
 )
 from vessels.cli import main
 from vessels.errors import InputError, NoDataError
-from vessels.investigate import OUTPUT_FILES, PipelineResult, run_pipeline, write_outputs
+from vessels.pipeline.investigate import OUTPUT_FILES, PipelineResult, run_pipeline, write_outputs
 
 GAP, ENC_A, ENC_B, LOIT = 224_000_001, 224_000_002, 224_000_003, 224_000_004
 
@@ -142,7 +142,7 @@ def test_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
 
 
 def test_profiles_history_and_same_imo() -> None:
-    from vessels.profiles import build_profiles
+    from vessels.pipeline.profiles import build_profiles
 
     st = static_table(
         {GAP: ["OCEAN ONE", "OCEAN TWO"], 412_000_001: ["OCEAN TWO"], ENC_A: ["X"]},
@@ -249,7 +249,7 @@ def test_cli_missing_carrier_list(
 
 
 def test_find_carriers_beside_file_or_in_folder(tmp_path: Path) -> None:
-    from vessels.investigate import find_carriers
+    from vessels.pipeline.investigate import find_carriers
 
     (tmp_path / "traffic.nmea").write_text("")
     assert find_carriers([tmp_path / "traffic.nmea"]) is None

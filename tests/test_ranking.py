@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 
 from vessels.cli import main
-from vessels.ranking import ranking_check, suspect_vessels
+from vessels.pipeline.ranking import ranking_check, suspect_vessels
 
 
 def test_ranking_check_hand_made() -> None:

@@ -15,7 +15,7 @@ from tests.investigate_fixtures import (
     positions_table,
     static_table,
 )
-from vessels.investigate import run_pipeline, write_outputs
+from vessels.pipeline.investigate import run_pipeline, write_outputs
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from vessels.errors import ConfigError
 from vessels.events import Event, events_to_table
-from vessels.scoring import ScoringParams, score_vessels
+from vessels.pipeline.scoring import ScoringParams, score_vessels
 
 T0 = 1_700_000_000_000
 

@@ -11,7 +11,7 @@ from pyais.encode import encode_dict
 
 from tests.naive_sim import naive_checksum, naive_payload
 from vessels.sim import SimConfig, simulate
-from vessels.sim.nmea import (
+from vessels.sim.nmea_encode import (
     armour,
     checksum,
     encode_type1,

@@ -14,7 +14,7 @@ import pytest
 from vessels.cli import main
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
 from vessels.sim import SimConfig, simulate
-from vessels.sim.scale import ScaleConfig, simulate_scale
+from vessels.sim.bulk import ScaleConfig, simulate_scale
 from vessels.sim.writers import MARINECADASTRE, write_scenario
 
 FILES = ("truth.json", "sar_detections.csv", "sar_scenes.geojson", "carriers.csv")

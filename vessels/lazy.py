@@ -15,12 +15,14 @@ from typing import Any
 
 
 def lazy_attributes(package: str, where: dict[str, str]) -> Callable[[str], Any]:
-    """A module ``__getattr__`` that imports ``name`` from the module ``where[name]``."""
+    """A module ``__getattr__`` that imports ``name`` from the module ``where[name]``
+    (``"module:attribute"`` when the attribute has another name there)."""
 
     def __getattr__(name: str) -> Any:
         if name not in where:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(where[name]), name)
+        module, _, attr = where[name].partition(":")
+        value = getattr(importlib.import_module(module), attr or name)
         setattr(sys.modules[package], name, value)  # later lookups skip this function
         return value
 

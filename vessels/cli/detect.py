@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--min-score", type=float, default=0.0, help="write only events scoring >= this")
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
-    from vessels.scale.cli import add_arguments as add_scale_arguments
+    from vessels.cli.detect_dask import add_arguments as add_scale_arguments
 
     add_scale_arguments(p)
     p.set_defaults(func=run)
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if not 0.0 <= args.min_score <= 1.0:
         raise ConfigError(f"--min-score must be in [0, 1], got {args.min_score}")
-    from detectors.config import load_config
+    from vessels.config import load_config
 
     # a wrong parameter file fails in a second, before the inputs are read
     config = load_config(args.config)
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         if extra:
             check_inputs([extra])
     types = [t for t in args.types.split(",") if t.strip()] if args.types else None
-    from vessels.scale.cli import detect_command, wants_cluster
+    from vessels.cli.detect_dask import detect_command, wants_cluster
 
     if wants_cluster(args):  # the same detectors on a dask cluster: same events
         found, summary = detect_command(args, paths, types)

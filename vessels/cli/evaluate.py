@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vessels.evaluate import evaluate_files
+    from vessels.evaluate.events import evaluate_files
 
     # written "not (a <= x <= b)" so that NaN is rejected too
     if not 0.0 <= args.min_score <= 1.0:

@@ -87,12 +87,13 @@ def write_table(table: pa.Table, path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from detectors.dark import DarkParams
     from ingest.merge import MergeParams
+    from vessels.evaluate.matches import match_accuracy
     from vessels.eventio import write_events
     from vessels.events import events_to_table
-    from vessels.fusepipe import fuse
-    from vessels.fusion import MatchParams, match_accuracy
+    from vessels.fusion.dark import DarkParams
+    from vessels.fusion.fuse import fuse
+    from vessels.fusion.matching import MatchParams
 
     out = Path(args.output)
     if out.suffix.lower() not in OUTPUT_EXTS:
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     for side in (args.matches, args.missed, args.clock):
         if side and Path(side).suffix.lower() not in (".csv", ".parquet"):
             raise ConfigError(f"{side}: use .csv or .parquet")
-    from detectors.config import load_config
+    from vessels.config import load_config
 
     # a wrong parameter file fails in a second, before the inputs are read
     config = load_config(args.config)

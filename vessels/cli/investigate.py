@@ -69,14 +69,14 @@ def _short(text: str, width: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vessels.investigate import investigate
+    from vessels.pipeline.investigate import investigate
 
     if args.top < 0:
         raise ConfigError(f"--top must be 0 or more, got {args.top}")
     check_inputs([*args.inputs, *args.sar, *([args.anchorages] if args.anchorages else [])])
     config: Any = args.config
     if args.min_score is not None:
-        from vessels.investigate import load_config
+        from vessels.pipeline.investigate import load_config
 
         if not 0.0 <= args.min_score <= 1.0:
             raise ConfigError(f"--min-score must be in [0, 1], got {args.min_score}")
@@ -160,7 +160,7 @@ def coverage_lines(cov: dict[str, Any], min_hole_h: float = 24.0) -> list[str]:
 
 def nothing_flagged_line(counts: dict[str, Any], min_score: float) -> str:
     """Why no vessel is flagged, and how to see what was found."""
-    from vessels.scoring import TYPE_WORDS
+    from vessels.pipeline.scoring import TYPE_WORDS
 
     below = counts.get("events_below_threshold_by_type") or {}
     if not counts.get("events"):

@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vessels.outputs import staging_dir
+    from vessels.pipeline.outputs import staging_dir
 
     t = time.perf_counter()
     out = Path(args.out)
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     # every file is written into a sibling folder renamed into place at the end: a killed run
     # leaves the previous scenario (or none), never a part of one
     if args.scale:
-        from vessels.sim.scale import ScaleConfig, simulate_scale
+        from vessels.sim.bulk import ScaleConfig, simulate_scale
 
         scale_cfg = ScaleConfig(
             seed=args.seed,

@@ -1,4 +1,4 @@
-"""Sentences of ``dark_detection`` and ``dark_rendezvous`` events (:mod:`detectors.dark`) from
+"""Sentences of ``dark_detection`` and ``dark_rendezvous`` events (:mod:`vessels.fusion.dark`) from
 their evidence."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The vessel-level reason of a vessel's score (:mod:`vessels.scoring`): one per event type,
+"""The vessel-level reason of a vessel's score (:mod:`vessels.pipeline.scoring`): one per event type,
 made from the numbers of its events."""
 
 from __future__ import annotations

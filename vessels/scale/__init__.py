@@ -1,7 +1,7 @@
 """Scale-out on dask.distributed: the single-process detectors on a cluster, same events.
 
 ``detect_distributed(positions_source, static, client=Client(...))`` is the distributed form of
-:func:`detectors.run_detectors`; see :mod:`vessels.scale.run` for how the work is split.
+:func:`detectors.run_detectors`; see :mod:`vessels.scale.detect` for how the work is split.
 """
 
 from __future__ import annotations
@@ -11,24 +11,24 @@ from typing import TYPE_CHECKING
 from vessels.lazy import lazy_attributes
 
 if TYPE_CHECKING:  # for type checkers; at run time each name is imported on first use
-    from vessels.scale.run import (
+    from vessels.scale.detect import (
         CROSS_VESSEL,
         PER_VESSEL,
         DistributedResult,
-        ScaleParams,
         detect_distributed,
         detect_distributed_full,
     )
+    from vessels.scale.params import ScaleParams
 
 __getattr__ = lazy_attributes(
     __name__,
     {
-        "CROSS_VESSEL": "vessels.scale.run",
-        "PER_VESSEL": "vessels.scale.run",
-        "DistributedResult": "vessels.scale.run",
-        "ScaleParams": "vessels.scale.run",
-        "detect_distributed": "vessels.scale.run",
-        "detect_distributed_full": "vessels.scale.run",
+        "CROSS_VESSEL": "vessels.scale.detect",
+        "PER_VESSEL": "vessels.scale.detect",
+        "DistributedResult": "vessels.scale.detect",
+        "ScaleParams": "vessels.scale.params",
+        "detect_distributed": "vessels.scale.detect",
+        "detect_distributed_full": "vessels.scale.detect",
     },
 )
 

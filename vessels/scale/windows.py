@@ -1,7 +1,7 @@
-"""Cross-vessel detectors on time windows x longitude bands (see :mod:`vessels.scale.run`).
+"""Cross-vessel detectors on time windows x longitude bands (see :mod:`vessels.scale.detect`).
 
 A window owns the events that start in it; its data reaches a margin further on both sides
-(:func:`vessels.scale.wintasks.window_margin_ms`), and it is rerun reaching further when an
+(:func:`vessels.scale.window_tasks.window_margin_ms`), and it is rerun reaching further when an
 owned event runs into the right margin. Bands hold every track that comes within a halo of
 them, whole, so each pair of vessels that come close is computed whole in a band they share.
 """
@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from detectors.base import DetectorSpec
 from vessels.errors import NoDataError
 from vessels.events import Event
-from vessels.scale import wintasks
-
-if TYPE_CHECKING:
-    from vessels.scale.run import ScaleParams
+from vessels.scale import window_tasks
+from vessels.scale.params import ScaleParams
 
 __all__ = ["item", "n_workers", "plan_bands", "plan_windows", "run_windows"]
 
@@ -70,8 +68,8 @@ def run_windows(
     lon_hist: np.ndarray,
     sp: ScaleParams,
 ) -> tuple[list[Event], int, int, int]:
-    margin = wintasks.window_margin_ms(spec.params)
-    halo_km = wintasks.tile_halo_km(spec.params)
+    margin = window_tasks.window_margin_ms(spec.params)
+    halo_km = window_tasks.tile_halo_km(spec.params)
     edges = plan_windows(t_min, t_max, n_windows, int(margin * sp.min_window_margins))
     n = len(edges) - 1
     # Short data sets get few windows: bands then bound each task's rows (about
@@ -93,13 +91,15 @@ def run_windows(
         for k in todo:
             lo, hi = reach[k]
             tiles = [
-                client.submit(wintasks.window_tiles, p, seg_f, lo, hi, bands, halo_km, pure=False)
+                client.submit(
+                    window_tasks.window_tiles, p, seg_f, lo, hi, bands, halo_km, pure=False
+                )
                 for p in parts
             ]
             for j in range(n_bands):
                 pieces = [client.submit(item, f, j, pure=False) for f in tiles]
                 futs[k, j] = client.submit(
-                    wintasks.detect_window,
+                    window_tasks.detect_window,
                     ctx,
                     spec,
                     own[k][0],

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from vessels import __version__
-from vessels.outputs import METHOD_TEXT
+from vessels.pipeline.outputs import METHOD_TEXT
 from vessels.schema import EVENT_TYPES
 from vessels.serve import params as P
 from vessels.serve.alerts import AlertSource

@@ -32,7 +32,7 @@ _REASON = re.compile(r"(.+?) \[(\d+(?:\.\d+)?)\](?:; |$)")
 
 
 def parse_reasons(text: str) -> list[tuple[str, float]]:
-    """``"text [0.42]; text [0.10]"`` (:meth:`vessels.scoring.VesselScore.top_reasons_text`)
+    """``"text [0.42]; text [0.10]"`` (:meth:`vessels.pipeline.scoring.VesselScore.top_reasons_text`)
     back into (text, share) pairs."""
     return [(m.group(1), float(m.group(2))) for m in _REASON.finditer(text)]
 

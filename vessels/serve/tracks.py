@@ -1,7 +1,7 @@
 """A vessel's track from an investigation's ``tracks.parquet``, simplified for a zoom level.
 
 ``tracks.parquet`` is sorted by (mmsi, piece, t) in row groups of 16,384 rows
-(:func:`vessels.outputs._tracks_table`); the index here holds each row group's first and last
+(:func:`vessels.pipeline.outputs._tracks_table`); the index here holds each row group's first and last
 MMSI, so one vessel is read from the one or two row groups that hold it, never the whole file.
 
 A track is a list of pieces. A piece ends where the track builder split the MMSI (two physical

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from vessels.lazy import lazy_attributes
 
 if TYPE_CHECKING:  # for type checkers; at run time each name is imported on first use
+    from vessels.sim.bulk import ScaleConfig, simulate_scale
     from vessels.sim.config import REGIONS, SimConfig
     from vessels.sim.core import Scenario, simulate
-    from vessels.sim.scale import ScaleConfig, simulate_scale
     from vessels.sim.writers import write_scenario
 
 __getattr__ = lazy_attributes(
@@ -25,8 +25,8 @@ __getattr__ = lazy_attributes(
         "SimConfig": "vessels.sim.config",
         "Scenario": "vessels.sim.core",
         "simulate": "vessels.sim.core",
-        "ScaleConfig": "vessels.sim.scale",
-        "simulate_scale": "vessels.sim.scale",
+        "ScaleConfig": "vessels.sim.bulk",
+        "simulate_scale": "vessels.sim.bulk",
         "write_scenario": "vessels.sim.writers",
     },
 )

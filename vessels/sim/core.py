@@ -16,7 +16,7 @@ from vessels.sim.fleet import Vessel
 from vessels.sim.geography import Geography, geography
 from vessels.sim.labels import LabelParams, label
 from vessels.sim.plans import Injected, Plans
-from vessels.sim.reception import Messages, Pass, receive, satellite_passes
+from vessels.sim.receivers import Messages, Pass, receive, satellite_passes
 from vessels.sim.sar import SarResult, simulate_sar
 
 __all__ = ["Scenario", "iso_ms", "simulate"]

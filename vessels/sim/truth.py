@@ -11,7 +11,7 @@ from vessels.sim.fleet import Vessel
 from vessels.sim.geography import Geography
 from vessels.sim.labels import LabelParams
 from vessels.sim.plans import Injected
-from vessels.sim.reception import Pass
+from vessels.sim.receivers import Pass
 from vessels.sim.sar import SarResult
 
 __all__ = ["TRUTH_VERSION", "build_truth", "iso"]

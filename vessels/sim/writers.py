@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from vessels.atomic import atomic_path, atomic_write
 from vessels.errors import ConfigError
 from vessels.sim.core import Scenario, quantise, static_rows
-from vessels.sim.nmea import (
+from vessels.sim.nmea_encode import (
     encode_type1,
     encode_type5,
     encode_type18,

@@ -12,8 +12,8 @@ from vessels.events import Event
 from vessels.explain import reasons_from_evidence
 
 if TYPE_CHECKING:
-    from detectors.encounter import EncounterParams
-    from detectors.pairruns import PairCandidate
+    from detectors.encounter.pair_runs import PairCandidate
+    from detectors.encounter.params import EncounterParams
 
 __all__ = ["describe", "vessel_facts"]
 

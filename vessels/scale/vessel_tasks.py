@@ -1,5 +1,5 @@
 """Functions that run inside dask tasks: build a partition's tracks, its share of the global
-context, and per-vessel detection (time-window tasks: :mod:`vessels.scale.wintasks`).
+context, and per-vessel detection (time-window tasks: :mod:`vessels.scale.window_tasks`).
 
 All of them call the project's single-process functions (``build_tracks``, the detector
 modules' ``detect`` / stream forms, ``CellHourCounts``, ``anchorages_from_tracks``); nothing

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from vessels.errors import InputError
 
 if TYPE_CHECKING:
-    from vessels.fusion import MatchResult
+    from vessels.fusion.matching import MatchResult
 
 __all__ = ["MatchAccuracy", "match_accuracy"]
 

@@ -29,10 +29,10 @@ from vessels import __version__
 from vessels.atomic import atomic_write, output_error
 from vessels.errors import InputError
 from vessels.eventio import write_events
-from vessels.pipeline import PipelineResult, _stage
-from vessels.profiles import Profile, ship_type_text
+from vessels.pipeline.profiles import Profile, ship_type_text
+from vessels.pipeline.run import PipelineResult, _stage
+from vessels.pipeline.scoring import ScoringParams
 from vessels.schema import EVENT_TYPES
-from vessels.scoring import ScoringParams
 from vessels.textsafe import csv_cell
 
 __all__ = [
@@ -229,7 +229,7 @@ def _tracks_table(p: PipelineResult) -> pa.Table:
 
 
 def _identity_table(p: PipelineResult) -> pa.Table:
-    """Static-data history: one row per change of a vessel's identity (vessels.profiles)."""
+    """Static-data history: one row per change of a vessel's identity (vessels.pipeline.profiles)."""
     rows = [
         {**h, "mmsi": m, "ship_type": ship_type_text(h.get("ship_type"))}
         for m in sorted(p.profiles)
@@ -395,7 +395,7 @@ def write_outputs(
 ) -> tuple[list[VesselRow], dict[str, Any]]:
     """Every output file of a run, into ``out`` (replaced as a whole, see module docstring)."""
     from dashboards.report import ReportParams, ReportVessel, write_report
-    from vessels.grids import GridParams, build_grids, write_grids
+    from vessels.pipeline.grids import GridParams, build_grids, write_grids
 
     scoring = ScoringParams.from_mapping(config.get("scoring"))
     grid_params = GridParams.from_mapping(config.get("grids"))

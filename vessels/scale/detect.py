@@ -34,16 +34,17 @@ import numpy as np
 import pyarrow as pa
 from distributed import Client
 
-from detectors import DETECTOR_MODULES, SLICE_ROWS, available_detectors
+from detectors import DETECTOR_MODULES, available_detectors
 from detectors.base import ContextParams, DetectorSpec, load_spec
-from detectors.config import Config, load_config
 from detectors.groups import mark_meetings
 from vessels.anchorages import read_anchorages_csv
+from vessels.config import Config, load_config
 from vessels.errors import ConfigError, InputError, NoDataError
 from vessels.events import Event, events_to_table
 from vessels.geo import PortIndex, port_index
 from vessels.registry import build_registry
-from vessels.scale import tasks
+from vessels.scale import vessel_tasks
+from vessels.scale.params import ScaleParams
 from vessels.scale.partition import (
     PARQUET_SUFFIXES,
     concat_tables,
@@ -60,7 +61,6 @@ __all__ = [
     "CROSS_VESSEL",
     "PER_VESSEL",
     "DistributedResult",
-    "ScaleParams",
     "detect_distributed",
     "detect_distributed_full",
 ]
@@ -73,20 +73,6 @@ CROSS_VESSEL = ("encounter",)
 PositionsSource: TypeAlias = pa.Table | str | Path | Sequence[pa.Table | str | Path]
 #: distributed.Future; the client is used as Any because distributed is untyped here.
 Future: TypeAlias = Any
-
-
-@dataclass(frozen=True)
-class ScaleParams:
-    """Partition sizes. ``rows_per_partition``: about 1 million rows per task keeps a task's
-    peak memory near that of ``detectors.SLICE_ROWS`` slices (about 0.5 GB)."""
-
-    rows_per_partition: int = 1_000_000
-    rows_per_read: int = 1_000_000  # Parquet rows per read task
-    slice_rows: int = SLICE_ROWS  # stream-form detectors get bigger inputs in time slices
-    max_window_reruns: int = 20
-    # Windows at least this many margins wide: the overlap then costs at most half again.
-    # (Narrower windows are still exact, only slower; the tests use them to stress the edges.)
-    min_window_margins: float = 4.0
 
 
 @dataclass
@@ -231,7 +217,7 @@ def _second(x: tuple[Any, Any]) -> Any:
 def _tree_reduce(client: Any, futs: list[Future]) -> Future:
     while len(futs) > 1:
         nxt = [
-            client.submit(tasks.merge_counts, a, b, pure=False)
+            client.submit(vessel_tasks.merge_counts, a, b, pure=False)
             for a, b in zip(futs[::2], futs[1::2], strict=False)
         ]
         if len(futs) % 2:
@@ -241,7 +227,7 @@ def _tree_reduce(client: Any, futs: list[Future]) -> Future:
 
 
 def _ports(
-    summaries: list[tasks.PartSummary], cparams: ContextParams, anchorages: str | None
+    summaries: list[vessel_tasks.PartSummary], cparams: ContextParams, anchorages: str | None
 ) -> tuple[PortIndex, int]:
     """Ports plus derived anchorages (cells with at least N distinct MMSIs over all partitions,
     in the single-process order: by cell, i.e. by latitude then longitude) plus user ones."""
@@ -271,7 +257,7 @@ def _ports(
 def _slice_edges(
     client: Any,
     parts: list[Future],
-    summaries: list[tasks.PartSummary],
+    summaries: list[vessel_tasks.PartSummary],
     n_rows: int,
     slice_rows: int,
 ) -> np.ndarray | None:
@@ -280,7 +266,10 @@ def _slice_edges(
 
     def fetch(minutes: np.ndarray) -> np.ndarray:
         got = client.gather(
-            [client.submit(tasks.part_times_in_minutes, p, minutes, pure=False) for p in parts]
+            [
+                client.submit(vessel_tasks.part_times_in_minutes, p, minutes, pure=False)
+                for p in parts
+            ]
         )
         return np.sort(np.concatenate(got))
 
@@ -340,10 +329,11 @@ def detect_distributed_full(
     try:
         pieces, static_futs, n_pos, n = _load(cl, positions_source, scale, n_partitions, columns)
         parts = [
-            cl.submit(tasks.build_part, track_params, *pieces[k], pure=False) for k in range(n)
+            cl.submit(vessel_tasks.build_part, track_params, *pieces[k], pure=False)
+            for k in range(n)
         ]
-        summaries: list[tasks.PartSummary] = cl.gather(
-            [cl.submit(tasks.part_summary, p, cparams, pure=False) for p in parts]
+        summaries: list[vessel_tasks.PartSummary] = cl.gather(
+            [cl.submit(vessel_tasks.part_summary, p, cparams, pure=False) for p in parts]
         )
         del pieces  # the read pieces are no longer needed on the workers
         timings["read_and_tracks"] = time.perf_counter() - t0
@@ -361,10 +351,12 @@ def detect_distributed_full(
         registry = build_registry(concat_tables(static_tabs) if static_tabs else None, carriers)
         ports, n_anch = _ports(summaries, cparams, anchorages)
         counts = _tree_reduce(
-            cl, [cl.submit(tasks.part_counts, p, cparams, pure=False) for p in parts]
+            cl, [cl.submit(vessel_tasks.part_counts, p, cparams, pure=False) for p in parts]
         )
         reg_f, ports_f = cl.scatter([registry, ports], hash=False)
-        ctx = cl.submit(tasks.make_context, reg_f, ports_f, counts, n_anch, cparams, pure=False)
+        ctx = cl.submit(
+            vessel_tasks.make_context, reg_f, ports_f, counts, n_anch, cparams, pure=False
+        )
         seg_mmsi = np.sort(np.concatenate([s.seg_mmsi for s in summaries]))
         (seg_f,) = cl.scatter([seg_mmsi], broadcast=True, hash=False)
         t1 = time.perf_counter()
@@ -373,7 +365,10 @@ def detect_distributed_full(
         edges = None
         if any(s.stream_factory() is not None for s in per):
             edges = _slice_edges(cl, parts, summaries, n_rows, scale.slice_rows)
-        futs = [cl.submit(tasks.detect_part, p, ctx, per, seg_f, edges, pure=False) for p in parts]
+        futs = [
+            cl.submit(vessel_tasks.detect_part, p, ctx, per, seg_f, edges, pure=False)
+            for p in parts
+        ]
         events: list[Event] = []
         n_win = reruns = n_b = 0
         t_min = min(s.t_min for s in summaries if s.n_rows)

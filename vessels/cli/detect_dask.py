@@ -82,7 +82,7 @@ def detect_command(
 
     Returns the events and a one-line summary (the CLI filters by score and writes them).
     """
-    from vessels.scale.run import detect_distributed_full
+    from vessels.scale.detect import detect_distributed_full
 
     t0 = time.perf_counter()
     with cluster_client(getattr(args, "scheduler", None), getattr(args, "workers", None)) as c:

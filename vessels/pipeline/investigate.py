@@ -1,8 +1,8 @@
 """The batch pipeline behind ``vessels investigate``: inputs in, a ranked and explained list of
 suspect vessels and a self-contained report out.
 
-ingest (:func:`ingest.read_inputs`) -> :func:`vessels.pipeline.run_pipeline` (receiver merge,
-tracks, detectors, SAR fusion, scoring) -> :func:`vessels.outputs.write_outputs` (written into a
+ingest (:func:`ingest.read_inputs`) -> :func:`vessels.pipeline.run.run_pipeline` (receiver merge,
+tracks, detectors, SAR fusion, scoring) -> :func:`vessels.pipeline.outputs.write_outputs` (written into a
 temporary sibling folder and renamed into place, summary.json last; see docs/investigate.md).
 """
 
@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from vessels.anchorages import read_anchorages_csv
 from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
-from vessels.outputs import OUTPUT_FILES, VesselRow, check_out_dir, write_outputs
-from vessels.pipeline import (
+from vessels.pipeline.outputs import OUTPUT_FILES, VesselRow, check_out_dir, write_outputs
+from vessels.pipeline.run import (
     PipelineResult,
     StageTimes,
     _optional,
@@ -83,26 +83,26 @@ def check_config(cfg: dict[str, Any], origin: str | None = None) -> None:
     the wrong type, is a :class:`ConfigError` naming ``origin`` (the file) and the table, not a
     failure minutes later in the stage that reads it."""
     from dashboards.report import ReportParams
-    from vessels.grids import GridParams
-    from vessels.scoring import ScoringParams
+    from vessels.pipeline.grids import GridParams
+    from vessels.pipeline.scoring import ScoringParams
 
     try:
-        load_det_config = _optional("detectors.config", "load_config")
+        load_det_config = _optional("vessels.config", "load_config")
         if load_det_config is None:
             ScoringParams.from_mapping(cfg.get("scoring"))
             GridParams.from_mapping(cfg.get("grids"))
             ReportParams.from_mapping(cfg.get("report"))
             return
         load_det_config(cfg)  # [tracks], [context] and every detector table
-        from detectors.config import make_params
+        from vessels.config import make_params
 
         steps: list[tuple[str, Any]] = [
             ("scoring", ScoringParams),
             ("grids", GridParams),
             ("report", ReportParams),
         ]
-        match_params = _optional("vessels.fusion", "MatchParams")
-        dark_params = _optional("detectors.dark", "DarkParams")
+        match_params = _optional("vessels.fusion.matching", "MatchParams")
+        dark_params = _optional("vessels.fusion.dark", "DarkParams")
         if match_params is not None:
             steps.append(("fusion", match_params))
         if dark_params is not None:

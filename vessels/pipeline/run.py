@@ -21,9 +21,9 @@ import numpy as np
 import pyarrow as pa
 
 from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
-from vessels.profiles import Profile, build_profiles
+from vessels.pipeline.profiles import Profile, build_profiles
+from vessels.pipeline.scoring import ScoringParams, VesselScore, score_vessels
 from vessels.schema import EVENT_TYPES, EVENTS_SCHEMA
-from vessels.scoring import ScoringParams, VesselScore, score_vessels
 from vessels.tracks import Tracks
 
 __all__ = ["PipelineResult", "StageTimes", "read_sar", "run_pipeline"]
@@ -153,7 +153,7 @@ def run_pipeline(
     # the detectors' config loader checks every table it knows (tracks, context, detectors)
     # and passes ours ([scoring], [grids], [report]) through
     det_config: Any = None
-    load_det_config = _optional("detectors.config", "load_config")
+    load_det_config = _optional("vessels.config", "load_config")
     if load_det_config is not None:
         det_config = load_det_config(config)
         tparams = det_config.get("tracks", TrackParams())
@@ -368,16 +368,16 @@ def _fuse_sar(
     step_params: dict[str, Any],
 ) -> list[Any]:
     """Match SAR detections to the tracks; add ``dark_detection`` / ``dark_rendezvous`` events
-    and enrich the AIS gaps that imagery saw (the same steps as :mod:`vessels.fusepipe`)."""
-    match = _optional("vessels.fusion", "match_detections")
-    dark = _optional("detectors.dark", "detect")
+    and enrich the AIS gaps that imagery saw (the same steps as :mod:`vessels.fusion.fuse`)."""
+    match = _optional("vessels.fusion.matching", "match_detections")
+    dark = _optional("vessels.fusion.dark", "detect")
     if sar is None or match is None or dark is None:
         notes.append("SAR fusion modules are not available: detections were not matched")
         return events
-    from detectors.config import make_params
-    from detectors.dark import DarkParams
-    from vessels.fusepipe import vessel_lengths
-    from vessels.fusion import MatchParams
+    from vessels.config import make_params
+    from vessels.fusion.dark import DarkParams
+    from vessels.fusion.fuse import vessel_lengths
+    from vessels.fusion.matching import MatchParams
 
     other = getattr(det_config, "other", {}) or {}
     match_params = make_params(MatchParams, other.get("fusion") or {}, "fusion")

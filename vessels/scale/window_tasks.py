@@ -15,7 +15,7 @@ import numpy.typing as npt
 from detectors.base import DetectContext, DetectorSpec
 from detectors.reception import HOUR_MS
 from vessels.events import Event
-from vessels.scale.tasks import Part, global_segments, run_bounded
+from vessels.scale.vessel_tasks import Part, global_segments, run_bounded
 from vessels.tracks import Tracks
 
 __all__ = [

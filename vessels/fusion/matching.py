@@ -14,7 +14,7 @@ Method (after Paolo et al. 2024 and GFW's SAR matching, simplified to a closed f
    vessel zig-zagging at 8 kn that made good 1 kn), times ``meander_frac`` times the bridge
    time ``dt_before * dt_after / span`` (largest mid-interval, as a Brownian bridge).
    A placement with no report within ``silence_check_min_h`` on either side is weighed against
-   the local reception (:mod:`vessels.fusion_reception`): unheard through the opportunities
+   the local reception (:mod:`vessels.fusion.broadcast`): unheard through the opportunities
    that other vessels nearby were heard in, its chance of broadcasting at the image time falls
    below ``min_p_broadcasting`` and it is in an AIS gap: no candidate for any detection (its
    own stays dark), and not "expected but missed".
@@ -33,7 +33,7 @@ Method (after Paolo et al. 2024 and GFW's SAR matching, simplified to a closed f
    (``assignment="optimal"``), or GFW's greedy best-first (``assignment="greedy"``).
    Threshold: ``min_score = 0.011`` = a vessel 3 sigma away with agreeing length. Then two
    matched vessels in formation (pair trawlers, a partner alongside a carrier: close, same
-   speed) are swapped when the relative geometry says so (:mod:`vessels.fusion_formation`).
+   speed) are swapped when the relative geometry says so (:mod:`vessels.fusion.formation`).
 
 Outputs: every detection with its MMSI and score or unmatched (``matches``, with the matched
 vessel's AIS silence around the image, ``ais_silence_h``: evidence that a ship was seen while
@@ -61,18 +61,15 @@ from kernels.match import (
     silence_around,
 )
 from vessels.errors import ConfigError, InputError
-from vessels.fusion_accuracy import MatchAccuracy, match_accuracy
-from vessels.fusion_formation import formation_swaps
-from vessels.fusion_reception import broadcast_chance
+from vessels.fusion.broadcast import broadcast_chance
+from vessels.fusion.formation import formation_swaps
 from vessels.geo import local_xy_m
 from vessels.schema import TIME_TYPE
 from vessels.tracks import Tracks
 
 __all__ = [
-    "MatchAccuracy",
     "MatchParams",
     "MatchResult",
-    "match_accuracy",
     "match_detections",
 ]
 
@@ -113,7 +110,7 @@ class MatchParams:
     min_score: float = math.exp(-0.5 * 3.0**2)  # 0.011: 3 sigma with agreeing length
     assignment: str = "optimal"  # or "greedy" (GFW's best-first)
     expected_min_p_inside: float = 0.5  # a vessel counts as expected in a footprint above this
-    # -- vessels in formation (vessels.fusion_formation): matched by their relative geometry
+    # -- vessels in formation (vessels.fusion.formation): matched by their relative geometry
     formation_max_m: float = 1_000.0  # pair trawlers tow 200-400 m apart, a partner lies
     # alongside a carrier within 200 m (Miller et al. 2018); 0 turns the check off
     formation_max_dspeed_kn: float = 2.0  # moving together: speeds this close

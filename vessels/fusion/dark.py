@@ -34,7 +34,7 @@ from kernels.match import bracket_reports
 from vessels.errors import ConfigError
 from vessels.events import Event
 from vessels.explain import reasons_from_evidence
-from vessels.fusion import MatchResult
+from vessels.fusion.matching import MatchResult
 from vessels.tracks import Tracks
 
 __all__ = ["DarkParams", "dark_detections", "dark_rendezvous", "detect", "enrich_gaps"]
@@ -96,7 +96,7 @@ def _nearest_unmatched_ais(
 ) -> dict[str, tuple[float, int | None]]:
     """Per unmatched detection, the distance (m) and MMSI of the nearest AIS vessel placed in
     the same scene that matched no detection: broadcasting at the image time, or with
-    ``in_gap`` silent in an AIS gap then (see :mod:`vessels.fusion_reception`)."""
+    ``in_gap`` silent in an AIS gap then (see :mod:`vessels.fusion.broadcast`)."""
     from kernels.geo import haversine_array_m
 
     proj = result.projections

@@ -33,69 +33,24 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from detectors.encounter_report import describe
-from detectors.encounter_state import VesselState
-from detectors.encounter_support import is_gear, registry_of, reports_per_slot
-from detectors.pairruns import PairCandidate, PairRuns
+from detectors.encounter.describe import describe
+from detectors.encounter.pair_runs import PairCandidate, PairRuns
+from detectors.encounter.params import EncounterParams
+from detectors.encounter.state import VesselState
+from detectors.encounter.support import is_gear, registry_of, reports_per_slot
 from kernels.neighbors import close_pairs
 from kernels.resample import NO_SLOT, resample_tracks
-from vessels.errors import ConfigError
 from vessels.events import Event
 from vessels.tracks import Tracks
 
 __all__ = ["EncounterParams", "EncounterStream", "detect", "is_gear"]
 
 _H = 3_600_000
-
-
-@dataclass(frozen=True)
-class EncounterParams:
-    """Encounter definition. Defaults: GFW pipe-encounters / Miller et al. 2018."""
-
-    max_distance_m: float = 500.0  # GFW: within 500 m
-    min_duration_h: float = 2.0  # GFW: for at least 2 h
-    max_median_speed_kn: float = 2.0  # GFW: median speed < 2 kn
-    min_port_distance_km: float = 10.0  # GFW: >= 10 km from an anchorage/port
-    resample_step_min: float = 10.0  # GFW: 10-minute resampling
-    max_interp_gap_h: float = 1.0  # GFW: interpolate only across gaps < 1 h
-    # Beyond GFW: bridge satellite revisit holes (hours offshore) when the vessel was slow
-    # across them; otherwise encounters seen only by satellite AIS never last 2 h on the grid.
-    max_slow_gap_h: float = 6.0
-    slow_gap_max_kn: float = 2.0
-    merge_gap_h: float = 4.0  # GFW: merge the same pair when < 4 h apart
-    far_from_shore_km: float = 50.0  # 50 nm-ish: past the usual terrestrial/EEZ-coastal zone
-    use_reported_sog: bool = True  # also require the reported SOG to be low (see below)
-    sog_max_age_min: float = 30.0  # slots this close to a report vote in the median speed
-    # A reconstructed position (dead reckoning / interpolation across a hole) is uncertain: it
-    # may be this far off per hour from the nearest report, up to max_slack_m (so observed
-    # slots use exactly max_distance_m).
-    drift_slack_kn: float = 0.5
-    max_slack_m: float = 750.0
-    # Each vessel must have been heard this often while close: otherwise the encounter is an
-    # interpolation artefact (detection-methods.md, pitfall 4), not something AIS showed.
-    min_reports: int = 3
-    exclude_gear: bool = True  # GFW / Skylight leave buoys and gear out
-    parallel: bool = False  # kernels on all cores (never inside dask tasks)
-
-    def __post_init__(self) -> None:
-        for name in ("max_distance_m", "min_duration_h", "resample_step_min", "max_interp_gap_h"):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-                raise ConfigError(f"encounter.{name} must be a positive number, got {v!r}")
-        for name in ("max_median_speed_kn", "min_port_distance_km", "merge_gap_h"):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
-                raise ConfigError(f"encounter.{name} must be a number >= 0, got {v!r}")
-
-    @property
-    def step_ms(self) -> int:
-        return int(round(self.resample_step_min * 60_000))
 
 
 class EncounterStream:

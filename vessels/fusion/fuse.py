@@ -3,8 +3,8 @@
 AIS inputs are read (:func:`ingest.read_inputs`), merged across receivers
 (:func:`ingest.merge.merge_positions`: duplicates once, clock offsets found), built into tracks
 with the gap and loitering detectors run on them (:func:`detectors.run_detectors_full`), the
-detections matched to the tracks (:func:`vessels.fusion.match_detections`) and the dark events
-made (:func:`detectors.dark.detect`): ``dark_detection``, ``dark_rendezvous`` and the gaps
+detections matched to the tracks (:func:`vessels.fusion.matching.match_detections`) and the dark events
+made (:func:`vessels.fusion.dark.detect`): ``dark_detection``, ``dark_rendezvous`` and the gaps
 enriched with imagery. ``vessels fuse`` and ``vessels investigate`` call this.
 """
 
@@ -17,11 +17,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from detectors.dark import DarkParams
 from ingest.merge import MergeParams, MergeResult, merge_positions
 from ingest.sar import SarInput, read_detections
 from vessels.events import Event
-from vessels.fusion import MatchParams, MatchResult, match_detections
+from vessels.fusion.dark import DarkParams
+from vessels.fusion.matching import MatchParams, MatchResult, match_detections
 from vessels.tracks import Tracks
 
 __all__ = ["FuseOutput", "fuse", "fuse_tables", "vessel_lengths"]
@@ -66,7 +66,7 @@ def fuse_tables(
 ) -> FuseOutput:
     """Fusion on tables already read (positions in POSITIONS_SCHEMA)."""
     from detectors import available_detectors, run_detectors_full
-    from detectors.dark import detect
+    from vessels.fusion.dark import detect
 
     merged = merge_positions(positions, merge_params)
     avail = available_detectors()
