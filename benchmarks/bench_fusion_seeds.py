@@ -2,7 +2,7 @@
 
 For every (seed, region) a default scenario is simulated (``vessels.sim.simulate``), fused
 (:func:`vessels.fusion.fuse.fuse_tables`) and scored: detection-to-MMSI matching precision/recall
-(:func:`vessels.fusion.matching.match_accuracy`), ``dark_detection`` and ``dark_rendezvous`` by the
+(:func:`vessels.evaluate.matches.match_accuracy`), ``dark_detection`` and ``dark_rendezvous`` by the
 evaluation rule (:func:`vessels.evaluate.events.evaluate`, min score 0.5). Prints one row per scenario
 and the pooled figures (targets: AIS >= 0.95, dark events >= 0.9), a '*' on every figure
 under its target, and how many scenarios meet each target. Tune on seeds 1-10; seeds 11-20

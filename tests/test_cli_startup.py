@@ -29,9 +29,23 @@ def test_building_the_parser_imports_nothing_heavy() -> None:
     assert out.stdout.strip() == ""
 
 
+def test_import_vessels_imports_nothing_above_the_core() -> None:
+    code = (
+        "import sys\n"
+        "import vessels\n"
+        "print(','.join(m for m in ('ingest', 'detectors', 'vessels.pipeline') if m in sys.modules))\n"
+        "print(vessels.read.__module__, vessels.detect.__module__, vessels.investigate.__module__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, second = out.stdout.splitlines()
+    assert first == ""  # the notebook names (vs.read, ...) are imported on first use only
+    assert second == "ingest.read detectors vessels.pipeline.investigate"
+
+
 def test_lazy_package_names_resolve_and_unknown_names_fail() -> None:
     assert vessels.sim.simulate.__module__ == "vessels.sim.core"
-    assert vessels.scale.ScaleParams.__module__ == "vessels.scale.detect"
+    assert vessels.scale.ScaleParams.__module__ == "vessels.scale.params"
+    assert vessels.scale.detect_distributed.__module__ == "vessels.scale.detect"
     from vessels.sim import REGIONS
 
     assert REGIONS

@@ -188,7 +188,7 @@ def test_pair_median_speed_is_the_mean_of_the_two_medians() -> None:
     # GFW merges the two one-sided encounters with the median of their median speeds: a
     # carrier drifting at 0.4 kn and a fishing vessel alongside at 2.3 kn meet at 1.35 kn,
     # whichever was heard more often (a pooled median would say 2.3 kn here).
-    from detectors.encounter import _pair_median_speed
+    from detectors.encounter.detector import _pair_median_speed
 
     carrier = np.r_[np.full(20, 0.4), np.nan]
     fisher = np.full(25, 2.3)
