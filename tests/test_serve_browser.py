@@ -109,6 +109,18 @@ def test_review_desk_in_chromium(server: str, artifacts: Path, tmp_path: Path) -
             assert str(PAIR[0]) in shown and str(GAP_MMSI) not in shown
             page.fill("#filter", "")
 
+            # playback moves the time window forward, and the window is in the URL
+            page.click("#time-play")
+            starts = []
+            for _ in range(3):
+                page.wait_for_timeout(700)
+                starts.append(int(page.locator("#timestrip").get_attribute("data-start") or 0))
+            page.click("#time-play")
+            assert starts[0] > 0 and starts[0] < starts[1] < starts[2]
+            page.wait_for_timeout(300)
+            assert "window=" in page.url
+            page.click("#time-all")
+
             # review the gap event
             page.click(f"#vessel-table tbody tr[data-mmsi='{GAP_MMSI}']")
             page.wait_for_selector("#event-list .review")

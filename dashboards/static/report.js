@@ -898,6 +898,25 @@
   strip.addEventListener("pointercancel", endBrush);
   strip.addEventListener("dblclick", function () { setWindow(null); });
   document.getElementById("time-all").addEventListener("click", function () { setWindow(null); });
+  // playback: the window steps forward a quarter of its width every 0.6 s until the data ends
+  // (a tenth of the span when no window is chosen); press again to stop
+  var playTimer = null, playBtn = document.getElementById("time-play");
+  function stopPlay() {
+    clearInterval(playTimer); playTimer = null;
+    playBtn.textContent = "\u25b6 play"; playBtn.setAttribute("aria-pressed", "false");
+  }
+  playBtn.addEventListener("click", function () {
+    if (!span) return;
+    if (playTimer) { stopPlay(); return; }
+    var dur = span[1] - span[0];
+    if (!win || win[1] >= span[1]) setWindow(span[0], span[0] + dur / 10);
+    playBtn.textContent = "\u25a0 stop"; playBtn.setAttribute("aria-pressed", "true");
+    playTimer = setInterval(function () {
+      var wd = win[1] - win[0], step = Math.max(60000, Math.round(wd / 4 / 60000) * 60000);
+      if (win[1] + step > span[1]) { setWindow(span[1] - wd, span[1]); stopPlay(); return; }
+      setWindow(win[0] + step, win[1] + step);
+    }, 600);
+  });
   strip.addEventListener("keydown", function (ev) {
     if (!span) return;
     if (ev.key === "Escape") { ev.preventDefault(); setWindow(null); return; }
