@@ -20,6 +20,9 @@ __all__ = ["main"]
 
 # Order is the order shown by ``vessels --help``.
 COMMANDS = ("investigate", "ingest", "detect", "fuse", "simulate", "evaluate", "serve")
+# Commands whose glue lives with their application package (a sibling of vessels.cli in the top
+# layer, see the import contracts in pyproject.toml); the others are vessels.cli.<name>.
+COMMAND_MODULES = {"serve": "vessels.serve.cli"}
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -35,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vessels {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"vessels.cli.{name}")
+        module = importlib.import_module(COMMAND_MODULES.get(name, f"vessels.cli.{name}"))
         module.register(sub)
     return parser
 
