@@ -44,6 +44,7 @@ __all__ = [
     "DetectorSpec",
     "build_context",
     "load_spec",
+    "port_list",
     "run_chunked",
 ]
 
@@ -116,9 +117,12 @@ class DetectContext:
         self.proximity = self.proximity.evicted(before_ms)
 
 
-def _ports(
+def port_list(
     tracks: Tracks | None, anchorages: str | None, params: ContextParams
 ) -> tuple[PortIndex, int]:
+    """The ports every step uses: searoute's UN/LOCODE ports, anchorages derived from ``tracks``
+    (GFW's rule, when ``params`` asks for them) and the user's ``anchorages`` CSV; with the
+    number of anchorages added."""
     ports = port_index()
     n = 0
     if tracks is not None and params.derive_anchorages:
@@ -150,7 +154,7 @@ def build_context(
     from them unless ``ports`` is given). ``tracks=None`` gives an empty context for a stream."""
     n_anch = 0
     if ports is None:
-        ports, n_anch = _ports(tracks, anchorages, params)
+        ports, n_anch = port_list(tracks, anchorages, params)
     ctx = DetectContext(
         registry=registry,
         ports=ports,

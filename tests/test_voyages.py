@@ -86,9 +86,9 @@ def test_voyage_index_names_the_voyage_and_time_since_port() -> None:
     idx = VoyageIndex.from_table(voyages)
     first = voyages.to_pylist()[0]
     mid = int(first["start"].timestamp() * 1000) + 5 * H
-    vid, port, since = idx.at(412000004, mid)  # type: ignore[misc]
+    vid, port, days = idx.at(412000004, mid)  # type: ignore[misc]
     assert vid == first["voyage_id"] and port == "ALPHA"
-    assert since == pytest.approx(5.0)
+    assert days == pytest.approx(5.0 / 24)
     assert idx.at(999999999, mid) is None
 
 

@@ -34,7 +34,19 @@ from vessels.errors import ConfigError
 __all__ = ["OTHER_TABLES", "Config", "load_config", "make_params"]
 
 #: Tables that belong to other commands of the project and are not checked here.
-OTHER_TABLES = ("scoring", "fusion", "dark", "report", "grids", "watch", "serve", "ingest")
+OTHER_TABLES = (
+    "scoring",
+    "fusion",
+    "dark",
+    "report",
+    "grids",
+    "watch",
+    "serve",
+    "ingest",
+    "port_visits",
+    "features",
+    "risk",
+)
 
 
 @dataclasses.dataclass

@@ -22,7 +22,7 @@ from vessels.errors import InputError
 from vessels.schema import EVENTS_SCHEMA
 from vessels.textsafe import csv_cell, xml_text
 
-__all__ = ["EVENT_FORMATS", "read_events", "write_events"]
+__all__ = ["EVENT_FORMATS", "read_events", "write_events", "write_table_csv"]
 
 EVENT_FORMATS = (".jsonl", ".csv", ".parquet", ".geojson", ".kml")
 
@@ -203,3 +203,20 @@ def read_events(path: str | os.PathLike[str]) -> pa.Table:
         raise
     except (ValueError, KeyError, TypeError, AttributeError, OSError, pa.ArrowException) as exc:
         raise InputError(f"not a readable events file ({exc})", str(path)) from exc
+
+
+def write_table_csv(table: pa.Table, path: str | os.PathLike[str]) -> Path:
+    """Any table as CSV, atomically: times as ISO 8601 UTC, text neutralised against formula
+    injection (port and vessel names can come from user lists and AIS)."""
+    path = Path(path)
+    with atomic_write(path) as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(table.column_names)
+        for r in table.to_pylist():
+            w.writerow(
+                [
+                    "" if v is None else _iso(v) if hasattr(v, "timestamp") else csv_cell(v)
+                    for v in r.values()
+                ]
+            )
+    return path

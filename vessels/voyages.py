@@ -254,13 +254,13 @@ class VoyageIndex:
             from_port=tuple(t.column("from_port").to_pylist()),
         )
 
-    def at(self, mmsi: int, t_ms: int) -> tuple[str, str | None, float | None] | None:
-        """(voyage_id, port it left or None when unknown, hours since it left or None) for the
-        voyage of ``mmsi`` holding ``t_ms``; None when the vessel was in port or unknown."""
+    def at(self, mmsi: int, t_ms: int) -> tuple[str, str | None, float] | None:
+        """(voyage_id, the port it left or None when unknown, days at sea since the voyage
+        began) for the voyage of ``mmsi`` holding ``t_ms``; None when the vessel was in port.
+        A voyage whose origin is unknown began with the data: its days are a lower bound."""
         lo = int(np.searchsorted(self.mmsi, mmsi, side="left"))
         hi = int(np.searchsorted(self.mmsi, mmsi, side="right"))
         for k in range(lo, hi):
             if self.start[k] <= t_ms <= self.end[k]:
-                since = None if self.from_port[k] is None else (t_ms - self.start[k]) / HOUR_MS
-                return self.voyage_id[k], self.from_port[k], since
+                return self.voyage_id[k], self.from_port[k], (t_ms - self.start[k]) / (24 * HOUR_MS)
         return None

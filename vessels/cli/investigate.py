@@ -35,6 +35,12 @@ def register(sub: Any) -> None:
         help="ports or anchorages to add to the built-in list (latitude, longitude, optional "
         "label columns; .gz read directly), e.g. a World Port Index extract",
     )
+    p.add_argument(
+        "--known-cases",
+        metavar="CSV",
+        help="vessels known from published cases (mmsi or imo, and a source column): a model "
+        "learned from them adds model_risk to vessels.csv (a lead, not a verdict)",
+    )
     p.add_argument("--config", metavar="params.toml", help="parameters (TOML, one table per step)")
     p.add_argument(
         "--columns",
@@ -73,7 +79,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.top < 0:
         raise ConfigError(f"--top must be 0 or more, got {args.top}")
-    check_inputs([*args.inputs, *args.sar, *([args.anchorages] if args.anchorages else [])])
+    check_inputs(
+        [
+            *args.inputs,
+            *args.sar,
+            *([args.anchorages] if args.anchorages else []),
+            *([args.known_cases] if args.known_cases else []),
+        ]
+    )
     config: Any = args.config
     if args.min_score is not None:
         from vessels.pipeline.investigate import load_config
@@ -93,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         columns=args.columns,
         time_format=args.time_format,
         sar_columns=args.sar_columns,
+        known_cases=args.known_cases,
     )
     s = res.summary
     c = s["counts"]
@@ -104,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
     for note in s.get("notes", []):
         print(f"  note: {note}")
     for line in coverage_lines(s.get("coverage") or {}):
+        print(f"  {line}")
+    for line in model_lines(s.get("risk_model"), res.vessels, args.top):
         print(f"  {line}")
     if not flagged:
         print(f"  {nothing_flagged_line(c, s['parameters']['scoring']['min_event_score'])}")
@@ -119,6 +135,27 @@ def run(args: argparse.Namespace) -> int:
             print(f"       +{share:.2f}  {_short(clean, width)}")
     print(f"open {res.out_dir / 'report.html'} in a browser for the map and the evidence")
     return 0
+
+
+def model_lines(model: dict[str, Any] | None, vessels: list[Any], top: int) -> list[str]:
+    """The learned model's out-of-fold figures and the unlabelled vessels it ranks highest."""
+    if not model:
+        return []
+    out = [
+        f"learned risk (model_risk in vessels.csv): {model['known_cases_in_data']} of "
+        f"{model['known_cases_rows']} known cases in the data; out of fold, known cases rank "
+        f"above other vessels with AUC {model['oof_auc_known_vs_unlabelled']:.2f} and "
+        f"{model['oof_recall_top_10pct']:.0%} of them are in the top 10 %; a lead for checking, "
+        "not a verdict"
+    ]
+    ranked = sorted(
+        (v for v in vessels if v.model_risk is not None and v.model_reasons),
+        key=lambda v: -float(v.model_risk),
+    )
+    for v in ranked[: min(top, 5)]:
+        name = "".join(ch for ch in (v.name or "-") if ch.isprintable())
+        out.append(f"  model_risk {v.model_risk:.2f}  {v.mmsi:>9}  {name[:20]}: {v.model_reasons}")
+    return out
 
 
 def _day(iso: str | None) -> str:

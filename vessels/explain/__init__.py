@@ -22,6 +22,7 @@ from typing import Any
 from vessels.events import evidence_json
 from vessels.explain import dark, encounter, gap, identity, loitering
 from vessels.explain.vessel import vessel_reason
+from vessels.explain.voyage import voyage_sentences
 from vessels.explain.words import vessel_label
 
 __all__ = ["EXPLAINERS", "reasons_from_evidence", "stored", "vessel_label", "vessel_reason"]
@@ -51,4 +52,5 @@ def reasons_from_evidence(type_: str, evidence: Mapping[str, Any]) -> list[str]:
         fn = EXPLAINERS[type_]
     except KeyError:
         raise ValueError(f"no explanation for event type {type_!r}") from None
-    return fn(stored(evidence))
+    ev = stored(evidence)
+    return fn(ev) + voyage_sentences(ev)

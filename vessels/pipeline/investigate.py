@@ -22,6 +22,7 @@ import pyarrow as pa
 from vessels.anchorages import read_anchorages_csv
 from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
 from vessels.pipeline.outputs import OUTPUT_FILES, VesselRow, check_out_dir, write_outputs
+from vessels.pipeline.risk import KnownCases, RiskResult, read_known_cases
 from vessels.pipeline.run import (
     PipelineResult,
     StageTimes,
@@ -83,8 +84,11 @@ def check_config(cfg: dict[str, Any], origin: str | None = None) -> None:
     the wrong type, is a :class:`ConfigError` naming ``origin`` (the file) and the table, not a
     failure minutes later in the stage that reads it."""
     from dashboards.report import ReportParams
+    from vessels.pipeline.features import FeatureParams
     from vessels.pipeline.grids import GridParams
+    from vessels.pipeline.risk import RiskModelParams
     from vessels.pipeline.scoring import ScoringParams
+    from vessels.voyages import PortVisitParams
 
     try:
         load_det_config = _optional("vessels.config", "load_config")
@@ -100,6 +104,9 @@ def check_config(cfg: dict[str, Any], origin: str | None = None) -> None:
             ("scoring", ScoringParams),
             ("grids", GridParams),
             ("report", ReportParams),
+            ("port_visits", PortVisitParams),
+            ("features", FeatureParams),
+            ("risk", RiskModelParams),
         ]
         match_params = _optional("vessels.fusion.matching", "MatchParams")
         dark_params = _optional("vessels.fusion.dark", "DarkParams")
@@ -156,8 +163,13 @@ def investigate(
     time_format: str | None = None,
     sar_columns: str | dict[str, str] | None = None,
     anchorages: str | os.PathLike[str] | None = None,
+    known_cases: str | os.PathLike[str] | None = None,
 ) -> InvestigateResult:
     """Run the whole investigation and write every output into ``out``.
+
+    ``known_cases``: a CSV of vessels (MMSI or IMO, with a source note each) known from published
+    cases; a model learned from them scores every vessel (``model_risk``, see
+    :mod:`vessels.pipeline.risk`). Without it nothing of the kind is computed.
 
     ``columns`` and ``time_format`` map a CSV of an unknown layout, as for ``vessels ingest``;
     ``sar_columns`` maps the detection files' columns, as for ``vessels fuse --sar-columns``;
@@ -183,6 +195,7 @@ def investigate(
             read_kw,
             sar_columns,
             anchorages,
+            known_cases,
         )
     finally:
         timings.close()
@@ -200,6 +213,7 @@ def _investigate(
     read_kw: dict[str, Any],
     sar_columns: str | dict[str, str] | None = None,
     anchorages: str | os.PathLike[str] | None = None,
+    known_cases: str | os.PathLike[str] | None = None,
 ) -> InvestigateResult:
     if not inputs:
         raise InputError("no input files given")
@@ -221,6 +235,7 @@ def _investigate(
         if not Path(anchorages).is_file():
             raise InputError("no such anchorage list", str(anchorages))
         read_anchorages_csv(Path(anchorages))  # a bad list fails now, not after the pipeline
+    cases = None if known_cases is None else read_known_cases(known_cases)  # fails now too
     read_inputs = _optional("ingest", "read_inputs")
     if read_inputs is None:
         raise VesselsError("this build of vessels lacks ingest.read_inputs: cannot read inputs")
@@ -259,6 +274,10 @@ def _investigate(
             },
             "rejects": dict(sorted(getattr(stats, "rejects", {}).items())),
         }
+    risk = None
+    if cases is not None:
+        with _stage("risk model", quiet, timings):
+            risk = _risk(p, cases, cfg)
     input_list = _file_list(inputs)
     rows, summary = write_outputs(
         Path(out),
@@ -271,5 +290,22 @@ def _investigate(
         started=started,
         timings=timings,
         quiet=quiet,
+        risk=risk,
     )
     return InvestigateResult(Path(out), rows, p.events, summary)
+
+
+def _risk(p: PipelineResult, cases: KnownCases, cfg: dict[str, Any]) -> RiskResult:
+    from vessels.config import make_params
+    from vessels.pipeline.features import FEATURE_COLUMNS
+    from vessels.pipeline.risk import RiskModelParams, fit_risk
+    from vessels.registry import Registry
+
+    if p.features is None:
+        raise VesselsError(
+            "the pipeline produced no vessel features: cannot learn from known cases"
+        )
+    params = make_params(RiskModelParams, cfg.get("risk") or {}, "risk")
+    meanings = {name: meaning for name, _, meaning in FEATURE_COLUMNS}
+    registry = p.registry if p.registry is not None else Registry()
+    return fit_risk(p.features, cases, registry, params, meanings)

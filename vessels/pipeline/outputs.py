@@ -28,8 +28,9 @@ import pyarrow.parquet as pq
 from vessels import __version__
 from vessels.atomic import atomic_write, output_error
 from vessels.errors import InputError
-from vessels.eventio import write_events
+from vessels.eventio import write_events, write_table_csv
 from vessels.pipeline.profiles import Profile, ship_type_text
+from vessels.pipeline.risk import RiskResult
 from vessels.pipeline.run import PipelineResult, _stage
 from vessels.pipeline.scoring import ScoringParams
 from vessels.schema import EVENT_TYPES
@@ -54,6 +55,11 @@ OUTPUT_FILES = (
     "events.kml",
     "tracks.parquet",
     "identity.parquet",
+    "port_visits.csv",
+    "port_visits.parquet",
+    "voyages.csv",
+    "voyages.parquet",
+    "vessel_features.parquet",
     "grids.nc",
     "report.html",
     "summary.json",
@@ -91,6 +97,8 @@ class VesselRow:
     top_reasons: str
     reasons: list[tuple[str, float]] = field(default_factory=list)
     same_imo: str = ""  # other MMSIs that reported this vessel's IMO, "MMSI (flag)"
+    model_risk: float | None = None  # learned from --known-cases (vessels.pipeline.risk)
+    model_reasons: str = ""  # the features behind model_risk, in words
 
 
 # --- vessel table --------------------------------------------------------------------------
@@ -139,6 +147,15 @@ def vessel_rows(p: PipelineResult, scoring: ScoringParams) -> list[VesselRow]:
     return rows
 
 
+def _add_model_risk(rows: list[VesselRow], risk: RiskResult) -> None:
+    by_mmsi = {int(m): k for k, m in enumerate(risk.mmsi)}
+    for r in rows:
+        k = by_mmsi.get(r.mmsi)
+        if k is not None:
+            r.model_risk = round(float(risk.risk[k]), 4)
+            r.model_reasons = risk.reasons[k]
+
+
 VESSEL_COLUMNS = (
     ["rank", "mmsi", "name", "callsign", "imo", "flag", "ship_type", "risk_score"]
     + [f"n_{t}" for t in EVENT_TYPES]
@@ -165,7 +182,15 @@ def _vessels_table(rows: list[VesselRow]) -> pa.Table:
     cols["last_seen"] = pa.array([r.last_seen for r in rows], ts)
     cols["top_reasons"] = pa.array([r.top_reasons for r in rows], pa.string())
     cols["same_imo_mmsis"] = pa.array([r.same_imo for r in rows], pa.string())
+    if _has_model(rows):
+        cols["model_risk"] = pa.array([r.model_risk for r in rows], pa.float64())
+        cols["model_reasons"] = pa.array([r.model_reasons for r in rows], pa.string())
     return pa.table(cols)
+
+
+def _has_model(rows: list[VesselRow]) -> bool:
+    """The learned risk columns appear only in runs given known cases."""
+    return any(r.model_risk is not None for r in rows)
 
 
 def _iso(ms: int | None) -> str:
@@ -177,7 +202,8 @@ def _iso(ms: int | None) -> str:
 def _write_vessels_csv(rows: list[VesselRow], path: Path) -> None:
     with atomic_write(path) as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(VESSEL_COLUMNS)
+        model = _has_model(rows)
+        w.writerow([*VESSEL_COLUMNS, *(("model_risk", "model_reasons") if model else ())])
         for i, r in enumerate(rows, 1):
             vals: list[Any] = [
                 i,
@@ -191,6 +217,11 @@ def _write_vessels_csv(rows: list[VesselRow], path: Path) -> None:
             ]
             vals += [r.counts.get(t, 0) for t in EVENT_TYPES]
             vals += [r.positions, _iso(r.first_seen), _iso(r.last_seen), r.top_reasons, r.same_imo]
+            if model:
+                vals += [
+                    "" if r.model_risk is None else f"{r.model_risk:.4f}",
+                    r.model_reasons,
+                ]
             w.writerow([csv_cell("" if v is None else v) for v in vals])
 
 
@@ -392,8 +423,10 @@ def write_outputs(
     quiet: bool = True,
     title: str | None = None,
     anchorages: dict[str, Any] | None = None,
+    risk: RiskResult | None = None,
 ) -> tuple[list[VesselRow], dict[str, Any]]:
-    """Every output file of a run, into ``out`` (replaced as a whole, see module docstring)."""
+    """Every output file of a run, into ``out`` (replaced as a whole, see module docstring).
+    ``risk``: the learned model's scores (``--known-cases``), added to the vessel table."""
     from dashboards.report import ReportParams, ReportVessel, write_report
     from vessels.pipeline.grids import GridParams, build_grids, write_grids
 
@@ -401,6 +434,8 @@ def write_outputs(
     grid_params = GridParams.from_mapping(config.get("grids"))
     report_params = ReportParams.from_mapping(config.get("report"))
     rows = vessel_rows(p, scoring)
+    if risk is not None:
+        _add_model_risk(rows, risk)
     with staging_dir(out) as tmp:
         with _stage("vessel table", quiet, timings):
             _write_vessels_csv(rows, tmp / "vessels.csv")
@@ -416,6 +451,13 @@ def write_outputs(
                 row_group_size=TRACK_ROW_GROUP,
             )
             pq.write_table(_identity_table(p), tmp / "identity.parquet", compression="zstd")
+        with _stage("port call files", quiet, timings):
+            for name, table in (("port_visits", p.visits), ("voyages", p.voyages)):
+                table = table if table is not None else pa.table({})
+                write_table_csv(table, tmp / f"{name}.csv")
+                pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+            features = p.features if p.features is not None else pa.table({})
+            pq.write_table(features, tmp / "vessel_features.parquet", compression="zstd")
         with _stage("grids", quiet, timings):
             write_grids(build_grids(p.tracks, p.events, grid_params), tmp / "grids.nc")
         with _stage("report", quiet, timings):
@@ -476,6 +518,7 @@ def write_outputs(
             },
             "notes": p.notes,
             "coverage": p.coverage,
+            "risk_model": None if risk is None else risk.summary,
             "outputs": list(OUTPUT_FILES),
             "atomicity": "written into a temporary sibling folder and renamed into place; "
             "summary.json last",

@@ -23,6 +23,7 @@ import pyarrow as pa
 from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
 from vessels.pipeline.profiles import Profile, build_profiles
 from vessels.pipeline.scoring import ScoringParams, VesselScore, score_vessels
+from vessels.registry import Registry
 from vessels.schema import EVENT_TYPES, EVENTS_SCHEMA
 from vessels.tracks import Tracks
 
@@ -61,6 +62,8 @@ class StageTimes(dict[str, float]):
         "detectors",
         "SAR fusion",
         "scoring",
+        "port calls",
+        "risk model",
         "vessel table",
         "events",
         "grids",
@@ -115,6 +118,10 @@ class PipelineResult:
     notes: list[str]
     step_params: dict[str, Any] = field(default_factory=dict)  # effective parameters per step
     coverage: dict[str, Any] = field(default_factory=dict)  # spans and holes (vessels.coverage)
+    visits: pa.Table | None = None  # port visits (vessels.voyages.PORT_VISITS_SCHEMA)
+    voyages: pa.Table | None = None  # voyages between them (vessels.voyages.VOYAGES_SCHEMA)
+    features: pa.Table | None = None  # one row per vessel (vessels.pipeline.features)
+    registry: Registry | None = None
 
 
 def _carrier_set(registry: Any, mmsis: Sequence[int]) -> frozenset[int]:
@@ -190,14 +197,16 @@ def run_pipeline(
         from vessels.events import events_to_table
 
         found: list[Any] = []
+        ports = None
         detect_tracks = _optional("detectors", "detect_tracks")
         with _stage("detectors", quiet, timings):
             if detect_tracks is None or registry is None or det_config is None:
                 notes.append("the detectors package is not available: no AIS events detected")
             else:
-                found, _ctx = detect_tracks(
+                found, ctx = detect_tracks(
                     tracks, registry, config=det_config, anchorages=anchorages
                 )
+                ports = ctx.ports
         step_params = _effective_params(det_config, tparams)
         if sar_paths or sar is not None:
             with _stage("SAR fusion", quiet, timings):
@@ -208,8 +217,13 @@ def run_pipeline(
                 )
         events = events_to_table(found)
     else:
+        ports = None
         step_params = {"tracks": _as_dict(tparams)}
     events = _sorted_events(events)
+    with _stage("port calls", quiet, timings):
+        visits, voyages, events, features = _port_calls(
+            tracks, events, registry, ports, anchorages, config, step_params
+        )
     with _stage("scoring", quiet, timings):
         scoring = ScoringParams.from_mapping(config.get("scoring"))
         scores = score_vessels(events, scoring, carrier_set)
@@ -229,9 +243,53 @@ def run_pipeline(
     coverage = _coverage(tracks, events, step_params, input_spans)
     counts["coverage_gaps"] = coverage["coverage_gaps"]
     counts["events_below_threshold_by_type"] = _below_threshold(events, scoring.min_event_score)
+    counts["port_visits"] = visits.num_rows
+    counts["voyages"] = voyages.num_rows
     return PipelineResult(
-        tracks, static, events, scores, profiles, carrier_set, counts, notes, step_params, coverage
+        tracks,
+        static,
+        events,
+        scores,
+        profiles,
+        carrier_set,
+        counts,
+        notes,
+        step_params,
+        coverage,
+        visits=visits,
+        voyages=voyages,
+        features=features,
+        registry=registry,
     )
+
+
+def _port_calls(
+    tracks: Tracks,
+    events: pa.Table,
+    registry: Registry | None,
+    ports: Any,
+    anchorages: str | None,
+    config: dict[str, Any],
+    step_params: dict[str, Any],
+) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """Port visits, voyages, the events placed in their voyages, and the vessel features."""
+    from detectors.base import ContextParams, port_list
+    from vessels.config import make_params
+    from vessels.pipeline.features import FeatureParams, vessel_features
+    from vessels.pipeline.port_calls import port_call_step
+    from vessels.registry import Registry
+    from vessels.voyages import PortVisitParams
+
+    pv = make_params(PortVisitParams, config.get("port_visits") or {}, "port_visits")
+    fp = make_params(FeatureParams, config.get("features") or {}, "features")
+    step_params["port_visits"] = _as_dict(pv)
+    step_params["features"] = _as_dict(fp)
+    if ports is None:
+        ports = port_list(tracks, anchorages, ContextParams())[0]
+    visits, voyages, events = port_call_step(tracks, events, ports, pv)
+    reg = registry if registry is not None else Registry()
+    features = vessel_features(tracks, events, visits, voyages, reg, ports, fp)
+    return visits, voyages, events, features
 
 
 def _coverage(
