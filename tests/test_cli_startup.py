@@ -39,7 +39,7 @@ def test_import_vessels_imports_nothing_above_the_core() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     first, second = out.stdout.splitlines()
     assert first == ""  # the notebook names (vs.read, ...) are imported on first use only
-    assert second == "ingest.read detectors vessels.pipeline.investigate"
+    assert second == "vessels.api vessels.api vessels.api"
 
 
 def test_lazy_package_names_resolve_and_unknown_names_fail() -> None:

@@ -1,12 +1,15 @@
 """vessels: maritime vessel anomaly detection from AIS and satellite detections.
 
-A notebook API over the library (each imported on first use, so ``import vessels`` stays light
-and the core imports nothing above it)::
+A notebook API (:mod:`vessels.api`; each name imported on first use, so ``import vessels``
+stays light and the core imports nothing above it)::
 
     import vessels as vs
-    result = vs.read(["traffic.nmea"])                         # ingest.read_inputs
-    events = vs.detect(result.positions, result.static)        # detectors.run_detectors
-    report = vs.investigate(["traffic.nmea"], "out/")          # vessels.pipeline.investigate
+    pos = vs.read(["traffic.nmea"])                 # positions + static, rejects by reason
+    res = vs.detect(pos)                            # res.events, res.to_geodataframe()
+    gdf = vs.tracks_geodataframe(pos)               # LineStrings, never across silences
+    inv = vs.investigate(["traffic.nmea"], out="out/")  # the tables the CLI writes
+
+See docs/notebook.md for a walkthrough.
 """
 
 from __future__ import annotations
@@ -24,18 +27,17 @@ from vessels.errors import (
 from vessels.lazy import lazy_attributes
 
 if TYPE_CHECKING:  # for type checkers; at run time each name is imported on first use
-    from detectors import run_detectors as detect
-    from ingest import read_inputs as read
-    from vessels.pipeline.investigate import investigate
+    from vessels.api import detect, investigate, read, tracks_geodataframe
 
 __version__ = "0.1.0"
 
 __getattr__ = lazy_attributes(
     __name__,
     {
-        "read": "ingest:read_inputs",
-        "detect": "detectors:run_detectors",
-        "investigate": "vessels.pipeline.investigate",
+        "read": "vessels.api",
+        "detect": "vessels.api",
+        "investigate": "vessels.api",
+        "tracks_geodataframe": "vessels.api",
     },
 )
 
@@ -50,4 +52,5 @@ __all__ = [
     "detect",
     "investigate",
     "read",
+    "tracks_geodataframe",
 ]

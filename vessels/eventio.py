@@ -24,7 +24,7 @@ from vessels.textsafe import csv_cell, xml_text
 
 __all__ = ["EVENT_FORMATS", "read_events", "write_events", "write_table_csv"]
 
-EVENT_FORMATS = (".jsonl", ".csv", ".parquet", ".geojson", ".kml")
+EVENT_FORMATS = (".jsonl", ".csv", ".parquet", ".geoparquet", ".geojson", ".kml")
 
 
 def _iso(ts: datetime) -> str:
@@ -54,6 +54,11 @@ def write_events(table: pa.Table, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     suf = _suffix(path)
     table = table.select(EVENTS_SCHEMA.names).cast(EVENTS_SCHEMA)
+    if suf == ".geoparquet":
+        from vessels.geoframes import events_geodataframe, write_geoparquet
+
+        write_geoparquet(events_geodataframe(table), path)
+        return path
     if suf == ".parquet":
         with atomic_path(path) as tmp:
             pq.write_table(table, tmp, compression="zstd")
@@ -138,13 +143,13 @@ _REQUIRED = ("event_id", "type", "start", "end")
 
 def read_events(path: str | os.PathLike[str]) -> pa.Table:
     """Read an events file written by :func:`write_events` (``.jsonl``, ``.csv``, ``.parquet``,
-    ``.geojson``) back into EVENTS_SCHEMA. Raises InputError with the path when unreadable."""
+    ``.geoparquet``, ``.geojson``) back into EVENTS_SCHEMA. Raises InputError with the path when unreadable."""
     path = Path(path)
     suf = _suffix(path)
     if not path.is_file():
         raise InputError("no such file", str(path))
     try:
-        if suf == ".parquet":
+        if suf in (".parquet", ".geoparquet"):  # GeoParquet: the same columns plus geometry
             return pq.read_table(path).select(EVENTS_SCHEMA.names).cast(EVENTS_SCHEMA)
         text = path.read_text(encoding="utf-8")
         if suf == ".jsonl":

@@ -11,8 +11,6 @@ from typing import Any
 from vessels.cli._common import check_inputs
 from vessels.errors import ConfigError
 
-OUTPUT_EXTS = (".jsonl", ".csv", ".parquet", ".geojson", ".kml")
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -23,7 +21,10 @@ def register(sub: Any) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="NMEA, CSV or Parquet inputs")
     p.add_argument(
-        "-o", "--output", required=True, help="events file: .jsonl .csv .parquet .geojson .kml"
+        "-o",
+        "--output",
+        required=True,
+        help="events file: .jsonl .csv .parquet .geoparquet .geojson .kml",
     )
     p.add_argument("--config", help="TOML parameter file: one [table] per detector")
     p.add_argument(
@@ -47,13 +48,13 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from detectors import run_detectors_full
     from ingest import read_inputs
-    from vessels.eventio import write_events
+    from vessels.eventio import EVENT_FORMATS, write_events
     from vessels.events import events_to_table
 
     out = Path(args.output)
-    if out.suffix.lower() not in OUTPUT_EXTS:
+    if out.suffix.lower() not in EVENT_FORMATS:
         raise ConfigError(
-            f"-o {args.output}: unknown output format; use one of {', '.join(OUTPUT_EXTS)}"
+            f"-o {args.output}: unknown output format; use one of {', '.join(EVENT_FORMATS)}"
         )
     if not 0.0 <= args.min_score <= 1.0:
         raise ConfigError(f"--min-score must be in [0, 1], got {args.min_score}")

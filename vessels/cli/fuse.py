@@ -16,8 +16,6 @@ from vessels.cli._common import check_inputs
 from vessels.errors import ConfigError
 from vessels.textsafe import csv_cell
 
-OUTPUT_EXTS = (".jsonl", ".csv", ".parquet", ".geojson", ".kml")
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -36,7 +34,10 @@ def register(sub: Any) -> None:
         help="detection tables and scene footprints (CSV, GeoJSON)",
     )
     p.add_argument(
-        "-o", "--output", required=True, help="events: .jsonl .csv .parquet .geojson .kml"
+        "-o",
+        "--output",
+        required=True,
+        help="events: .jsonl .csv .parquet .geoparquet .geojson .kml",
     )
     p.add_argument("--matches", help="write every detection with its MMSI/score (.csv/.parquet)")
     p.add_argument("--missed", help="write AIS vessels expected in a footprint but not detected")
@@ -89,15 +90,17 @@ def write_table(table: pa.Table, path: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     from ingest.merge import MergeParams
     from vessels.evaluate.matches import match_accuracy
-    from vessels.eventio import write_events
+    from vessels.eventio import EVENT_FORMATS, write_events
     from vessels.events import events_to_table
     from vessels.fusion.dark import DarkParams
     from vessels.fusion.fuse import fuse
     from vessels.fusion.matching import MatchParams
 
     out = Path(args.output)
-    if out.suffix.lower() not in OUTPUT_EXTS:
-        raise ConfigError(f"-o {args.output}: unknown format; use one of {', '.join(OUTPUT_EXTS)}")
+    if out.suffix.lower() not in EVENT_FORMATS:
+        raise ConfigError(
+            f"-o {args.output}: unknown format; use one of {', '.join(EVENT_FORMATS)}"
+        )
     for side in (args.matches, args.missed, args.clock):
         if side and Path(side).suffix.lower() not in (".csv", ".parquet"):
             raise ConfigError(f"{side}: use .csv or .parquet")
