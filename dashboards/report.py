@@ -253,6 +253,21 @@ def traffic_density(
     return out
 
 
+def ports_in_box(
+    box: tuple[float, float, float, float], frame: LonFrame = PLAIN, limit: int = 500
+) -> list[list[Any]]:
+    """UN/LOCODE ports (``vessels.geo.port_index``) inside ``box`` (lat_min, lat_max, lon_min,
+    lon_max; longitudes in ``frame``) as ``[lat, lon, name]``, at most ``limit`` of them."""
+    from vessels.geo import port_index
+
+    pi = port_index()
+    lon = frame.shift(pi.lon)
+    sel = np.flatnonzero(
+        (pi.lat >= box[0]) & (pi.lat <= box[1]) & (lon >= box[2]) & (lon <= box[3])
+    )[:limit]
+    return [[round(float(pi.lat[i]), 4), round(float(lon[i]), 4), pi.name[i]] for i in sel]
+
+
 def _json_for_html(obj: Any) -> str:
     """JSON that cannot end a <script> block or be read as markup, whatever strings it holds."""
     s = json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
@@ -346,6 +361,7 @@ def report_data(
         max(frame.lo, bbox[2] - grow),
         min(frame.hi, bbox[3] + grow),
     )
+    ports = ports_in_box(land_box, frame)
     dens_lat, dens_lon = density_points or (
         (tracks.lat, tracks.lon) if tracks is not None else (None, None)
     )
@@ -353,6 +369,7 @@ def report_data(
         "meta": {**meta, "raw_points": raw_points, "max_gap_h": params.max_gap_h},
         "bbox": list(bbox),
         "land": land_mask(*land_box, params.land_max_px, params.land_min_step_deg),
+        "ports": ports,
         "density": traffic_density(
             dens_lat,
             dens_lon,

@@ -352,3 +352,7 @@ def test_dossier_and_overview(api: TestClient) -> None:
     ov = api.get("/api/overview").json()
     assert {v["mmsi"] for v in ov["vessels"]} == {GAP_MMSI, *PAIR, LOITER_MMSI}
     assert ov["tracks"]["n"] > 0 and ov["land"]["w"] > 0 and ov["density"]["counts"]
+    # port labels for the map: UN/LOCODE ports near the data (off Cote d'Ivoire)
+    lat0, lat1 = ov["land"]["lat_max"] - ov["land"]["h"] * ov["land"]["step"], ov["land"]["lat_max"]
+    assert {"Abidjan", "San Pedro"} <= {p[2] for p in ov["ports"]}
+    assert all(lat0 <= p[0] <= lat1 for p in ov["ports"])

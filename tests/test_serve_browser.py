@@ -89,6 +89,7 @@ def test_review_desk_in_chromium(server: str, artifacts: Path, tmp_path: Path) -
             assert "{" not in (ev_item.locator("table.evidence").text_content() or "")
             # the server's track at the map's zoom is drawn over the map
             page.wait_for_selector("#map[data-server-track]")
+            assert int(page.locator("#map").get_attribute("data-ports") or 0) > 0
 
             # filter: only encounters; the gap vessel leaves the table, then comes back
             page.uncheck("#f-type-gap")

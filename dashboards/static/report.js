@@ -90,6 +90,10 @@
   var cli = el("li"), csw = el("span", null, "sw hollow");
   cli.appendChild(csw); cli.appendChild(document.createTextNode("context event (below the score threshold, not counted)"));
   legend.appendChild(cli);
+  var pli = el("li"), psw = el("span", null, "sw square");
+  psw.style.background = "#34495e";
+  pli.appendChild(psw); pli.appendChild(document.createTextNode("port (UN/LOCODE)"));
+  legend.appendChild(pli);
   var dli = el("li"), dsw = el("span", null, "sw");
   dsw.style.background = "rgba(30,90,160,0.45)"; dsw.style.borderRadius = "0";
   dli.appendChild(dsw); dli.appendChild(document.createTextNode("traffic of all vessels"));
@@ -224,6 +228,22 @@
     var r = realLon(lon);
     return Math.abs(lat).toFixed(3) + (lat < 0 ? "°S " : "°N ") + Math.abs(r).toFixed(3) + (r < 0 ? "°W" : "°E");
   }
+  // ports (UN/LOCODE): a small square each; names where they do not crowd each other
+  function drawPorts(w, h) {
+    var P = DATA.ports || [], taken = {}, shown = 0;
+    ctx.font = "10px sans-serif";
+    for (var i = 0; i < P.length; i++) {
+      var p = px(P[i][1], P[i][0]);
+      if (p[0] < -20 || p[1] < -20 || p[0] > w + 20 || p[1] > h + 20) continue;
+      ctx.fillStyle = "#34495e"; ctx.fillRect(p[0] - 2.5, p[1] - 2.5, 5, 5);
+      var cell = Math.floor(p[0] / 90) + ":" + Math.floor(p[1] / 18);
+      if (!taken[cell] && P[i][2]) {
+        taken[cell] = 1; shown++;
+        ctx.fillStyle = "rgba(52,73,94,0.9)"; ctx.fillText(P[i][2], p[0] + 5, p[1] + 3);
+      }
+    }
+    canvas.dataset.ports = String(shown);
+  }
   function drawScaleBar(w, h) { // a round distance about 100 px long, at the map's centre latitude
     var lat = -view.cy, kmPerPx = 111.32 * Math.cos(lat * Math.PI / 180) / (view.scale * kx);
     if (!(kmPerPx > 0) || !isFinite(kmPerPx)) return;
@@ -294,6 +314,7 @@
       ctx.imageSmoothingEnabled = true;
     }
     drawGraticule(w, h);
+    drawPorts(w, h);
     // all listed tracks in one faint layer, the selected one on top
     ctx.globalAlpha = 0.55;
     var drawn = drawTrack(0, T.n || 0, "#5d6d7e", 0.8);
