@@ -97,6 +97,8 @@ class ReportVessel:
     reasons: list[tuple[str, float]] = field(default_factory=list)  # (text, share)
     history: list[dict[str, Any]] = field(default_factory=list)  # static data changes
     same_imo: list[dict[str, Any]] = field(default_factory=list)  # other MMSIs, same IMO
+    flagged: bool = True  # False: every event below the threshold (listed as context)
+    id: str | None = None  # the input's own vessel id when it is not an MMSI
 
 
 def _b64(a: npt.NDArray[Any]) -> str:
@@ -340,7 +342,7 @@ def report_data(
     """What the map UI draws (``report.js``), as one JSON-able dict: embedded in report.html,
     and served as ``/api/overview`` by ``vessels serve`` (which passes ``tracks`` of the listed
     vessels only, and a sample of all positions as ``density_points`` (lat, lon))."""
-    listed = sorted(vessels, key=lambda v: (-v.score, v.mmsi))[: params.max_vessels]
+    listed = sorted(vessels, key=lambda v: (not v.flagged, -v.score, v.mmsi))[: params.max_vessels]
     mmsis = {v.mmsi for v in listed}
     ev = _events_payload(events, mmsis)
     partners = {e["other"] for e in ev if e["other"] is not None} | {
@@ -391,6 +393,8 @@ def report_data(
                 "history": v.history,
                 "same_imo": v.same_imo,
                 "track": list(spans.get(v.mmsi, (0, 0))),
+                "flagged": v.flagged,
+                "id": v.id,
             }
             for v in listed
         ],

@@ -27,6 +27,11 @@ __all__ = ["EVENT_FORMATS", "read_events", "write_events", "write_table_csv"]
 EVENT_FORMATS = (".jsonl", ".csv", ".parquet", ".geoparquet", ".geojson", ".kml")
 
 
+#: Optional columns kept after the schema's: the input's own vessel ids (``id``, ``other_id``)
+#: when they are not MMSIs (pseudo-MMSIs stand in for them, see :mod:`ingest.ids`).
+ID_COLUMNS = ("id", "other_id")
+
+
 def _iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -53,12 +58,16 @@ def write_events(table: pa.Table, path: str | os.PathLike[str]) -> Path:
     """Write ``table`` (EVENTS_SCHEMA) to ``path`` in the format its extension names."""
     path = Path(path)
     suf = _suffix(path)
+    extras = [c for c in ID_COLUMNS if c in table.column_names]
+    ids = [table.column(c).cast(pa.string()) for c in extras]
     table = table.select(EVENTS_SCHEMA.names).cast(EVENTS_SCHEMA)
     if suf == ".geoparquet":
         from vessels.geoframes import events_geodataframe, write_geoparquet
 
         write_geoparquet(events_geodataframe(table), path)
         return path
+    for name, col in zip(extras, ids, strict=True):
+        table = table.append_column(pa.field(name, pa.string()), col)
     if suf == ".parquet":
         with atomic_path(path) as tmp:
             pq.write_table(table, tmp, compression="zstd")
@@ -80,7 +89,7 @@ def write_events(table: pa.Table, path: str | os.PathLike[str]) -> Path:
 
 def _write_csv(fh: io.TextIOBase | Any, rows: list[dict[str, Any]]) -> None:
     w = csv.writer(fh, lineterminator="\n")
-    names = EVENTS_SCHEMA.names
+    names = EVENTS_SCHEMA.names + [c for c in ID_COLUMNS if rows and c in rows[0]]
     w.writerow(names)
     for r in rows:
         out = []
@@ -115,8 +124,8 @@ def _kml(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         if r["lat"] is None or r["lon"] is None:
             continue
-        title = f"{r['type']} {r['mmsi'] or ''}" + (
-            f" / {r['other_mmsi']}" if r["other_mmsi"] else ""
+        title = f"{r['type']} {r.get('id') or r['mmsi'] or ''}" + (
+            f" / {r.get('other_id') or r['other_mmsi']}" if r["other_mmsi"] else ""
         )
         desc = (
             "\n".join(r["reasons"])

@@ -97,6 +97,8 @@ class Registry:
     # MMSIs heard with class B messages (18/19 positions, 19/24 static): their sets are cheap
     # and often carry invalid numbers (OpenCPN #4404), which identity checks weigh less
     class_b: set[int] = field(default_factory=set)
+    # the input's own vessel id of each pseudo-MMSI (ids that are not MMSIs, see ingest.ids)
+    ids: dict[int, str] = field(default_factory=dict)
 
     def is_carrier(self, mmsi: int) -> bool:
         if mmsi in self.carrier_mmsi:
@@ -136,6 +138,8 @@ class Registry:
         d["is_carrier"] = self.is_carrier(mmsi)
         d["is_fishing"] = self.is_fishing(mmsi)
         d["n_identities"] = len(self.changes.get(mmsi, []))
+        if mmsi in self.ids:
+            d["id"] = self.ids[mmsi]
         return d
 
     def label(self, mmsi: int) -> str:

@@ -56,11 +56,22 @@
       (eventsOf[m] = eventsOf[m] || []).push(e);
     });
   });
+  // vessels whose events all scored below the threshold are listed as context (flagged: false)
+  // and shown with their events only when the "show context" switch is on (on by default when
+  // nothing is flagged, so nothing detected is invisible)
+  function isCtxVessel(v) { return !!v && v.flagged === false; }
+  var nFlagged = vessels.filter(function (v) { return !isCtxVessel(v); }).length;
+  var showCtx = nFlagged === 0;
+  DATA.events.forEach(function (e) {
+    var inv = [e.mmsi, e.other].filter(function (m) { return m !== null && m !== undefined && byMmsi[m]; });
+    e.ctxOnly = inv.length > 0 && inv.every(function (m) { return isCtxVessel(byMmsi[m]); });
+  });
   var selected = null, activeEvent = null;
   // the time window chosen on the strip: [start, end] in ms UTC, or null for all times
   var win = null;
   var extFilter = null; // serve.js: type, score, review status filters (null: every event)
   function evIn(e) {
+    if (e.ctxOnly && !showCtx) return false;
     if (extFilter && !extFilter(e)) return false;
     return !win || (e.start <= win[1] && e.end >= win[0]);
   }
@@ -77,8 +88,25 @@
   var c = meta.counts || {};
   document.getElementById("summary").textContent =
     (c.positions || 0).toLocaleString("en") + " positions of " + (c.vessels || 0).toLocaleString("en") +
-    " vessels, " + (c.events || 0).toLocaleString("en") + " events, " + vessels.length.toLocaleString("en") +
-    (c.flagged > vessels.length ? " of " + c.flagged.toLocaleString("en") : "") + " flagged vessels listed" + (meta.period ? "; " + meta.period : "") + (meta.version ? " · vessels " + meta.version : "");
+    " vessels, " + (c.events || 0).toLocaleString("en") + " events, " + nFlagged.toLocaleString("en") +
+    (c.flagged > nFlagged ? " of " + c.flagged.toLocaleString("en") : "") + " flagged vessels listed" +
+    (vessels.length > nFlagged ? " (and " + (vessels.length - nFlagged).toLocaleString("en") + " with context events only)" : "") +
+    (meta.period ? "; " + meta.period : "") + (meta.version ? " · vessels " + meta.version : "");
+  var cov = meta.coverage, covEl = document.getElementById("coverage-note");
+  if (cov && covEl && cov.first) { // the inputs' span and the holes when no input delivered anything
+    var covText = "Data from " + iso(Date.parse(cov.first)) + " to " + iso(Date.parse(cov.last)) + " UTC";
+    if (cov.n_holes) {
+      var h0 = cov.holes[0], cg = cov.coverage_gaps || {};
+      covText += ", with " + cov.n_holes + " hole" + (cov.n_holes > 1 ? "s" : "") + " longer than " + cov.hole_min_h +
+        " h in which no input delivered anything (longest " + h0.hours.toLocaleString("en") + " h, " +
+        iso(Date.parse(h0.start)) + " to " + iso(Date.parse(h0.end)) + "). " + (cg.data_hole || 0) +
+        " AIS gaps lying mostly in such holes are treated as coverage, not as dark periods";
+    }
+    if ((cov.coverage_gaps || {}).nobody_heard) {
+      covText += ". " + cov.coverage_gaps.nobody_heard + " AIS gaps with no other vessel heard near them are treated as coverage";
+    }
+    covEl.textContent = covText + ".";
+  }
   var legend = document.getElementById("legend");
   TYPES.forEach(function (t) {
     var li = el("li"), sw = el("span", null, "sw" + (t === "dark_detection" ? " square" : ""));
@@ -453,7 +481,7 @@
     if (v.hay === undefined) {
       var types = {};
       (eventsOf[v.mmsi] || []).forEach(function (e) { types[e.type] = 1; });
-      v.hay = [v.mmsi, v.imo, v.name, v.flag, v.callsign, v.ship_type].concat(
+      v.hay = [v.mmsi, v.id, v.imo, v.name, v.flag, v.callsign, v.ship_type].concat(
         Object.keys(types).map(function (t) { return t + " " + LABELS[t]; })).join(" ").toLowerCase();
     }
     return v.hay;
@@ -461,6 +489,7 @@
   function renderTable() {
     var outside = 0;
     var rows = vessels.filter(function (v) {
+      if (isCtxVessel(v) && !showCtx) return false;
       if (filterText && haystack(v).indexOf(filterText) < 0) return false;
       if (!vesselIn(v)) { outside++; return false; }
       return true;
@@ -490,7 +519,10 @@
     tr.dataset.mmsi = v.mmsi;
     COLS.forEach(function (col) {
       var td;
-      if (col.key === "score") {
+      if (col.key === "score" && isCtxVessel(v)) {
+        td = el("td", "context", "num ctx"); // every event below the threshold: no risk
+        td.title = "every event of this vessel scored below the threshold (" + THRESHOLD + "): context, not counted";
+      } else if (col.key === "score") {
         td = el("td", null, "num");
         var bar = el("span", null, "bar");
         bar.style.width = Math.round(v.score * 40) + "px";
@@ -527,7 +559,8 @@
     var d = document.getElementById("detail");
     d.hidden = false;
     d.dataset.mmsi = v.mmsi;
-    document.getElementById("detail-title").textContent = (v.name || "(no name)") + " · MMSI " + v.mmsi;
+    document.getElementById("detail-title").textContent = (v.name || "(no name)") +
+      (v.id !== null && v.id !== undefined ? " · input id " + v.id + " (pseudo-MMSI " + v.mmsi + ")" : " · MMSI " + v.mmsi);
     var dl = document.getElementById("detail-identity");
     dl.textContent = "";
     [["risk score", v.score.toFixed(2)], ["flag", v.flag], ["ship type", v.ship_type], ["callsign", v.callsign],
@@ -746,6 +779,7 @@
     for (i = 0; i < (T.n || 0); i++) { if (PT[i] < a) a = PT[i]; if (PT[i] > b) b = PT[i]; }
     if (isFinite(a)) { a = (T.t0 + a) * 1000; b = (T.t0 + b) * 1000; }
     DATA.events.forEach(function (e) { if (e.start < a) a = e.start; if (e.end > b) b = e.end; });
+    if (!isFinite(a) && meta.data_span) { a = meta.data_span[0]; b = meta.data_span[1]; }
     if (!isFinite(a)) return null;
     if (b - a < 3600000) { a -= 1800000; b += 1800000; } // a single instant: an hour around it
     return [a, b];
@@ -781,7 +815,7 @@
     }
     TYPES.forEach(function (t) { byType[t] = new Float64Array(nb); });
     DATA.events.forEach(function (e) { // an event counts in every bin it is active in
-      var arr = byType[e.type]; if (!arr) return;
+      var arr = byType[e.type]; if (!arr || (e.ctxOnly && !showCtx)) return;
       for (k = bin(e.start); k <= bin(e.end); k++) { arr[k]++; tot[k]++; }
     });
     var pmax = 0, emax = 0;
@@ -1004,8 +1038,20 @@
   renderTable();
   draw();
   drawStripBase(); drawStrip(); windowText();
-  if (!vessels.length) {
-    var p = el("p", "No vessel was flagged: no event passed the score threshold.");
+  var ctxBox = document.getElementById("show-context");
+  if (ctxBox) {
+    ctxBox.checked = showCtx;
+    ctxBox.disabled = vessels.length === nFlagged;
+    ctxBox.addEventListener("change", function () {
+      showCtx = ctxBox.checked; shownKey = null;
+      renderTable(); drawStripBase(); drawStrip(); windowText(); redraw();
+    });
+  }
+  if (!nFlagged) {
+    var p = el("p", vessels.length ?
+      "No vessel was flagged: no event reached the score threshold (" + THRESHOLD + "). The " +
+      vessels.length + " vessels with events below it are listed as context (untick \u201cshow context\u201d to hide them)." :
+      "No vessel was flagged and the detectors found no event in these inputs.", "no-flag");
     document.getElementById("table-panel").appendChild(p);
   }
   var api = {

@@ -38,6 +38,7 @@ def vessel_facts(mmsi: int, registry: Any) -> dict[str, Any]:
         "imo": info.get("imo"),
         "is_carrier": bool(registry.is_carrier(mmsi)),
         "is_fishing": bool(registry.is_fishing(mmsi)),
+        **({"id": info["id"]} if info.get("id") is not None else {}),
     }
 
 

@@ -129,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
     for i, v in enumerate(flagged[: args.top], 1):
         # AIS text printed to a terminal: keep printable characters only (no escape sequences)
         name = "".join(ch for ch in (v.name or "-") if ch.isprintable())
-        print(f"{i:3d}. {v.mmsi:>9}  {_short(name, 20):20}  risk {v.risk_score:.2f}")
+        ident = f"id {v.id}" if v.id is not None else str(v.mmsi)
+        print(f"{i:3d}. {ident:>9}  {_short(name, 20):20}  risk {v.risk_score:.2f}")
         for text, share in v.reasons[:3]:
             clean = "".join(ch for ch in text if ch.isprintable())
             print(f"       +{share:.2f}  {_short(clean, width)}")
@@ -206,6 +207,6 @@ def nothing_flagged_line(counts: dict[str, Any], min_score: float) -> str:
     return (
         f"no vessel flagged: all {counts['events']:,} events scored below the "
         f"{min_score:.2f} threshold at which events count ({', '.join(parts)}); they are context, "
-        "not leads. See them in report.html ('show context events'), in events.csv (column "
+        "not leads. See them in report.html (switch 'show context'), in events.csv (column "
         "score), or rank vessels by them with --min-score 0.2"
     )

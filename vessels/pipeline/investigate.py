@@ -252,7 +252,8 @@ def _investigate(
             "no position reports found in the inputs; check the format"
             + (f" ({summary})" if summary else "")
         )
-    spans = list(getattr(getattr(res, "stats", None), "spans", []) or [])
+    stats0 = getattr(res, "stats", None)
+    spans = list(getattr(stats0, "spans", []) or [])
     p = run_pipeline(
         positions,
         res.static,
@@ -264,6 +265,7 @@ def _investigate(
         quiet=quiet,
         timings=timings,
         input_spans=spans,
+        input_ids={int(m): str(i) for i, m in (getattr(stats0, "id_map", None) or {}).items()},
     )
     stats = getattr(res, "stats", None)
     if stats is not None:

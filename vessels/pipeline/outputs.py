@@ -99,6 +99,7 @@ class VesselRow:
     same_imo: str = ""  # other MMSIs that reported this vessel's IMO, "MMSI (flag)"
     model_risk: float | None = None  # learned from --known-cases (vessels.pipeline.risk)
     model_reasons: str = ""  # the features behind model_risk, in words
+    id: str | None = None  # the input's own vessel id when it is not an MMSI (pseudo-MMSI)
 
 
 # --- vessel table --------------------------------------------------------------------------
@@ -141,6 +142,7 @@ def vessel_rows(p: PipelineResult, scoring: ScoringParams) -> list[VesselRow]:
                 top_reasons=sc.top_reasons_text(scoring.top_reasons) if sc else "",
                 reasons=reasons,
                 same_imo="; ".join(f"{o['mmsi']} ({o['flag'] or '?'})" for o in prof.same_imo),
+                id=p.ids.get(m),
             )
         )
     rows.sort(key=lambda r: (-r.risk_score, r.mmsi))
@@ -157,7 +159,7 @@ def _add_model_risk(rows: list[VesselRow], risk: RiskResult) -> None:
 
 
 VESSEL_COLUMNS = (
-    ["rank", "mmsi", "name", "callsign", "imo", "flag", "ship_type", "risk_score"]
+    ["rank", "mmsi", "id", "name", "callsign", "imo", "flag", "ship_type", "risk_score"]
     + [f"n_{t}" for t in EVENT_TYPES]
     + ["positions", "first_seen", "last_seen", "top_reasons", "same_imo_mmsis"]
 )
@@ -168,6 +170,7 @@ def _vessels_table(rows: list[VesselRow]) -> pa.Table:
     cols: dict[str, pa.Array] = {
         "rank": pa.array(range(1, len(rows) + 1), pa.int32()),
         "mmsi": pa.array([r.mmsi for r in rows], pa.uint32()),
+        "id": pa.array([r.id for r in rows], pa.string()),
         "name": pa.array([r.name for r in rows], pa.string()),
         "callsign": pa.array([r.callsign for r in rows], pa.string()),
         "imo": pa.array([r.imo for r in rows], pa.uint32()),
@@ -193,6 +196,42 @@ def _has_model(rows: list[VesselRow]) -> bool:
     return any(r.model_risk is not None for r in rows)
 
 
+def _event_counts(events: pa.Table) -> dict[int, dict[str, int]]:
+    """Events per vessel (either side of a pair) and type, whatever their score."""
+    out: dict[int, dict[str, int]] = {}
+    cols = events.select(["type", "mmsi", "other_mmsi"]).to_pydict()
+    for t, a, b in zip(cols["type"], cols["mmsi"], cols["other_mmsi"], strict=True):
+        for m in {a, b} - {None}:
+            d = out.setdefault(int(m), {})
+            d[t] = d.get(t, 0) + 1
+    return out
+
+
+def _coverage_meta(cov: dict[str, Any], min_h: float = 24.0) -> dict[str, Any]:
+    """What the report header says about coverage: the span, the holes longer than a day."""
+    holes = [h for h in cov.get("holes", []) if h["hours"] > min_h]
+    return {
+        "first": cov.get("first"),
+        "last": cov.get("last"),
+        "hole_min_h": min_h,
+        "holes": holes[:5],
+        "n_holes": len(holes),
+        "coverage_gaps": cov.get("coverage_gaps") or {},
+        "inputs": len(cov.get("inputs") or []),
+    }
+
+
+def _with_ids(events: pa.Table, ids: dict[int, str]) -> pa.Table:
+    """``events`` with the input's own vessel ids (``id``, ``other_id``) when the inputs named
+    vessels by ids that are not MMSIs; unchanged otherwise."""
+    if not ids:
+        return events
+    for src, name in (("mmsi", "id"), ("other_mmsi", "other_id")):
+        col = [None if m is None else ids.get(int(m)) for m in events.column(src).to_pylist()]
+        events = events.append_column(name, pa.array(col, pa.string()))
+    return events
+
+
 def _iso(ms: int | None) -> str:
     if ms is None:
         return ""
@@ -208,6 +247,7 @@ def _write_vessels_csv(rows: list[VesselRow], path: Path) -> None:
             vals: list[Any] = [
                 i,
                 r.mmsi,
+                r.id,
                 r.name,
                 r.callsign,
                 r.imo,
@@ -441,8 +481,9 @@ def write_outputs(
             _write_vessels_csv(rows, tmp / "vessels.csv")
             pq.write_table(_vessels_table(rows), tmp / "vessels.parquet", compression="zstd")
         with _stage("events", quiet, timings):
+            events_out = _with_ids(p.events, p.ids)
             for ext in ("csv", "geojson", "parquet", "kml"):
-                write_events(p.events, tmp / f"events.{ext}")
+                write_events(events_out, tmp / f"events.{ext}")
         with _stage("tracks", quiet, timings):
             pq.write_table(
                 _tracks_table(p),
@@ -462,6 +503,10 @@ def write_outputs(
             write_grids(build_grids(p.tracks, p.events, grid_params), tmp / "grids.nc")
         with _stage("report", quiet, timings):
             flagged = [r for r in rows if r.risk_score > 0]
+            # vessels whose events all scored below the threshold: listed as context (the
+            # report's "show context" switch), so nothing detected is invisible
+            ev_counts = _event_counts(p.events)
+            context = [r for r in rows if r.risk_score <= 0 and r.mmsi in ev_counts]
             rv = [
                 ReportVessel(
                     mmsi=r.mmsi,
@@ -478,9 +523,14 @@ def write_outputs(
                         for h in (p.profiles[r.mmsi].history if r.mmsi in p.profiles else [])
                     ],
                     same_imo=p.profiles[r.mmsi].same_imo if r.mmsi in p.profiles else [],
+                    flagged=r.risk_score > 0,
+                    id=r.id,
                 )
-                for r in flagged
+                for r in flagged + context
             ]
+            for v in rv:
+                if not v.flagged:
+                    v.counts = ev_counts[v.mmsi]
             t_all = p.tracks.t
             period = (
                 f"{_iso(int(t_all.min()))[:10]} to {_iso(int(t_all.max()))[:10]}"
@@ -494,7 +544,10 @@ def write_outputs(
                     "vessels": p.counts["vessels"],
                     "events": p.counts["events"],
                     "flagged": len(flagged),
+                    "context_vessels": len(context),
                 },
+                "data_span": [int(t_all.min()), int(t_all.max())] if t_all.size else None,
+                "coverage": _coverage_meta(p.coverage),
                 "period": period,
                 "version": __version__,
                 "method": METHOD_TEXT,

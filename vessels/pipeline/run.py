@@ -122,6 +122,7 @@ class PipelineResult:
     voyages: pa.Table | None = None  # voyages between them (vessels.voyages.VOYAGES_SCHEMA)
     features: pa.Table | None = None  # one row per vessel (vessels.pipeline.features)
     registry: Registry | None = None
+    ids: dict[int, str] = field(default_factory=dict)  # pseudo-MMSI -> the input's vessel id
 
 
 def _carrier_set(registry: Any, mmsis: Sequence[int]) -> frozenset[int]:
@@ -143,13 +144,15 @@ def run_pipeline(
     quiet: bool = True,
     timings: dict[str, float] | None = None,
     input_spans: Sequence[dict[str, Any]] = (),
+    input_ids: dict[int, str] | None = None,
 ) -> PipelineResult:
     """Tracks, events (detected here unless ``events`` is given), fusion and scores.
 
     ``sar`` is an already read :class:`ingest.sar.SarInput` (see :func:`read_sar`), used instead
     of reading ``sar_paths`` again; ``anchorages`` is a CSV of ports or anchorages the detectors
     add to the built-in and derived ones; ``input_spans`` the time span of each input
-    (``IngestStats.spans``), for the coverage section of the result."""
+    (``IngestStats.spans``), for the coverage section of the result; ``input_ids`` the input's
+    own vessel id of each pseudo-MMSI (``IngestStats.id_map`` inverted), kept in every output."""
     from vessels.tracks import TrackParams, build_tracks
 
     config = config or {}
@@ -184,6 +187,7 @@ def run_pipeline(
     with _stage("registry", quiet, timings):
         if build_registry is not None:
             registry = build_registry(static, carriers)
+            registry.ids = dict(input_ids or {})
         elif carriers is not None:
             notes.append("carrier list given but vessels.registry is not available: ignored")
         profiles = build_profiles(static, set(int(m) for m in mmsis))
@@ -260,6 +264,7 @@ def run_pipeline(
         voyages=voyages,
         features=features,
         registry=registry,
+        ids=dict(input_ids or {}),
     )
 
 
