@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from detectors.gap import GapParams
 from ingest.sar import DETECTIONS_SCHEMA, SCENES_SCHEMA, SarInput, SarStats, read_detections
 from kernels.geo import destination
 from tests.naive_fusion import make_tracks
@@ -123,8 +125,21 @@ def test_dark_events_and_gap_enrichment() -> None:
     assert len(rv) == 1 and rv[0].mmsi == 9 and rv[0].evidence["detection_id"] == "beside"
     assert rv[0].evidence["partner_mmsi"] == 7
     assert rv[0].start_ms <= T <= rv[0].end_ms and rv[0].score > 0.5
-    gap = Event("gap", 7, T - 20 * H, T + 20 * H, -30.0, 10.0, 0.6, ["silent"], {"a": 1})
-    other = Event("gap", 9, T - 40 * H, T - 30 * H, -30.0, 10.0, 0.6, ["silent"], {})
+    # gaps as the gap detector stores them: the text is regenerated from this evidence
+    gap_evidence = {
+        "duration_h": 40.0,
+        "distance_nm": 60.0,
+        "implied_speed_kn": 1.5,
+        "distance_from_shore_km_off": 400.0,
+        "positions_before_12h": 20,
+        "cell_positions_per_vessel_day": 30.0,
+        "cell_vessel_hours_during_gap": 50,
+        "data_hole_h": 0.0,
+        "meets_gap_rule": True,
+        "rule": asdict(GapParams()),
+    }
+    gap = Event("gap", 7, T - 20 * H, T + 20 * H, -30.0, 10.0, 0.6, ["silent"], gap_evidence)
+    other = Event("gap", 9, T - 40 * H, T - 30 * H, -30.0, 10.0, 0.6, ["silent"], gap_evidence)
     out = enrich_gaps([gap, other], res, tracks)
     assert out[0].score == pytest.approx(0.8) and out[0].evidence["imagery"]["detection_id"] in (
         "beside", "alone")  # fmt: skip

@@ -149,3 +149,9 @@ def test_investigate_with_known_cases_adds_model_risk(tmp_path: Path) -> None:
         header = next(csv.reader(fh))
     assert "model_risk" in header and "model_reasons" in header
     assert res.summary["risk_model"]["oof_auc_known_vs_unlabelled"] >= 0.0
+
+
+def test_every_feature_column_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "vessel-features.md").read_text()
+    for name, typ, _ in FEATURE_COLUMNS:
+        assert f"| `{name}` | {typ} |" in doc, name

@@ -62,7 +62,7 @@ FEATURE_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("mmsi", pa.uint32(), "the vessel"),
     ("flag", pa.string(), "ISO 3166 alpha-2 of the flag state from the MMSI's MID"),
     ("ship_type", pa.int32(), "AIS ship type last broadcast (null when never)"),
-    ("is_fishing", pa.bool_(), "fishing by ship type or the --fishing list"),
+    ("is_fishing", pa.bool_(), "a fishing vessel by its AIS ship type (30)"),
     ("is_carrier", pa.bool_(), "carrier by the --carriers list (or inferred, where the run did)"),
     ("positions", pa.int64(), "position reports kept after cleaning"),
     ("observed_days", pa.float64(), "days from the first to the last report"),
