@@ -161,6 +161,8 @@ class NmeaDecoder:
         self._sta_parts: list[tuple[npt.NDArray[Any], ...]] = []
         self.bytes_read = 0
         self._rows = [0, 0]  # position and static rows decoded so far
+        self._pos_done = 0  # position rows handed out by pop_positions (no longer held)
+        self._names: list[str] = []
 
     def _run(self, data: bytes, final: bool) -> int:
         buf = np.frombuffer(data, dtype=np.uint8)
@@ -217,7 +219,7 @@ class NmeaDecoder:
             strict=True,
         ):
             if kind == 0:  # positions: time array, then sat and time source in the int8 rows
-                part, r = _locate(self._pos_parts, row, lambda p: p[2].shape[0])
+                part, r = _locate(self._pos_parts, row - self._pos_done, lambda p: p[2].shape[0])
                 if part is not None:
                     part[2][r] = t
                     part[4][L.PB_SAT, r] = sat
@@ -234,15 +236,37 @@ class NmeaDecoder:
         used = self._run(data, final=False)
         self._carry = data[used:]
 
+    def receivers(self) -> list[str]:
+        """Receiver names interned so far, by code."""
+        n = int(self.rc_int[K.RECV_SLOTS + K.RECV_HASH])
+        for i in range(len(self._names), n):
+            self._names.append(
+                bytes(self.rc_bytes[i, : self.rc_int[i]]).decode("latin-1", "replace")
+            )
+        return self._names[:n]
+
+    def pop_positions(self) -> list[tuple[npt.NDArray[Any], ...]]:
+        """Position parts (one per decoded chunk, layout of ``_position_arrays``) that no later
+        line can change any more, handed over and forgotten. Only a ``$PGHP`` line changes a
+        row after it was decoded, and only one of the last few sentences' rows, which the ring
+        in ``self.pghp`` names: parts from the oldest of those on stay. Convert them with
+        :func:`part_positions_table`; :meth:`finish` then assembles only what is left."""
+        ring = self.pghp[:, : L.N_PGHP]
+        live = (ring[L.R_CK] >= 0) & (ring[L.R_PROW] >= 0)
+        limit = int(ring[L.R_PROW][live].min()) if live.any() else self._rows[0]
+        out = []
+        while self._pos_parts and self._pos_done + self._pos_parts[0][2].shape[0] <= limit:
+            part = self._pos_parts.pop(0)
+            self._pos_done += part[2].shape[0]
+            out.append(part)
+        return out
+
     def finish(self) -> NmeaResult:
         if self._carry:
             self._run(self._carry, final=True)
             self._carry = b""
         K.flush_pending(self.pend_i, self.counters)
-        n = int(self.rc_int[K.RECV_SLOTS + K.RECV_HASH])
-        names = [
-            bytes(self.rc_bytes[i, : self.rc_int[i]]).decode("latin-1", "replace") for i in range(n)
-        ]
+        names = self.receivers()
         # Typed columns straight from each packed part: no copy of the wide packed arrays.
         pos_parts = self._pos_parts or [_position_arrays(0)]
         sta_parts = self._sta_parts or [_static_arrays(0)]
@@ -354,12 +378,26 @@ def _text(fixed: npt.NDArray[np.uint8]) -> pa.Array:
 
 def positions_table(res: NmeaResult) -> tuple[pa.Table, int]:
     """Positions in ``POSITIONS_SCHEMA``; rows without a usable time are dropped and counted."""
-    p = res.positions
+    return _positions_from_columns(res.positions, res.receivers)
+
+
+def part_positions_table(
+    part: tuple[npt.NDArray[Any], ...], receivers: list[str]
+) -> tuple[pa.Table, int]:
+    """One part of :meth:`NmeaDecoder.pop_positions` as :func:`positions_table` makes the
+    whole: typed columns are views of the part's field-major rows where the widths agree."""
+    cols = {name: _row([part[arr]], row, dtype) for name, arr, row, dtype in _POS_FIELDS}
+    return _positions_from_columns(cols, receivers)
+
+
+def _positions_from_columns(
+    p: dict[str, npt.NDArray[Any]], receivers: list[str]
+) -> tuple[pa.Table, int]:
     keep = p["t"] != NO_TIME
-    no_time = int(np.count_nonzero(~keep))
+    no_time = int(p["t"].size - np.count_nonzero(keep))
     if no_time:
         p = {k: v[keep] for k, v in p.items()}
-    recv, name_sat = _receiver_column(p["receiver"], res.receivers, p["bad"])
+    recv, name_sat = _receiver_column(p["receiver"], receivers, p["bad"])
     cols = [
         pa.array(p["mmsi"], type=pa.uint32()),
         pa.array(p["t"], type=TIME_TYPE),

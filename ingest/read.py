@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -16,11 +16,12 @@ from ingest.result import IngestResult, IngestStats
 from ingest.schemas import check_time_format, detect_layout, parse_columns_option
 from ingest.sources import Source, expand_inputs, iter_chunks, open_binary, sniff_format
 from ingest.static import dedupe_static
+from ingest.threads import prefetch
 from kernels.ais import decode as K
 from vessels.errors import InputError, NoDataError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
 
-__all__ = ["read_inputs"]
+__all__ = ["iter_tables", "no_data_error", "prepare_options", "read_inputs"]
 
 ProgressFactory = Callable[[int | None, str], Callable[[int], None]]
 
@@ -45,30 +46,44 @@ def _nmea_stats(res: nmea.NmeaResult, no_time: int) -> IngestStats:
     return st
 
 
-def _read_nmea(
+def _iter_nmea(
     src: Source,
     fixed_time_ms: int | None,
     keep_bad_checksum: bool,
     chunk_bytes: int,
     tick: Callable[[int], None] | None,
-) -> tuple[pa.Table, pa.Table, IngestStats]:
-    res = nmea.decode_nmea_bytes(
-        iter_chunks(src, chunk_bytes),
-        fixed_time_ms=fixed_time_ms,
-        keep_bad_checksum=keep_bad_checksum,
-        on_chunk=tick,
-    )
+    stats: IngestStats,
+) -> Iterator[tuple[str, pa.Table]]:
+    """Positions as each chunk is decoded (see :meth:`nmea.NmeaDecoder.pop_positions`), then
+    the last positions and the static reports; the file's counts are added to ``stats``.
+    File reads run one chunk ahead in a thread, beside the decoder (both release the GIL)."""
+    dec = nmea.NmeaDecoder(fixed_time_ms=fixed_time_ms, keep_bad_checksum=keep_bad_checksum)
+    no_time = 0
+    emitted = 0
+    for chunk in prefetch(iter_chunks(src, chunk_bytes)):
+        dec.feed(chunk)
+        if tick is not None:
+            tick(len(chunk))
+        for part in dec.pop_positions():
+            table, nt = nmea.part_positions_table(part, dec.receivers())
+            no_time += nt
+            emitted += table.num_rows
+            if table.num_rows:
+                yield "positions", table
+    res = dec.finish()
     positions, no_time_p = nmea.positions_table(res)
     static, no_time_s = nmea.static_table(res)
-    st = _nmea_stats(res, no_time_p + no_time_s)
+    st = _nmea_stats(res, no_time + no_time_p + no_time_s)
     st.formats["nmea"] = 1
-    if not positions.num_rows and not static.num_rows and not st.sentences:
+    if not emitted and not positions.num_rows and not static.num_rows and not st.sentences:
         raise InputError(
             f"no AIS sentences found in {st.lines:,} lines (rejects: {st.rejects}); "
             "is this an NMEA AIS file?",
             src.name,
         )
-    return positions, static, st
+    stats.add(st)
+    yield "positions", positions
+    yield "static", static
 
 
 def _read_parquet(
@@ -133,49 +148,85 @@ def read_inputs(
         paths = [paths]
     if not paths:
         raise InputError("no input files given")
-    mapping = parse_columns_option(columns) if columns else None
-    if time_format is not None:
-        time_format = check_time_format(time_format)
+    mapping, time_format = prepare_options(columns, time_format)
     sources = expand_inputs([Path(p) for p in paths])
     stats = IngestStats()
-    pos_parts: list[pa.Table] = []
-    sta_parts: list[pa.Table] = []
+    parts: dict[str, list[pa.Table]] = {"positions": [], "static": []}
+    for kind, table in iter_tables(
+        sources,
+        stats,
+        fixed_time_ms,
+        mapping,
+        keep_bad_checksum,
+        chunk_bytes,
+        progress,
+        time_format,
+    ):
+        parts[kind].append(table)
+    positions = concat_tables(parts["positions"], POSITIONS_SCHEMA)
+    static = dedupe_static(concat_tables(parts["static"], STATIC_SCHEMA))
+    result = IngestResult(positions=positions, static=static, stats=stats)
+    if not positions.num_rows and not static.num_rows:
+        raise no_data_error(sources, result.summary())
+    return result
+
+
+def no_data_error(sources: Sequence[Source], summary: str) -> NoDataError:
+    names = ", ".join(src.name for src in sources[:5])
+    more = f" and {len(sources) - 5} more" if len(sources) > 5 else ""
+    return NoDataError(
+        f"{names}{more}: the inputs held no usable position or static report.\n" + summary
+    )
+
+
+def prepare_options(
+    columns: str | dict[str, str] | None, time_format: str | None
+) -> tuple[dict[str, str] | None, str | None]:
+    """The ``columns`` mapping parsed and the ``time_format`` checked (ConfigError early)."""
+    mapping = parse_columns_option(columns) if columns else None
+    return mapping, (check_time_format(time_format) if time_format is not None else None)
+
+
+def iter_tables(
+    sources: Sequence[Source],
+    stats: IngestStats,
+    fixed_time_ms: int | None = None,
+    mapping: dict[str, str] | None = None,
+    keep_bad_checksum: bool = False,
+    chunk_bytes: int = nmea.DEFAULT_CHUNK_BYTES,
+    progress: ProgressFactory | None = None,
+    time_format: str | None = None,
+) -> Iterator[tuple[str, pa.Table]]:
+    """``("positions" | "static", table)`` pairs of every source as they are read (positions
+    of NMEA after each decoded chunk, CSV by blocks), counts into ``stats``. Static tables are
+    not yet de-duplicated (:func:`ingest.static.dedupe_static` wants them all).
+
+    A source found by walking a folder that turns out unreadable before it gave any row is
+    skipped and counted; once it has given rows, its error ends the ingest (the rows are out).
+    """
     for src in sources:
-        n_parts = len(pos_parts)
+        gave = False
+        span: dict[str, Any] = {"input": src.name, "first_ms": None, "last_ms": None}
+        span["positions"] = 0
         try:
-            _read_one(
-                src,
-                fixed_time_ms,
-                mapping,
-                keep_bad_checksum,
-                chunk_bytes,
-                progress,
-                stats,
-                pos_parts,
-                sta_parts,
+            for kind, table in _iter_one(
+                src, fixed_time_ms, mapping, keep_bad_checksum, chunk_bytes, progress, stats,
                 time_format,
-            )
+            ):  # fmt: skip
+                gave = gave or bool(table.num_rows)
+                if kind == "positions" and table.num_rows:
+                    _extend_span(span, table)
+                yield kind, table
         except InputError as exc:
-            if not src.in_folder:
+            if not src.in_folder or gave:
                 raise
             stats.skipped.append(str(exc))
             stats.reject("skipped_file")
             continue
-        stats.spans.append(_span(src.name, pos_parts[n_parts:]))
-    positions = _concat(pos_parts, POSITIONS_SCHEMA)
-    static = dedupe_static(_concat(sta_parts, STATIC_SCHEMA))
-    result = IngestResult(positions=positions, static=static, stats=stats)
-    if not positions.num_rows and not static.num_rows:
-        names = ", ".join(src.name for src in sources[:5])
-        more = f" and {len(sources) - 5} more" if len(sources) > 5 else ""
-        raise NoDataError(
-            f"{names}{more}: the inputs held no usable position or static report.\n"
-            + result.summary()
-        )
-    return result
+        stats.spans.append(span)
 
 
-def _read_one(
+def _iter_one(
     src: Source,
     fixed_time_ms: int | None,
     mapping: dict[str, str] | None,
@@ -183,49 +234,42 @@ def _read_one(
     chunk_bytes: int,
     progress: ProgressFactory | None,
     stats: IngestStats,
-    pos_parts: list[pa.Table],
-    sta_parts: list[pa.Table],
     time_format: str | None = None,
-) -> None:
-    """Read one source, appending its tables to the lists and its counts to ``stats``."""
+) -> Iterator[tuple[str, pa.Table]]:
+    """The tables of one source as they are read; its counts added to ``stats`` at its end."""
     from ingest.tabular import read_csv  # pandas is imported only for tables
 
     fmt = sniff_format(src)
     tick = progress(src.size, src.name) if progress is not None else None
     if fmt == "nmea":
-        p, s, st = _read_nmea(src, fixed_time_ms, keep_bad_checksum, chunk_bytes, tick)
-        stats.add(st)
-        pos_parts.append(p)
-        sta_parts.append(s)
+        yield from _iter_nmea(src, fixed_time_ms, keep_bad_checksum, chunk_bytes, tick, stats)
         return
     st = IngestStats(files=1, bytes=src.size or 0)
     if fmt == "csv":
         for p, s in read_csv(src, mapping, st, time_format):
-            pos_parts.append(p)
-            sta_parts.append(s)
+            yield "positions", p
+            yield "static", s
     else:
         p, s = _read_parquet(src, mapping, st, time_format)
-        pos_parts.append(p)
-        sta_parts.append(s)
+        yield "positions", p
+        yield "static", s
     if tick is not None and src.size:
         tick(src.size)
     stats.add(st)
 
 
-def _span(name: str, parts: list[pa.Table]) -> dict[str, Any]:
-    """An input's time span: first and last position time (ms, UTC) and positions read."""
+def _extend_span(span: dict[str, Any], table: pa.Table) -> None:
+    """Widen an input's time span (first and last position time, ms UTC; positions read)."""
     import pyarrow.compute as pc
 
-    n = sum(p.num_rows for p in parts)
-    first = last = None
-    if n:
-        ts = [pc.min_max(p.column("t").cast(pa.int64())) for p in parts if p.num_rows]
-        first = min(int(x["min"].as_py()) for x in ts)
-        last = max(int(x["max"].as_py()) for x in ts)
-    return {"input": name, "first_ms": first, "last_ms": last, "positions": n}
+    mm = pc.min_max(table.column("t").cast(pa.int64())).as_py()
+    span["positions"] += table.num_rows
+    first, last = span["first_ms"], span["last_ms"]
+    span["first_ms"] = mm["min"] if first is None else min(first, mm["min"])
+    span["last_ms"] = mm["max"] if last is None else max(last, mm["max"])
 
 
-def _concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
+def concat_tables(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
     parts = [p for p in parts if p.num_rows]
     if not parts:
         return schema.empty_table()

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["IngestResult", "IngestStats"]
+__all__ = ["IngestResult", "IngestStats", "TableFacts", "summarize"]
 
 K = TypeVar("K", int, str)
 
@@ -67,10 +69,63 @@ class IngestStats:
             self.rejects[reason] = self.rejects.get(reason, 0) + n
 
 
-def _fmt_time(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return "-"
+def _fmt_time(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ids(col: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.int64]:
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    return np.asarray(pc.unique(pc.drop_null(arr)).to_numpy(zero_copy_only=False), np.int64)
+
+
+@dataclass
+class TableFacts:
+    """What the summary says about the output tables, gathered batch by batch (so a streamed
+    ingest need not hold its output): rows, distinct MMSIs and the time span."""
+
+    positions: int = 0
+    static: int = 0
+    t_min: int | None = None  # ms since the epoch
+    t_max: int | None = None
+    pos_ids: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    sta_ids: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @classmethod
+    def of(cls, positions: pa.Table, static: pa.Table) -> TableFacts:
+        facts = cls()
+        facts.add_positions(positions)
+        facts.add_static(static)
+        return facts
+
+    def add_positions(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self.positions += table.num_rows
+        self.pos_ids = np.union1d(self.pos_ids, _ids(table.column("mmsi")))
+        mm = pc.min_max(table.column("t").cast(pa.int64())).as_py()
+        if mm["min"] is not None:
+            lo, hi = int(mm["min"]), int(mm["max"])
+            self.t_min = lo if self.t_min is None else min(self.t_min, lo)
+            self.t_max = hi if self.t_max is None else max(self.t_max, hi)
+
+    def add_static(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self.static += table.num_rows
+        self.sta_ids = np.union1d(self.sta_ids, _ids(table.column("mmsi")))
+
+    @property
+    def vessels(self) -> int:
+        """Distinct MMSIs over both tables."""
+        return int(np.union1d(self.pos_ids, self.sta_ids).size)
+
+    @property
+    def short_mmsis(self) -> int:
+        """Distinct position MMSIs below 1,000,000: ids that are not MMSIs (MMSIs are 9 digits;
+        group and coast-station numbers start with 0 but still have 7 significant digits)."""
+        return int(np.count_nonzero(self.pos_ids < 1_000_000))
 
 
 @dataclass
@@ -84,76 +139,63 @@ class IngestResult:
     @property
     def vessels(self) -> int:
         """Distinct MMSIs over both tables."""
-        ids = pa.concat_arrays(
-            [
-                self.positions.column("mmsi").combine_chunks(),
-                self.static.column("mmsi").combine_chunks(),
-            ]
-        )
-        return len(pc.unique(ids))
-
-    def _short_mmsis(self) -> int:
-        """Distinct position MMSIs below 1,000,000: ids that are not MMSIs (MMSIs are 9 digits;
-        group and coast-station numbers start with 0 but still have 7 significant digits)."""
-        if not self.positions.num_rows:
-            return 0
-        ids = pc.unique(self.positions.column("mmsi").combine_chunks())
-        return int(pc.sum(pc.less(ids, 1_000_000)).as_py() or 0)
+        return TableFacts.of(self.positions, self.static).vessels
 
     def summary(self) -> str:
         """A few lines for a person: what was read, kept and rejected, and why."""
-        s = self.stats
-        lines = [
-            f"inputs: {s.files} file(s), {s.bytes:,} bytes, {s.lines:,} lines"
-            + (f" ({', '.join(f'{k} {v}' for k, v in s.formats.items())})" if s.formats else ""),
-        ]
-        if s.sentences or s.messages:
-            lines.append(f"AIS sentences: {s.sentences:,}, messages: {s.messages:,}")
-        if s.messages_by_type:
-            by_type = ", ".join(f"{t}: {n:,}" for t, n in sorted(s.messages_by_type.items()))
-            lines.append(f"messages by type: {by_type}")
-        n_pos = self.positions.num_rows
-        n_sta = self.static.num_rows
+        return summarize(self.stats, TableFacts.of(self.positions, self.static))
+
+
+def summarize(s: IngestStats, facts: TableFacts) -> str:
+    """A few lines for a person: what was read, kept and rejected, and why."""
+    lines = [
+        f"inputs: {s.files} file(s), {s.bytes:,} bytes, {s.lines:,} lines"
+        + (f" ({', '.join(f'{k} {v}' for k, v in s.formats.items())})" if s.formats else ""),
+    ]
+    if s.sentences or s.messages:
+        lines.append(f"AIS sentences: {s.sentences:,}, messages: {s.messages:,}")
+    if s.messages_by_type:
+        by_type = ", ".join(f"{t}: {n:,}" for t, n in sorted(s.messages_by_type.items()))
+        lines.append(f"messages by type: {by_type}")
+    n_pos = facts.positions
+    n_sta = facts.static
+    lines.append(
+        f"accepted: {n_pos:,} positions, {n_sta:,} static reports, {facts.vessels:,} vessels"
+    )
+    if n_pos:
+        lines.append(f"time span: {_fmt_time(facts.t_min)} .. {_fmt_time(facts.t_max)}")
+    if s.time_sources:
+        lines.append("time from: " + ", ".join(f"{k} {v:,}" for k, v in s.time_sources.items()))
+    for msg in s.skipped:
+        lines.append(f"skipped: {msg}")
+    if s.kept_bad_checksum:
         lines.append(
-            f"accepted: {n_pos:,} positions, {n_sta:,} static reports, {self.vessels:,} vessels"
+            f"kept despite a bad checksum: {s.kept_bad_checksum:,} messages "
+            "(flagged: their receiver is '<receiver>|badcrc')"
         )
-        if n_pos:
-            t = self.positions.column("t")
-            lines.append(
-                f"time span: {_fmt_time(pc.min(t).as_py())} .. {_fmt_time(pc.max(t).as_py())}"
-            )
-        if s.time_sources:
-            lines.append("time from: " + ", ".join(f"{k} {v:,}" for k, v in s.time_sources.items()))
-        for msg in s.skipped:
-            lines.append(f"skipped: {msg}")
-        if s.kept_bad_checksum:
-            lines.append(
-                f"kept despite a bad checksum: {s.kept_bad_checksum:,} messages "
-                "(flagged: their receiver is '<receiver>|badcrc')"
-            )
-        total = sum(s.rejects.values())
-        if total:
-            reasons = ", ".join(
-                f"{k} {v:,}" for k, v in sorted(s.rejects.items(), key=lambda kv: -kv[1])
-            )
-            lines.append(f"rejected: {total:,} ({reasons})")
-        else:
-            lines.append("rejected: 0")
-        tables = any(k.startswith(("csv", "parquet:")) for k in s.formats)
-        short = self._short_mmsis() if tables else 0
-        if short:
-            lines.append(
-                f"note: {short:,} vessels have MMSIs of fewer than 7 digits, which no ship "
-                "transmits; if that column holds other ids, map it with --columns id=COL"
-            )
-        if s.id_map:
-            lines.append(
-                f"vessel ids mapped to pseudo-MMSIs (1073741824-1173741823): {len(s.id_map):,}"
-            )
-        if s.rejects.get("no_time"):
-            lines.append(
-                "note: rows without a receive time were dropped; give --time ISO if the whole "
-                "NMEA input was received at one known time, or --time-format for a CSV time "
-                "column written in another way"
-            )
-        return "\n".join(lines)
+    total = sum(s.rejects.values())
+    if total:
+        reasons = ", ".join(
+            f"{k} {v:,}" for k, v in sorted(s.rejects.items(), key=lambda kv: -kv[1])
+        )
+        lines.append(f"rejected: {total:,} ({reasons})")
+    else:
+        lines.append("rejected: 0")
+    tables = any(k.startswith(("csv", "parquet:")) for k in s.formats)
+    short = facts.short_mmsis if tables else 0
+    if short:
+        lines.append(
+            f"note: {short:,} vessels have MMSIs of fewer than 7 digits, which no ship "
+            "transmits; if that column holds other ids, map it with --columns id=COL"
+        )
+    if s.id_map:
+        lines.append(
+            f"vessel ids mapped to pseudo-MMSIs (1073741824-1173741823): {len(s.id_map):,}"
+        )
+    if s.rejects.get("no_time"):
+        lines.append(
+            "note: rows without a receive time were dropped; give --time ISO if the whole "
+            "NMEA input was received at one known time, or --time-format for a CSV time "
+            "column written in another way"
+        )
+    return "\n".join(lines)

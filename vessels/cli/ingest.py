@@ -8,9 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import pyarrow.parquet as pq
-
-from vessels.atomic import atomic_path, atomic_write
+from vessels.atomic import atomic_write
 from vessels.cli._common import check_inputs
 from vessels.errors import ConfigError, InputError
 
@@ -106,7 +104,7 @@ def _write_id_map(path: str, id_map: dict[str, int]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ingest import read_inputs
+    from ingest import write_inputs
 
     # the outputs are Parquet whatever their name: a .txt or .csv name would mislead the reader
     for option, value in (("-o", args.output), ("--static", args.static)):
@@ -118,20 +116,17 @@ def run(args: argparse.Namespace) -> int:
     fixed = parse_time_ms(args.time) if args.time else None
     if args.static and args.static == args.output:
         raise InputError("--static must name a different file than -o")
-    result = read_inputs(
+    # positions are written as they are decoded (bounded memory), static reports at the end
+    result = write_inputs(
         paths,
+        args.output,
+        static_out=args.static,
         fixed_time_ms=fixed,
         columns=args.columns,
         keep_bad_checksum=args.keep_bad_checksum,
-        quiet=args.quiet,
         progress=_progress_factory(args.quiet),
         time_format=args.time_format,
     )
-    with atomic_path(args.output) as tmp:
-        pq.write_table(result.positions, tmp, compression="zstd")
-    if args.static:
-        with atomic_path(args.static) as tmp:
-            pq.write_table(result.static, tmp, compression="zstd")
     if args.id_map:
         _write_id_map(args.id_map, result.stats.id_map)
     if not args.quiet:
