@@ -270,6 +270,35 @@ def ports_in_box(
     return [[round(float(pi.lat[i]), 4), round(float(lon[i]), 4), pi.name[i]] for i in sel]
 
 
+def scene_outlines(features: list[dict[str, Any]], frame: LonFrame = PLAIN) -> list[dict[str, Any]]:
+    """SAR scene footprints (GeoJSON Polygon/MultiPolygon features with ``scene_id`` and ``time``
+    properties, as ``sar_scenes.geojson`` holds them) as ``{"id", "t" (ms), "rings": [[[lon,
+    lat], ...]]}`` with longitudes in ``frame``, outer rings only, 5 decimals."""
+    from datetime import datetime
+
+    out = []
+    for f in features:
+        g = f.get("geometry") or {}
+        polys = [g["coordinates"]] if g.get("type") == "Polygon" else g.get("coordinates", [])
+        if g.get("type") not in ("Polygon", "MultiPolygon"):
+            continue
+        props = f.get("properties") or {}
+        try:
+            t = int(
+                datetime.fromisoformat(str(props.get("time")).replace("Z", "+00:00")).timestamp()
+                * 1000
+            )
+        except ValueError:
+            t = None
+        rings = []
+        for poly in polys:
+            ring = np.asarray(poly[0], dtype=np.float64)
+            lon = frame.shift(ring[:, 0])
+            rings.append(np.round(np.c_[lon, ring[:, 1]], 5).tolist())
+        out.append({"id": str(props.get("scene_id", "")), "t": t, "rings": rings})
+    return out
+
+
 def _json_for_html(obj: Any) -> str:
     """JSON that cannot end a <script> block or be read as markup, whatever strings it holds."""
     s = json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
@@ -338,6 +367,7 @@ def report_data(
     meta: dict[str, Any],
     params: ReportParams = ReportParams(),
     density_points: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None,
+    scenes: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """What the map UI draws (``report.js``), as one JSON-able dict: embedded in report.html,
     and served as ``/api/overview`` by ``vessels serve`` (which passes ``tracks`` of the listed
@@ -372,6 +402,7 @@ def report_data(
         "bbox": list(bbox),
         "land": land_mask(*land_box, params.land_max_px, params.land_min_step_deg),
         "ports": ports,
+        "scenes": scene_outlines(scenes or [], frame),
         "density": traffic_density(
             dens_lat,
             dens_lon,
@@ -410,9 +441,10 @@ def build_report_html(
     tracks: Tracks | None,
     meta: dict[str, Any],
     params: ReportParams = ReportParams(),
+    scenes: list[dict[str, Any]] | None = None,
 ) -> str:
     """The report as one HTML string (deterministic: same inputs, same bytes)."""
-    data = report_data(vessels, events, tracks, meta, params)
+    data = report_data(vessels, events, tracks, meta, params, scenes=scenes)
     script = _asset("report.js")
     style = _asset("report.css")
     csp = (
@@ -441,10 +473,11 @@ def write_report(
     tracks: Tracks | None,
     meta: dict[str, Any],
     params: ReportParams = ReportParams(),
+    scenes: list[dict[str, Any]] | None = None,
 ) -> Path:
     """Write report.html atomically."""
     path = Path(path)
-    html = build_report_html(vessels, events, tracks, meta, params)
+    html = build_report_html(vessels, events, tracks, meta, params, scenes)
     with atomic_write(path) as fh:
         fh.write(html)
     return path

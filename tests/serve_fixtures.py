@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pyarrow as pa
 
@@ -45,7 +46,16 @@ def make_investigation(out: Path, title: str = "serve test") -> Path:
         {"mean_speed_kn": 1.5},
     )
     ev = pa.concat_tables([events_for(GAP_MMSI, PAIR, LOITER_MMSI), events_to_table([ctx])])
-    p = run_pipeline(pos, st, events=ev)
+    # one SAR scene over the area (its footprint goes on the map); events are given, so it is
+    # not matched here
+    scenes = pa.table(
+        {
+            "scene_id": ["S1A_TEST_SCENE"],
+            "t": pa.array([T0 + 12 * HOUR], pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
+            "footprint": ["POLYGON ((-7.5 4.0, -6.0 4.0, -6.0 5.0, -7.5 5.0, -7.5 4.0))"],
+        }
+    )
+    p = run_pipeline(pos, st, events=ev, sar=SimpleNamespace(scenes=scenes))
     write_outputs(
         out,
         p,

@@ -355,4 +355,6 @@ def test_dossier_and_overview(api: TestClient) -> None:
     # port labels for the map: UN/LOCODE ports near the data (off Cote d'Ivoire)
     lat0, lat1 = ov["land"]["lat_max"] - ov["land"]["h"] * ov["land"]["step"], ov["land"]["lat_max"]
     assert {"Abidjan", "San Pedro"} <= {p[2] for p in ov["ports"]}
+    # the SAR scene's footprint, written by investigate as sar_scenes.geojson
+    assert [(sc["id"], len(sc["rings"][0])) for sc in ov["scenes"]] == [("S1A_TEST_SCENE", 5)]
     assert all(lat0 <= p[0] <= lat1 for p in ov["ports"])

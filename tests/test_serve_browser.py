@@ -90,6 +90,7 @@ def test_review_desk_in_chromium(server: str, artifacts: Path, tmp_path: Path) -
             # the server's track at the map's zoom is drawn over the map
             page.wait_for_selector("#map[data-server-track]")
             assert int(page.locator("#map").get_attribute("data-ports") or 0) > 0
+            assert page.locator("#map").get_attribute("data-scenes") == "1"
 
             # filter: only encounters; the gap vessel leaves the table, then comes back
             page.uncheck("#f-type-gap")

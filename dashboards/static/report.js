@@ -118,6 +118,11 @@
   var cli = el("li"), csw = el("span", null, "sw hollow");
   cli.appendChild(csw); cli.appendChild(document.createTextNode("context event (below the score threshold, not counted)"));
   legend.appendChild(cli);
+  if ((DATA.scenes || []).length) {
+    var sli = el("li"), ssw = el("span", null, "sw scene");
+    sli.appendChild(ssw); sli.appendChild(document.createTextNode("SAR scene footprint"));
+    legend.appendChild(sli);
+  }
   var pli = el("li"), psw = el("span", null, "sw square");
   psw.style.background = "#34495e";
   pli.appendChild(psw); pli.appendChild(document.createTextNode("port (UN/LOCODE)"));
@@ -256,6 +261,25 @@
     var r = realLon(lon);
     return Math.abs(lat).toFixed(3) + (lat < 0 ? "°S " : "°N ") + Math.abs(r).toFixed(3) + (r < 0 ? "°W" : "°E");
   }
+  // SAR scene footprints: where the satellite looked (a dark vessel can only be seen inside),
+  // dashed; with a time window only the scenes taken in it
+  function drawScenes() {
+    var S = DATA.scenes || [], n = 0;
+    ctx.save();
+    ctx.setLineDash([5, 4]); ctx.strokeStyle = "#9a7d0a"; ctx.lineWidth = 1.2;
+    ctx.fillStyle = "rgba(212,160,0,0.07)";
+    S.forEach(function (sc) {
+      if (win && sc.t !== null && (sc.t < win[0] || sc.t > win[1])) return;
+      n++;
+      sc.rings.forEach(function (ring) {
+        ctx.beginPath();
+        ring.forEach(function (c, k) { var p = px(c[0], c[1]); if (k) ctx.lineTo(p[0], p[1]); else ctx.moveTo(p[0], p[1]); });
+        ctx.closePath(); ctx.fill(); ctx.stroke();
+      });
+    });
+    ctx.restore();
+    canvas.dataset.scenes = String(n);
+  }
   // ports (UN/LOCODE): a small square each; names where they do not crowd each other
   function drawPorts(w, h) {
     var P = DATA.ports || [], taken = {}, shown = 0;
@@ -342,6 +366,7 @@
       ctx.imageSmoothingEnabled = true;
     }
     drawGraticule(w, h);
+    drawScenes();
     drawPorts(w, h);
     // all listed tracks in one faint layer, the selected one on top
     ctx.globalAlpha = 0.55;

@@ -55,6 +55,7 @@ OUTPUT_FILES = (
     "events.kml",
     "tracks.parquet",
     "identity.parquet",
+    "sar_scenes.geojson",
     "port_visits.csv",
     "port_visits.parquet",
     "voyages.csv",
@@ -320,6 +321,35 @@ def _identity_table(p: PipelineResult) -> pa.Table:
     )
 
 
+def _scene_features(scenes: pa.Table | None) -> list[dict[str, Any]]:
+    """SAR scene footprints as GeoJSON features (scenes without a footprint are left out)."""
+    if scenes is None or scenes.num_rows == 0:
+        return []
+    import shapely
+    from shapely.geometry import mapping
+
+    out = []
+    for r in scenes.to_pylist():
+        if not r.get("footprint"):
+            continue
+        try:
+            geom = mapping(shapely.from_wkt(r["footprint"]))
+        except Exception:  # a footprint fusion could not read either; it said so there
+            continue
+        t = r["t"]
+        out.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(json.dumps(geom)),  # tuples to lists
+                "properties": {
+                    "scene_id": r["scene_id"],
+                    "time": t.strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None,
+                },
+            }
+        )
+    return out
+
+
 # --- outputs -------------------------------------------------------------------------------
 
 
@@ -554,7 +584,11 @@ def write_outputs(
                 "threshold": scoring.min_event_score,
                 "inputs": [Path(i["path"]).name for i in inputs],
             }
-            write_report(tmp / "report.html", rv, p.events, p.tracks, meta, report_params)
+            scenes = _scene_features(p.sar_scenes)
+            with atomic_write(tmp / "sar_scenes.geojson") as fh:
+                json.dump({"type": "FeatureCollection", "features": scenes}, fh, sort_keys=True)
+                fh.write("\n")
+            write_report(tmp / "report.html", rv, p.events, p.tracks, meta, report_params, scenes)
         summary = {
             "software": _software(),
             "inputs": inputs,

@@ -123,6 +123,7 @@ class PipelineResult:
     features: pa.Table | None = None  # one row per vessel (vessels.pipeline.features)
     registry: Registry | None = None
     ids: dict[int, str] = field(default_factory=dict)  # pseudo-MMSI -> the input's vessel id
+    sar_scenes: pa.Table | None = None  # SAR scenes read (ingest.sar.SCENES_SCHEMA), for maps
 
 
 def _carrier_set(registry: Any, mmsis: Sequence[int]) -> frozenset[int]:
@@ -265,6 +266,7 @@ def run_pipeline(
         features=features,
         registry=registry,
         ids=dict(input_ids or {}),
+        sar_scenes=getattr(sar, "scenes", None),
     )
 
 

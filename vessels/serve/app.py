@@ -107,7 +107,8 @@ class State:
                     "serve": True,
                     "threshold": self.threshold,
                 }
-                data = build_overview(self.con(), self.track_paths, meta)
+                folders = [s.path for s in self.sources]
+                data = build_overview(self.con(), self.track_paths, meta, folders=folders)
                 self._overview = json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
             return self._overview
 

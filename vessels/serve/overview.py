@@ -149,11 +149,22 @@ def _read_tracks(paths: list[Path], want: set[int]) -> tuple[Tracks | None, Any]
     return tracks, dens
 
 
+def _scenes(folders: list[Path]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for f in folders:
+        try:
+            out += json.loads((f / "sar_scenes.geojson").read_text(encoding="utf-8"))["features"]
+        except (OSError, ValueError, KeyError):
+            continue  # an older investigation without footprints
+    return out
+
+
 def build_overview(
     con: sqlite3.Connection,
     track_paths: list[Path],
     meta: dict[str, Any],
     params: ReportParams | None = None,
+    folders: list[Path] | None = None,
 ) -> dict[str, Any]:
     """The map payload for the dashboard's first view (same shape as the report's)."""
     params = params or ReportParams()
@@ -164,4 +175,6 @@ def build_overview(
         int(x) for x in events.column("mmsi").drop_null().to_pylist()
     }
     tracks, dens = _read_tracks(track_paths, mmsis | partners) if track_paths else (None, None)
-    return report_data(listed, events, tracks, meta, params, density_points=dens)
+    return report_data(
+        listed, events, tracks, meta, params, density_points=dens, scenes=_scenes(folders or [])
+    )
