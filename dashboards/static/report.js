@@ -267,14 +267,14 @@
     var S = DATA.scenes || [], n = 0;
     ctx.save();
     ctx.setLineDash([5, 4]); ctx.strokeStyle = "#9a7d0a"; ctx.lineWidth = 1.2;
-    ctx.fillStyle = "rgba(212,160,0,0.07)";
+
     S.forEach(function (sc) {
       if (win && sc.t !== null && (sc.t < win[0] || sc.t > win[1])) return;
       n++;
       sc.rings.forEach(function (ring) {
         ctx.beginPath();
         ring.forEach(function (c, k) { var p = px(c[0], c[1]); if (k) ctx.lineTo(p[0], p[1]); else ctx.moveTo(p[0], p[1]); });
-        ctx.closePath(); ctx.fill(); ctx.stroke();
+        ctx.closePath(); ctx.stroke(); // outline only: overlapping scenes stay readable
       });
     });
     ctx.restore();

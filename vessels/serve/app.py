@@ -197,6 +197,9 @@ def build_app(cfg: ServeConfig, sources: list[Source] | None = None) -> Starlett
             return PlainTextResponse("not found", status_code=404)
         return Response(_asset(name), media_type=_TYPES[Path(name).suffix])
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204)  # no icon; an answer, so no 404 on the console
+
     def meta(request: Request) -> Response:
         return _json(
             {
@@ -429,6 +432,7 @@ def build_app(cfg: ServeConfig, sources: list[Source] | None = None) -> Starlett
     routes = [
         Route("/", page),
         Route("/static/{name}", static),
+        Route("/favicon.ico", favicon),
         Route("/api/meta", meta),
         Route("/api/overview", overview),
         Route("/api/vessels", list_vessels),

@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if sec.token:
         url += f"?token={sec.token}"
     st = app.state.serve
+    st.overview()  # the first map view, built before anyone asks for it
     print(
         f"vessels serve: {st.counts()['vessels']} vessels, {st.counts()['events']} events from "
         f"{len(dirs)} investigation(s)"
