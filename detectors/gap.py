@@ -70,6 +70,15 @@ class GapParams:
     data_hole_min_h: float = 6.0
     coverage_hole_share: float = 0.5
     coverage_max_score: float = 0.3
+    # Regional normal (issue 13, detectors/regional.py, applied by investigate): a gap no
+    # longer than the silence that half (1 - regional_quantile) of the other vessels heard
+    # within about one degree kept at least once is routine there, when regional_min_vessels
+    # or more were heard; it scores at most routine_max_score. Silences counted: the time
+    # between two consecutive reports, regional_silence_min_h or more for the p90 figure.
+    regional_min_vessels: int = 5
+    regional_quantile: float = 0.5
+    regional_silence_min_h: float = 1.0
+    routine_max_score: float = 0.4
 
     def __post_init__(self) -> None:
         for name in (

@@ -193,6 +193,12 @@ def coverage_lines(cov: dict[str, Any], min_hole_h: float = 24.0) -> list[str]:
             "the silence; AIS alone cannot tell those from reception holes, so they are treated "
             "as coverage"
         )
+    if cov.get("routine_gaps"):
+        out.append(
+            f"note: {cov['routine_gaps']} AIS gap(s) are no longer than the silences that vessels "
+            "around them usually keep (the regional normal in their evidence), so they are "
+            "scored low"
+        )
     return out
 
 

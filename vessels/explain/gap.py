@@ -58,19 +58,32 @@ def _regional(ev: dict[str, Any]) -> str | None:
     reg = ev.get("regional")
     if not reg:
         return None
-    typical = float(reg["typical_silence_h"])
     n = int(reg["vessels"])
+    if reg.get("typical_silence_h") is None:
+        return (
+            f"Too few other vessels were heard within about one degree ({n}, fewer than "
+            f"{reg['min_vessels']}) to tell how long vessels usually go unheard there."
+        )
+    typical = float(reg["typical_silence_h"])
+    q = float(reg["share"])
+    share = "half" if q == 0.5 else f"{100 * q:.0f} %"
+    rest = "half" if q == 0.5 else f"{100 * (1 - q):.0f} %"
+    p90 = reg.get("p90_silence_h")
+    p90_text = (
+        f"90 % of their silences of an hour or more ended within {hours(p90)}"
+        if p90 is not None
+        else "none of them was unheard for an hour or more"
+    )
     if reg.get("routine"):
         return (
-            f"Vessels here often go unheard that long: half of the {n} other vessels heard "
-            f"within about one degree had a silence of {hours(typical)} or more (the regional "
-            f"normal, 90 % of their silences ended within {hours(reg['p90_silence_h'])}). "
-            "A silence no longer than that is routine in this region and scored low."
+            f"Vessels here often go unheard that long: {share} of the {n} other vessels heard "
+            f"within about one degree were silent at least once for {hours(typical)} or more "
+            f"({p90_text}). A silence no longer than that is routine in this region, so it is "
+            "scored low; AIS alone cannot tell whether they all switched off or were not heard."
         )
     return (
-        f"Longer than is usual here: half of the {n} other vessels heard within about one "
-        f"degree had a longest silence of {hours(typical)} or less (90 % of their silences "
-        f"ended within {hours(reg['p90_silence_h'])})."
+        f"Longer than is usual here: {rest} of the {n} other vessels heard within about one "
+        f"degree were never silent for more than {hours(typical)} ({p90_text})."
     )
 
 

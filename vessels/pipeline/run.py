@@ -212,6 +212,7 @@ def run_pipeline(
                     tracks, registry, config=det_config, anchorages=anchorages
                 )
                 ports = ctx.ports
+                found = _regional_normal(found, tracks, det_config, ctx)
         step_params = _effective_params(det_config, tparams)
         if sar_paths or sar is not None:
             with _stage("SAR fusion", quiet, timings):
@@ -247,6 +248,7 @@ def run_pipeline(
     }
     coverage = _coverage(tracks, events, step_params, input_spans)
     counts["coverage_gaps"] = coverage["coverage_gaps"]
+    counts["routine_gaps"] = coverage["routine_gaps"]
     counts["events_below_threshold_by_type"] = _below_threshold(events, scoring.min_event_score)
     counts["port_visits"] = visits.num_rows
     counts["voyages"] = voyages.num_rows
@@ -312,13 +314,18 @@ def _coverage(
     min_h = float((step_params.get("gap") or {}).get("data_hole_min_h", 6.0))
     out = holes_report(tracks.t, min_h, spans)
     kinds: dict[str, int] = {}
+    routine = 0  # no coverage gap, but no longer than the regional normal
     types = events.column("type").to_pylist()
     for t, ev in zip(types, events.column("evidence").to_pylist(), strict=True):
         if t == "gap":
-            kind = json.loads(ev or "{}").get("coverage")
+            evd = json.loads(ev or "{}")
+            kind = evd.get("coverage")
             if kind:
                 kinds[kind] = kinds.get(kind, 0) + 1
+            elif (evd.get("regional") or {}).get("routine"):
+                routine += 1
     out["coverage_gaps"] = dict(sorted(kinds.items()))
+    out["routine_gaps"] = routine
     return out
 
 
@@ -369,6 +376,20 @@ def _as_dict(obj: Any) -> Any:
     import dataclasses
 
     return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj  # type: ignore[arg-type]
+
+
+def _regional_normal(found: list[Any], tracks: Tracks, det_config: Any, ctx: Any) -> list[Any]:
+    """Gaps measured against how long vessels around them usually go unheard
+    (:mod:`detectors.regional`; needs every position, so a step of the batch pipeline)."""
+    apply = _optional("detectors.regional", "apply_regional_normal")
+    if apply is None:
+        return found
+    from detectors.gap import GapParams
+
+    params = det_config.get("gap", GapParams())
+    cell_deg = float(getattr(getattr(ctx, "params", None), "reception_cell_deg", 1.0))
+    out: list[Any] = apply(found, tracks, params, cell_deg)
+    return out
 
 
 def _effective_params(det_config: Any, tparams: Any) -> dict[str, Any]:
