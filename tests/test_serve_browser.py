@@ -111,6 +111,32 @@ def test_review_desk_in_chromium(server: str, artifacts: Path, tmp_path: Path) -
             assert str(PAIR[0]) in shown and str(GAP_MMSI) not in shown
             page.fill("#filter", "")
 
+            # an area: shift-drag a box around the gap event; only its vessel stays listed
+            box = page.locator("#map").bounding_box()
+            assert box is not None
+
+            def at(lat: float, lon: float) -> tuple[float, float]:
+                v = page.evaluate("window.VesselsUI.view()")
+                x = (lon - v["cx"]) * v["kx"] * v["scale"] + v["w"] / 2
+                y = (v["cy"] - lat) * v["scale"] + v["h"] / 2
+                return box["x"] + x, box["y"] + y
+
+            page.keyboard.down("Shift")
+            page.mouse.move(*at(4.35, -7.1))
+            page.mouse.down()
+            page.mouse.move(*at(4.25, -6.9), steps=3)
+            page.mouse.up()
+            page.keyboard.up("Shift")
+            page.wait_for_timeout(300)
+            shown = page.locator("#vessel-table tbody tr").evaluate_all(
+                "rows => rows.map(r => r.dataset.mmsi)"
+            )
+            assert shown == [str(GAP_MMSI)]
+            assert "area=" in page.url
+            page.click("#area-clear")
+            page.wait_for_timeout(100)
+            assert page.locator("#vessel-table tbody tr").count() > 1
+
             # playback moves the time window forward, and the window is in the URL
             page.click("#time-play")
             starts = []

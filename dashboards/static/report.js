@@ -70,13 +70,15 @@
   // the time window chosen on the strip: [start, end] in ms UTC, or null for all times
   var win = null;
   var extFilter = null; // serve.js: type, score, review status filters (null: every event)
+  var area = null; // [lat_min, lat_max, lon_min, lon_max] drawn on the map (map longitudes)
   function evIn(e) {
     if (e.ctxOnly && !showCtx) return false;
     if (extFilter && !extFilter(e)) return false;
+    if (area && (e.lat === null || e.lat < area[0] || e.lat > area[1] || e.lon < area[2] || e.lon > area[3])) return false;
     return !win || (e.start <= win[1] && e.end >= win[0]);
   }
   function vesselIn(v) {
-    if (!win && !extFilter) return true;
+    if (!win && !extFilter && !area) return true;
     var evs = eventsOf[v.mmsi] || [];
     for (var i = 0; i < evs.length; i++) if (evIn(evs[i])) return true;
     return false;
@@ -377,6 +379,7 @@
     DATA.events.forEach(function (e) { if (e.ctx) { if (evIn(e)) shown++; drawEvent(e, false); } });
     DATA.events.forEach(function (e) { if (!e.ctx) { if (evIn(e)) shown++; drawEvent(e, false); } });
     drawScaleBar(w, h);
+    drawArea();
     // what the map shows, for people and tests: track sub-paths, points and events in the window
     canvas.dataset.paths = String(drawn[0]);
     canvas.dataset.points = String(drawn[1]);
@@ -425,12 +428,57 @@
     zoom(ev.deltaY < 0 ? 1.25 : 0.8, ev.clientX - r.left, ev.clientY - r.top);
   }, { passive: false });
   var drag = null;
-  canvas.addEventListener("mousedown", function (ev) { drag = { x: ev.clientX, y: ev.clientY, moved: false }; });
+  // an area of interest: shift-drag draws a box; events outside it leave the map, the strip and
+  // the lists (the same filter as the time window), "×" clears it; it is part of the URL
+  function unproject(x, y) {
+    var w = canvas.width / dpr, h = canvas.height / dpr;
+    return [((x - w / 2) / view.scale + view.cx) / kx, -((y - h / 2) / view.scale + view.cy)];
+  }
+  var areaDrag = null;
+  function setArea(a) {
+    area = a;
+    document.getElementById("area-clear").hidden = !area;
+    canvas.dataset.area = area ? area.map(function (x) { return x.toFixed(4); }).join(",") : "";
+    renderTable(); drawStripBase(); drawStrip(); windowText();
+    if (selected) { renderEvents(selected); drawTimeline(selected); }
+    redraw();
+  }
+  document.getElementById("area-clear").addEventListener("click", function () { setArea(null); });
+  function drawArea() {
+    var a = areaDrag ? areaDrag.box : area;
+    if (!a) return;
+    var p0 = px(a[2], a[1]), p1 = px(a[3], a[0]);
+    ctx.save(); ctx.setLineDash([6, 3]); ctx.strokeStyle = "#1f5fa8"; ctx.lineWidth = 2;
+    ctx.strokeRect(p0[0], p0[1], p1[0] - p0[0], p1[1] - p0[1]);
+    ctx.restore();
+  }
+  canvas.addEventListener("mousedown", function (ev) {
+    if (ev.shiftKey) {
+      var r = canvas.getBoundingClientRect();
+      areaDrag = { x0: ev.clientX - r.left, y0: ev.clientY - r.top, box: null };
+      ev.preventDefault();
+      return;
+    }
+    drag = { x: ev.clientX, y: ev.clientY, moved: false };
+  });
   window.addEventListener("mouseup", function (ev) {
+    if (areaDrag) {
+      var box = areaDrag.box;
+      areaDrag = null;
+      if (box && box[1] - box[0] > 1e-6 && box[3] - box[2] > 1e-6) setArea(box); else redraw();
+      return;
+    }
     if (drag && !drag.moved) pick(ev);
     drag = null;
   });
   window.addEventListener("mousemove", function (ev) {
+    if (areaDrag) {
+      var r = canvas.getBoundingClientRect(), a = unproject(areaDrag.x0, areaDrag.y0);
+      var b = unproject(ev.clientX - r.left, ev.clientY - r.top);
+      areaDrag.box = [Math.min(a[1], b[1]), Math.max(a[1], b[1]), Math.min(a[0], b[0]), Math.max(a[0], b[0])];
+      redraw();
+      return;
+    }
     if (!drag) return;
     var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
     if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
@@ -1023,6 +1071,7 @@
       if (activeEvent) p.set("event", activeEvent.id);
       if (win) p.set("window", isoMin(win[0]) + "," + isoMin(win[1]));
       if (filterText) p.set("filter", filterText);
+      if (area) p.set("area", area.map(function (x) { return x.toFixed(4); }).join(","));
       Object.keys(urlExtra).forEach(function (k) { if (urlExtra[k] !== null && urlExtra[k] !== "") p.set(k, urlExtra[k]); });
       p.set("map", [realLon(view.cx / kx).toFixed(4), (-view.cy).toFixed(4), (h / view.scale).toPrecision(4)].join(","));
       var hash = "#" + p.toString();
@@ -1034,7 +1083,11 @@
     var p = new URLSearchParams(location.hash.replace(/^#/, ""));
     var f = p.get("filter");
     if (f) { filterText = f.toLowerCase(); document.getElementById("filter").value = f; }
-    p.forEach(function (v, k) { if (["vessel", "event", "window", "filter", "map"].indexOf(k) < 0) urlExtra[k] = v; });
+    p.forEach(function (v, k) { if (["vessel", "event", "window", "filter", "map", "area"].indexOf(k) < 0) urlExtra[k] = v; });
+    var ar = (p.get("area") || "").split(",").map(Number);
+    if (ar.length === 4 && ar.every(isFinite) && ar[1] > ar[0] && ar[3] > ar[2]) {
+      area = ar; document.getElementById("area-clear").hidden = false; canvas.dataset.area = p.get("area");
+    }
     if (hook("urlState")) hook("urlState")(urlExtra);
     var w = (p.get("window") || "").split(",");
     if (w.length === 2) {
