@@ -170,9 +170,13 @@ def test_amsa_texts_and_report(amsa: InvestigateResult) -> None:
 
 def test_cadastre_nothing_flagged_is_explained_and_visible(cadastre: InvestigateResult) -> None:
     c = cadastre.summary["counts"]
-    # the 99,999-row sample holds positions of only a few hours of 2022-01-03, so its gaps
-    # span hours nobody was heard: none is a lead, and the run must say why
+    # the 99,999-row sample of 2022-01-03 has 99,647 rows at 00 h, 9 at 14 h and 343 at 23 h
+    # UTC: its gaps span hours in which nothing at all was recorded, so none is a lead, and the
+    # run must say why
     assert not cadastre.flagged() and c["events"] > 0
+    assert cadastre.summary["coverage"]["hours_heard"] == 3
+    assert c["coverage_gaps"].get("data_hole") == c["events_by_type"]["gap"]
+    assert "only 3 of the 24 hours" in " ".join(coverage_lines(cadastre.summary["coverage"]))
     line = nothing_flagged_line(c, 0.5)
     assert f"all {c['events']:,} events scored below" in line and "--min-score" in line
     for t, n in c["events_below_threshold_by_type"].items():

@@ -179,7 +179,9 @@ def coverage_lines(cov: dict[str, Any], min_hole_h: float = 24.0) -> list[str]:
             f"{gaps.get('data_hole', 0)} AIS gap(s) lie mostly in such holes and are treated "
             "as coverage, not as dark periods"
         )
-        spans = [x for x in cov.get("inputs", []) if x.get("first")]
+        spans = sorted(
+            (x for x in cov.get("inputs", []) if x.get("first")), key=lambda x: str(x["first"])
+        )
         for x in spans[:10]:
             out.append(
                 f"  input {x['input']}: {_day(x['first'])} to {_day(x['last'])} UTC, "
@@ -187,6 +189,13 @@ def coverage_lines(cov: dict[str, Any], min_hole_h: float = 24.0) -> list[str]:
             )
         if len(spans) > 10:
             out.append(f"  ... and {len(spans) - 10} more inputs (summary.json: coverage)")
+    elif gaps.get("data_hole"):
+        out.append(
+            f"note: the data holds positions in only {cov.get('hours_heard', 0):,} of the "
+            f"{cov.get('hours_spanned', 0):,} hours it spans; {gaps['data_hole']} AIS gap(s) lie "
+            f"mostly in hours when no input delivered anything ({len(cov.get('holes', []))} "
+            f"hole(s) of {cov.get('hole_min_h', 6):g} h or more) and are treated as coverage"
+        )
     if gaps.get("nobody_heard"):
         out.append(
             f"note: {gaps['nobody_heard']} AIS gap(s) had no other vessel heard near them during "
