@@ -176,6 +176,32 @@ def test_review_desk_in_chromium(server: str, artifacts: Path, tmp_path: Path) -
             assert page.locator("#detail").get_attribute("data-mmsi") == str(GAP_MMSI)
             assert page.locator("#f-context").is_checked()
 
+            # the events list follows the same filters; a row opens its vessel and event
+            assert int(page.locator("#events-count").get_attribute("data-shown") or 0) >= 4
+            enc = page.locator("#events-table tbody tr", has_text="encounter").first
+            enc_id = enc.get_attribute("data-event-id")
+            enc.click()
+            page.wait_for_timeout(300)
+            assert page.locator("#detail").get_attribute("data-mmsi") == str(PAIR[0])
+            assert page.locator("#event-list > li.active").get_attribute("data-event-id") == enc_id
+            # a vessel review, then the vessel-review filter keeps only that vessel
+            page.wait_for_selector("#serve-vessel .review")
+            vform = page.locator("#serve-vessel .review")
+            vform.locator("select").select_option("escalated")
+            vform.locator("button.review-save").click()
+            page.wait_for_selector("#serve-vessel .review-msg.ok")
+            page.select_option("#f-vstatus", "escalated")
+            page.wait_for_timeout(200)
+            rows = page.locator("#vessel-table tbody tr").evaluate_all(
+                "rows => rows.map(r => r.dataset.mmsi)"
+            )
+            assert rows == [str(PAIR[0])]
+            page.select_option("#f-vstatus", "")
+            page.click(f"#vessel-table tbody tr[data-mmsi='{GAP_MMSI}']")
+            page.locator("#event-list > li").first.click()
+            page.wait_for_timeout(400)
+            url = page.url
+
             # a second browser (another analyst) opens the copied link: same view
             ctx_b = browser.new_context(viewport={"width": 1400, "height": 1000})
             page_b = ctx_b.new_page()

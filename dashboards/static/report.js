@@ -564,6 +564,7 @@
     var rows = vessels.filter(function (v) {
       if (isCtxVessel(v) && !showCtx) return false;
       if (filterText && haystack(v).indexOf(filterText) < 0) return false;
+      if (vesselFilter && !vesselFilter(v)) return false;
       if (!vesselIn(v)) { outside++; return false; }
       return true;
     }).sort(cmp);
@@ -583,7 +584,9 @@
     rc.textContent = rows.length + " of " + vessels.length + " vessels" +
       (outside ? " (" + outside + " more with no event in the time window)" : "");
     rc.dataset.shown = String(rows.length); rc.dataset.outside = String(outside);
+    if (hook("tableRendered")) hook("tableRendered")(evIn);
   }
+  var vesselFilter = null; // serve.js: the vessel review status
   // a vessel's row is made once and moved in and out of the table by filters, sorting and the
   // time window (rebuilding 1,000 rows on every change cost most of a brush release)
   var rowOf = {}, shownKey = null;
@@ -1141,6 +1144,8 @@
     rerender: function () { renderTable(); drawStripBase(); drawStrip(); windowText(); if (selected) { renderEvents(selected); drawTimeline(selected); } redraw(); },
     redraw: redraw,
     setEventFilter: function (fn) { extFilter = fn; api.rerender(); },
+    setVesselFilter: function (fn) { vesselFilter = fn; shownKey = null; api.rerender(); },
+    evIn: evIn,
     urlGet: function (k) { return urlExtra[k]; },
     urlSet: function (k, v) { if (v === null || v === undefined || v === "") delete urlExtra[k]; else urlExtra[k] = String(v); writeUrl(); },
     window: function () { return win ? win.slice() : null; },

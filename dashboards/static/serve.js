@@ -7,6 +7,7 @@
   var STATUSES = ["new", "reviewing", "confirmed", "dismissed", "escalated"];
   var UI = null, META = null;
   var reviews = {}; // event_id -> review {status, note, reviewer, version, updated_at}
+  var vreviews = {}; // mmsi -> vessel review
   var detected = {}; // event_id -> false when a re-run no longer finds it
   var filters = { types: null, score: null, context: false, status: null, flag: "", klass: "" };
   var track = null; // {mmsi, zoom, pieces} from /api/vessels/{mmsi}/track
@@ -74,6 +75,12 @@
       var op = el("option", o[1]); op.value = o[0]; st.appendChild(op);
     });
     st.addEventListener("change", changed); stl.appendChild(st); f.appendChild(stl);
+    var vsl = el("label", " vessel review "), vs = el("select");
+    vs.id = "f-vstatus";
+    [["", "any"]].concat(STATUSES.map(function (x) { return [x, x]; })).forEach(function (o) {
+      var op = el("option", o[1]); op.value = o[0]; vs.appendChild(op);
+    });
+    vs.addEventListener("change", changed); vsl.appendChild(vs); f.appendChild(vsl);
     var fl = el("label", " flag "), fi = el("input");
     fi.id = "f-flag"; fi.size = 8; fi.placeholder = "e.g. ES"; fi.addEventListener("change", changed);
     fl.appendChild(fi); f.appendChild(fl);
@@ -171,6 +178,7 @@
     filters.score = sc === "" ? null : Math.max(0, Math.min(1, +sc));
     filters.context = document.getElementById("f-context").checked;
     filters.status = document.getElementById("f-status").value || null;
+    filters.vstatus = document.getElementById("f-vstatus").value || null;
     filters.flag = document.getElementById("f-flag").value.trim().toLowerCase();
     filters.klass = document.getElementById("f-class").value.trim().toLowerCase();
   }
@@ -193,8 +201,12 @@
     UI.urlSet("min", filters.score === null ? "" : filters.score);
     UI.urlSet("context", filters.context ? "1" : "");
     UI.urlSet("status", filters.status || "");
+    UI.urlSet("vstatus", filters.vstatus || "");
     UI.urlSet("flag", filters.flag);
     UI.urlSet("class", filters.klass);
+    UI.setVesselFilter(filters.vstatus ? function (v) {
+      return ((vreviews[v.mmsi] || {}).status || "new") === filters.vstatus;
+    } : null);
     UI.setEventFilter(predicate);
     var n = 0;
     UI.data.events.forEach(function (e) { if (predicate(e)) n++; });
@@ -210,6 +222,7 @@
     if (extra.min) document.getElementById("f-score").value = extra.min;
     document.getElementById("f-context").checked = extra.context === "1";
     if (extra.status) document.getElementById("f-status").value = extra.status;
+    if (extra.vstatus) document.getElementById("f-vstatus").value = extra.vstatus;
     if (extra.flag) document.getElementById("f-flag").value = extra.flag;
     if (extra["class"]) document.getElementById("f-class").value = extra["class"];
     readFilters();
@@ -294,7 +307,8 @@
     var ident = document.getElementById("detail-identity");
     ident.parentNode.insertBefore(box, ident.nextSibling);
     getJSON("api/vessels/" + v.mmsi).then(function (p) {
-      holder.appendChild(reviewForm("vessel", String(v.mmsi), p.review));
+      vreviews[v.mmsi] = p.review;
+      holder.appendChild(reviewForm("vessel", String(v.mmsi), p.review, function (nr) { vreviews[v.mmsi] = nr; }));
       p.events.forEach(function (e) { reviews[e.event_id] = e.review; detected[e.event_id] = e.detected; });
       if (!v._loaded) { // identity history and same-IMO vessels come from the API
         v._loaded = true; v.history = p.history; v.same_imo = p.same_imo;
@@ -348,6 +362,56 @@
     ctx.restore();
   }
 
+  // ---- every event in view: the same time window, area and filters as the map and the table ----
+  var eventsPending = false;
+  function eventsPanel() {
+    var sec = el("section"); sec.id = "events-panel"; sec.setAttribute("aria-label", "events in view");
+    sec.appendChild(el("h2", "Events in view"));
+    var count = el("p", null, "muted"); count.id = "events-count"; sec.appendChild(count);
+    var t = el("table"); t.id = "events-table";
+    var hr = el("tr");
+    ["type", "vessel", "start (UTC)", "hours", "score", "review", ""].forEach(function (h) { hr.appendChild(el("th", h)); });
+    var th = el("thead"); th.appendChild(hr); t.appendChild(th); t.appendChild(el("tbody"));
+    sec.appendChild(t);
+    var tp = document.getElementById("table-panel");
+    tp.parentNode.insertBefore(sec, tp.nextSibling);
+  }
+  function renderEventsPanel(evIn) {
+    if (eventsPending || !document.getElementById("events-panel")) return;
+    eventsPending = true;
+    requestAnimationFrame(function () {
+      eventsPending = false;
+      var shown = UI.data.events.filter(function (e) { return evIn(e); })
+        .sort(function (a, b) { return b.score - a.score || a.start - b.start; });
+      var tb = document.querySelector("#events-table tbody"), frag = document.createDocumentFragment();
+      shown.slice(0, 300).forEach(function (e) {
+        var tr = el("tr"); tr.dataset.eventId = e.id; tr.tabIndex = 0;
+        var tag = el("span", UI.labels[e.type] || e.type, "tag"); tag.style.background = UI.colors[e.type] || "#555";
+        var td0 = el("td"); td0.appendChild(tag); tr.appendChild(td0);
+        var v = UI.byMmsi[e.mmsi];
+        tr.appendChild(el("td", e.mmsi === null ? "(no AIS)" : ((v && v.name ? v.name + " · " : "") + e.mmsi) + (e.other ? " & " + e.other : "")));
+        tr.appendChild(el("td", UI.iso(e.start)));
+        tr.appendChild(el("td", ((e.end - e.start) / 3600000).toFixed(1), "num"));
+        tr.appendChild(el("td", e.score.toFixed(2), "num"));
+        tr.appendChild(el("td", (reviews[e.id] || {}).status || "new"));
+        tr.appendChild(el("td", detected[e.id] === false ? "no longer detected" : (e.ctx ? "context" : "")));
+        var go = function () {
+          if (e.mmsi !== null && e.mmsi !== undefined) open(e.mmsi);
+          else if (e.other !== null && e.other !== undefined) open(e.other);
+          setTimeout(function () { UI.focusEvent(e.id); }, 0);
+        };
+        tr.addEventListener("click", go);
+        tr.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); go(); } });
+        frag.appendChild(tr);
+      });
+      tb.textContent = ""; tb.appendChild(frag);
+      var c = document.getElementById("events-count");
+      c.textContent = shown.length + " events" + (shown.length > 300 ? " (the 300 highest scores listed)" : "") +
+        " in the time window, area and filters; click one to open its vessel.";
+      c.dataset.shown = String(shown.length);
+    });
+  }
+
   // ---- live alerts ----------------------------------------------------------------------------
   function startAlerts() {
     if (!META.live || !window.EventSource) return;
@@ -381,10 +445,15 @@
         META = meta;
         document.getElementById("title").textContent = meta.title + " · review desk";
         toolbar();
+        eventsPanel();
         applyUrl(window.VesselsHooksUrl || {});
-        return getJSON("api/events?limit=10000&status=reviewing,confirmed,dismissed,escalated");
-      }).then(function (body) {
-        body.events.forEach(function (e) { reviews[e.event_id] = e.review; detected[e.event_id] = e.detected; });
+        return Promise.all([
+          getJSON("api/events?limit=10000&status=reviewing,confirmed,dismissed,escalated"),
+          getJSON("api/vessels?limit=5000&status=reviewing,confirmed,dismissed,escalated")
+        ]);
+      }).then(function (both) {
+        both[0].events.forEach(function (e) { reviews[e.event_id] = e.review; detected[e.event_id] = e.detected; });
+        both[1].vessels.forEach(function (v) { vreviews[v.mmsi] = v.review; });
         UI.setEventFilter(predicate);
         changed();
         var sel = UI.selected();
@@ -399,6 +468,7 @@
     urlState: function (extra) { window.VesselsHooksUrl = extra; },
     eventItem: function (li, e) { if (META) eventItem(li, e); },
     selected: function (v) { if (META) selected(v); },
-    drawOverlay: function (ctx, px) { if (META) drawOverlay(ctx, px); }
+    drawOverlay: function (ctx, px) { if (META) drawOverlay(ctx, px); },
+    tableRendered: function (evIn) { if (META) renderEventsPanel(evIn); }
   };
 })();
