@@ -99,6 +99,8 @@ class ReportVessel:
     same_imo: list[dict[str, Any]] = field(default_factory=list)  # other MMSIs, same IMO
     flagged: bool = True  # False: every event below the threshold (listed as context)
     id: str | None = None  # the input's own vessel id when it is not an MMSI
+    # port visits (vessels.voyages): {"port", "start", "end" (ms), "confidence"}, time order
+    port_calls: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _b64(a: npt.NDArray[Any]) -> str:
@@ -426,6 +428,7 @@ def report_data(
                 "track": list(spans.get(v.mmsi, (0, 0))),
                 "flagged": v.flagged,
                 "id": v.id,
+                "port_calls": v.port_calls,
             }
             for v in listed
         ],

@@ -132,6 +132,9 @@ def test_report_in_chromium(report: Path, artifacts: Path) -> None:
             assert hist.count() == 2 and EVIL_HTML in (hist.nth(1).text_content() or "")
             same = page.locator("#same-imo tbody tr")
             assert same.count() == 1 and "224000004" in (same.first.text_content() or "")
+            # no port near the synthetic tracks: the panel says the voyage's ends are unknown
+            calls = page.locator("#port-calls tbody tr")
+            assert calls.count() == 1 and "no port call" in (calls.first.text_content() or "")
 
             # an encounter links to its partner vessel
             page.click("#vessel-table tbody tr[data-mmsi='224000002']")

@@ -147,3 +147,16 @@ def test_suez_queue_port_visits_with_world_port_index(shared_data: Path) -> None
     for row in visits.to_pylist():
         assert haversine_m(row["lat"], row["lon"], row["port_lat"], row["port_lon"]) < 4_000
     assert voyages.num_rows >= tracks.n_seg
+
+
+def test_report_payload_carries_each_vessels_port_calls() -> None:
+    from dashboards.report import ReportVessel, report_data
+    from vessels.pipeline.outputs import port_calls_by_vessel
+
+    t, lat, lon, sog = _voyage(412000005)
+    tracks, _ = build_tracks(positions_table(412000005, T0 + t, lat, lon, sog))
+    visits, _ = port_calls(tracks, PORTS)
+    calls = port_calls_by_vessel(visits)[412000005]
+    assert [c["port"] for c in calls] == ["ALPHA", "BRAVO"] and calls[0]["end"] < calls[1]["start"]
+    data = report_data([ReportVessel(412000005, 0.9, port_calls=calls)], None, tracks, {})
+    assert data["vessels"][0]["port_calls"] == calls

@@ -646,7 +646,7 @@
     var ol = document.getElementById("detail-reasons");
     ol.textContent = "";
     v.reasons.forEach(function (r) { ol.appendChild(el("li", r[0] + " (" + r[1].toFixed(2) + " of " + v.score.toFixed(2) + ")")); });
-    renderEvents(v); renderHistory(v); renderSameImo(v); drawTimeline(v);
+    renderEvents(v); renderPortCalls(v); renderHistory(v); renderSameImo(v); drawTimeline(v);
     if (zoomTo) zoomToVessel(v);
     redraw();
     if (hook("selected")) hook("selected")(v);
@@ -754,6 +754,22 @@
     if (selected) drawTimeline(selected);
     redraw();
   }
+  function renderPortCalls(v) {
+    var tb = document.querySelector("#port-calls tbody");
+    if (!tb) return;
+    tb.textContent = "";
+    var prevEnd = null;
+    (v.port_calls || []).forEach(function (c) {
+      var tr = el("tr");
+      tr.appendChild(el("td", c.port || "(unnamed anchorage)"));
+      tr.appendChild(el("td", iso(c.start)));
+      tr.appendChild(el("td", iso(c.end)));
+      tr.appendChild(el("td", ((c.end - c.start) / 3600000).toFixed(1)));
+      tr.appendChild(el("td", prevEnd === null ? "unknown (first call in the data)" : ((c.start - prevEnd) / 86400000).toFixed(1)));
+      tb.appendChild(tr); prevEnd = c.end;
+    });
+    if (!tb.childNodes.length) { var tr = el("tr"), td = el("td", "no port call in the data: the whole track is one voyage, its start and end unknown"); td.colSpan = 5; tr.appendChild(td); tb.appendChild(tr); }
+  }
   function renderHistory(v) {
     var tb = document.querySelector("#history tbody");
     tb.textContent = "";
@@ -821,6 +837,12 @@
       last = ti;
     }
     if (a !== null) g.fillRect(X(a), 14, Math.max(1, X(last) - X(a)), 10);
+    // port calls: green bars over the AIS row (time between them is a voyage)
+    g.fillStyle = "#1e8449";
+    (v.port_calls || []).forEach(function (c) {
+      if (c.end < t0 || c.start > t1) return;
+      g.fillRect(X(Math.max(c.start, t0)), 12, Math.max(2, X(Math.min(c.end, t1)) - X(Math.max(c.start, t0))), 14);
+    });
     tlHits = [];
     evs.forEach(function (e) {
       g.fillStyle = COLORS[e.type] || "#000";
@@ -830,7 +852,7 @@
       if (activeEvent === e) { g.strokeStyle = "#000"; g.strokeRect(X(e.start) - 1, y - 1, Math.max(2, X(e.end) - X(e.start)) + 2, 8); }
     });
     g.fillStyle = "#1d2733"; g.font = "11px sans-serif";
-    g.fillText("AIS", 6, 11);
+    g.fillText((v.port_calls || []).length ? "AIS (green: in port)" : "AIS", 6, 11);
     g.fillText(iso(t0), 6, h - 3);
     var lbl = iso(t1); g.fillText(lbl, w - 6 - g.measureText(lbl).width, h - 3);
   }

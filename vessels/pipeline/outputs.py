@@ -150,6 +150,26 @@ def vessel_rows(p: PipelineResult, scoring: ScoringParams) -> list[VesselRow]:
     return rows
 
 
+def port_calls_by_vessel(visits: pa.Table | None) -> dict[int, list[dict[str, Any]]]:
+    """Each vessel's port visits as the report's vessel panel and timeline show them."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    if visits is None or visits.num_rows == 0:
+        return out
+    cols = visits.select(["mmsi", "port", "start", "end", "confidence"])
+    for r in cols.to_pylist():
+        out.setdefault(int(r["mmsi"]), []).append(
+            {
+                "port": r["port"],
+                "start": int(r["start"].timestamp() * 1000),
+                "end": int(r["end"].timestamp() * 1000),
+                "confidence": r["confidence"],
+            }
+        )
+    for calls in out.values():
+        calls.sort(key=lambda c: c["start"])
+    return out
+
+
 def _add_model_risk(rows: list[VesselRow], risk: RiskResult) -> None:
     by_mmsi = {int(m): k for k, m in enumerate(risk.mmsi)}
     for r in rows:
@@ -537,6 +557,7 @@ def write_outputs(
             # report's "show context" switch), so nothing detected is invisible
             ev_counts = _event_counts(p.events)
             context = [r for r in rows if r.risk_score <= 0 and r.mmsi in ev_counts]
+            calls = port_calls_by_vessel(p.visits)
             rv = [
                 ReportVessel(
                     mmsi=r.mmsi,
@@ -555,6 +576,7 @@ def write_outputs(
                     same_imo=p.profiles[r.mmsi].same_imo if r.mmsi in p.profiles else [],
                     flagged=r.risk_score > 0,
                     id=r.id,
+                    port_calls=calls.get(r.mmsi, []),
                 )
                 for r in flagged + context
             ]
