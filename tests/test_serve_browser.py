@@ -267,3 +267,65 @@ def pdf_text(pdf: Path) -> str:
     reader = PdfReader(str(pdf))
     text = " ".join(p.extract_text() or "" for p in reader.pages)
     return " ".join(unicodedata.normalize("NFKC", text).split())  # "ﬂ" ligatures to "fl"
+
+
+def test_live_alerts_in_chromium(tmp_path: Path) -> None:
+    """Alerts written to the watch store while the page is open appear, with their badges."""
+    from playwright.sync_api import sync_playwright
+
+    from vessels.watch.alert import Alert
+    from vessels.watch.store import AlertStore
+
+    inv = make_investigation(tmp_path / "inv")
+    watch_db = tmp_path / "alerts.db"
+    store = AlertStore(watch_db)  # created before the server, empty
+    port = free_port()
+    proc = start_server([str(inv), str(watch_db), "--store", str(tmp_path / "r.db")], port)
+    problems: list[str] = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                offline(page, [])
+                listen_for_problems(page, problems)
+                page.goto(f"http://127.0.0.1:{port}/")
+                ready(page)
+                assert page.locator("#alerts-button").is_enabled()
+                store.write(
+                    [
+                        Alert(
+                            alert_id="live-watch-1",
+                            version=1,
+                            state="open",
+                            type="gap",
+                            mmsi=GAP_MMSI,
+                            other_mmsi=None,
+                            start_ms=1_700_000_000_000,
+                            end_ms=None,
+                            lat=4.0,
+                            lon=-7.0,
+                            score=0.8,
+                            reasons=[EVIL_HTML],
+                            evidence={},
+                            trigger_time_ms=1_700_000_000_000,
+                            emitted_at_ms=1_700_000_000_500,
+                            lists=["sanctions"],
+                        )
+                    ]
+                )
+                page.wait_for_selector("#alerts-button[data-count='1']", timeout=20_000)
+                page.click("#alerts-button")
+                li = page.locator("#alerts li").first
+                assert li.locator(".badge-watchlist").count() == 1
+                assert EVIL_HTML in (li.text_content() or "")  # as text
+                li.locator("button").click()
+                page.wait_for_timeout(300)
+                assert page.locator("#detail").get_attribute("data-mmsi") == str(GAP_MMSI)
+            finally:
+                browser.close()
+    finally:
+        store.close()
+        proc.kill()
+        proc.wait()
+    assert problems == []
