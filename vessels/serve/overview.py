@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from dashboards.report import ReportParams, ReportVessel, report_data
 from vessels.schema import EVENTS_SCHEMA
+from vessels.serve.queries import event_fields
 from vessels.tracks import Tracks
 
 __all__ = ["build_overview", "parse_reasons"]
@@ -66,22 +67,8 @@ def _events_table(con: sqlite3.Connection, mmsis: set[int]) -> pa.Table:
     for r in con.execute("SELECT * FROM serve_events WHERE detected = 1"):
         if r["mmsi"] is not None and r["mmsi"] not in mmsis and r["other_mmsi"] not in mmsis:
             continue
-        rows.append(
-            {
-                "event_id": r["event_id"],
-                "type": r["type"],
-                "mmsi": r["mmsi"],
-                "other_mmsi": r["other_mmsi"],
-                "start": r["start_ms"],
-                "end": r["end_ms"],
-                "duration_h": r["duration_h"],
-                "lat": r["lat"],
-                "lon": r["lon"],
-                "score": r["score"],
-                "reasons": json.loads(r["reasons"]),
-                "evidence": r["evidence"],
-            }
-        )
+        e = event_fields(r)
+        rows.append({**e, "evidence": json.dumps(e["evidence"])})
     ts = pa.timestamp("ms", tz="UTC")
     cols = {f.name: [x[f.name] for x in rows] for f in EVENTS_SCHEMA}
     arrays = [

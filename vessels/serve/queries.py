@@ -9,7 +9,7 @@ from typing import Any
 
 from vessels.serve.reviews import NO_REVIEW
 
-__all__ = ["event_detail", "events", "vessel_detail", "vessels"]
+__all__ = ["event_detail", "event_fields", "events", "vessel_detail", "vessels"]
 
 
 def _review_of(r: sqlite3.Row) -> dict[str, Any]:
@@ -101,8 +101,8 @@ LEFT JOIN serve_reviews r ON r.kind = 'event' AND r.key = e.event_id
 """
 
 
-def _event(r: sqlite3.Row) -> dict[str, Any]:
-    evidence = json.loads(r["evidence"])
+def event_fields(r: sqlite3.Row) -> dict[str, Any]:
+    """An event row of ``serve_events`` in the API's shape (times in ms, evidence parsed)."""
     return {
         "event_id": r["event_id"],
         "type": r["type"],
@@ -115,10 +115,12 @@ def _event(r: sqlite3.Row) -> dict[str, Any]:
         "lon": r["lon"],
         "score": r["score"],
         "reasons": json.loads(r["reasons"]),
-        "evidence": evidence,
-        "detected": bool(r["detected"]),
-        "review": _review_of(r),
+        "evidence": json.loads(r["evidence"]),
     }
+
+
+def _event(r: sqlite3.Row) -> dict[str, Any]:
+    return {**event_fields(r), "detected": bool(r["detected"]), "review": _review_of(r)}
 
 
 def events(
