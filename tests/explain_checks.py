@@ -49,3 +49,26 @@ def assert_vessel_reasons_from_events(
             assert reason.text == want, f"{where}: vessel {mmsi}: {reason.text!r} != {want!r}"
             n += 1
     return n
+
+
+def assert_gap_claims_backed(events: pa.Table, where: str) -> int:
+    """The claims a gap's text makes hold in its numbers: others heard only when the cell's
+    count during the gap is above zero; "coverage" and "routine" only with the evidence for them
+    and a score below the 0.5 at which events count. Returns the gaps checked."""
+    n = 0
+    for r in events.select(["event_id", "type", "score", "reasons", "evidence"]).to_pylist():
+        if r["type"] != "gap":
+            continue
+        ev, text, n = json.loads(r["evidence"]), " ".join(r["reasons"]), n + 1
+        tag = f"{where}: gap {r['event_id']}"
+        if "heard in the same cell" in text:
+            assert ev["cell_vessel_hours_during_gap"] > 0, tag
+        if "unlikely to be a coverage hole" in text:
+            assert ev["coverage"] is None, tag
+        if "Treated as a coverage gap" in text:
+            assert ev["coverage"] in ("data_hole", "nobody_heard") and r["score"] < 0.5, tag
+        if ev.get("coverage"):
+            assert "Treated as a coverage gap" in text and r["score"] < 0.5, tag
+        if "routine in this region" in text:
+            assert ev["regional"]["routine"] and r["score"] < 0.5, tag
+    return n

@@ -8,7 +8,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.explain_checks import assert_text_from_evidence, assert_vessel_reasons_from_events
+from tests.explain_checks import (
+    assert_gap_claims_backed,
+    assert_text_from_evidence,
+    assert_vessel_reasons_from_events,
+)
 from vessels.explain import EXPLAINERS, reasons_from_evidence
 from vessels.pipeline.investigate import InvestigateResult, investigate
 from vessels.schema import EVENT_TYPES
@@ -37,6 +41,7 @@ def test_simulated_texts_come_from_their_evidence(demo: InvestigateResult) -> No
     assert types == set(EVENT_TYPES), types
     assert assert_text_from_evidence(events, "demo scenario") == events.num_rows
     assert assert_vessel_reasons_from_events(events, where="demo scenario") > 0
+    assert assert_gap_claims_backed(events, "demo scenario") > 0
 
 
 def test_no_claim_the_evidence_cannot_show() -> None:

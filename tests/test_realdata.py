@@ -20,7 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.explain_checks import assert_text_from_evidence, assert_vessel_reasons_from_events
+from tests.explain_checks import (
+    assert_gap_claims_backed,
+    assert_text_from_evidence,
+    assert_vessel_reasons_from_events,
+)
 from vessels.cli.investigate import coverage_lines, nothing_flagged_line
 from vessels.pipeline.investigate import InvestigateResult, investigate
 
@@ -161,6 +165,7 @@ def test_amsa_gaps_between_capture_files_are_coverage(amsa: InvestigateResult) -
 def test_amsa_texts_and_report(amsa: InvestigateResult) -> None:
     events = _events(amsa)
     assert assert_text_from_evidence(events, "AMSA") == events.num_rows > 0
+    assert assert_gap_claims_backed(events, "AMSA") >= 10
     assert_vessel_reasons_from_events(events, where="AMSA")
     _assert_every_event_in_report(amsa, "AMSA")
 
@@ -190,6 +195,7 @@ def test_cadastre_nothing_flagged_is_explained_and_visible(cadastre: Investigate
     _assert_every_event_in_report(cadastre, "MarineCadastre")
     events = _events(cadastre)
     assert assert_text_from_evidence(events, "MarineCadastre") == events.num_rows
+    assert assert_gap_claims_backed(events, "MarineCadastre") == 12
 
 
 @pytest.mark.browser

@@ -34,9 +34,8 @@ def detection_reasons(ev: dict[str, Any]) -> list[str]:
     ms, ds = ev.get("silent_ais_mmsi"), ev.get("silent_ais_m")
     if ms is not None and ds is not None:
         out.append(
-            f"MMSI {ms}, silent on AIS around the image time (switched off rather than "
-            f"unheard, by the reception around it), was placed {float(ds) / 1000:.1f} km away: "
-            "it may be this ship"
+            f"MMSI {ms}, in an AIS gap at the image time, was placed {float(ds) / 1000:.1f} km "
+            "away: it may be this ship"
         )
     km = ev.get("distance_from_shore_km")
     if km is not None:
