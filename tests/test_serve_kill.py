@@ -157,3 +157,22 @@ def test_cli_errors_are_one_line(args: list[str], message: str) -> None:
     )
     assert r.returncode == 1 and message in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_ctrl_c_with_an_open_alert_stream(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT) ends the server cleanly while a browser holds the SSE stream open: the
+    stream ends, the process exits 0, no traceback."""
+    inv = make_investigation(tmp_path / "inv")
+    port = free_port()
+    proc = start_server(
+        [str(inv), str(tmp_path / "alerts.db"), "--store", str(tmp_path / "r.db")], port
+    )
+    stream = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/alerts/stream", timeout=60)
+    assert stream.readline().startswith(b"retry:")
+    proc.send_signal(signal.SIGINT)
+    rc = proc.wait(timeout=60)  # a hang guard, not a speed check
+    rest = stream.read()  # the server ended the stream
+    stream.close()
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    assert rc == 0 and "Traceback" not in err and "ERROR" not in err, err
+    assert b"event: alert" not in rest

@@ -12,7 +12,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -81,6 +81,7 @@ class State:
         self._lock = threading.Lock()
         self.threshold = 0.5
         self.title = "vessels review"
+        self.should_stop: Callable[[], bool] = lambda: False  # set by the CLI to the server's
         for s in sources:
             try:
                 summ = json.loads((s.path / "summary.json").read_text(encoding="utf-8"))
@@ -411,7 +412,7 @@ def build_app(cfg: ServeConfig, sources: list[Source] | None = None) -> Starlett
                     seq = max(seq, int(a["seq"]))
                     data = json.dumps(a, separators=(",", ":"))
                     yield f"id: {a['seq']}\nevent: alert\ndata: {data}\n\n".encode()
-                if once or await request.is_disconnected():
+                if once or st.should_stop() or await request.is_disconnected():
                     return
                 if not rows:
                     yield b": keep-alive\n\n"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -104,5 +105,18 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     print(f"vessels serve: open {url}", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    st.should_stop = lambda: server.should_exit  # open alert streams end on Ctrl-C
+    # uvicorn re-raises the Ctrl-C it handled: here that is the normal way to stop
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    print("vessels serve: stopped; every saved review is in " + str(store), file=sys.stderr)
     return 0
