@@ -24,7 +24,10 @@ from detectors.base import (
     load_spec,
     run_chunked,
 )
+from detectors.carriers import mark_likely_carriers
+from detectors.encounter.twins import drop_twin_encounters
 from detectors.groups import mark_meetings
+from detectors.loitering import LoiteringParams
 from vessels.config import Config, load_config
 from vessels.errors import ConfigError, NoDataError
 from vessels.events import Event, events_to_table
@@ -127,7 +130,9 @@ def detect_tracks(
     events: list[Event] = []
     for spec in specs:
         events += _detect_bounded(spec, tracks, ctx)
-    return mark_meetings(events), ctx
+    loit = cfg.get("loitering") or LoiteringParams()
+    events = drop_twin_encounters(events)
+    return mark_likely_carriers(mark_meetings(events), registry, loitering=loit), ctx
 
 
 #: Detectors with a stream form get big inputs in time slices of about this many rows: the

@@ -12,6 +12,10 @@ frequent identity changes. Each finding is an ``identity`` event with ``evidence
   Southeast Asia (OpenCPN #4404), so scored low: a context flag, not a verdict.
 - ``identity_change``: name/callsign/IMO/type changed often in static reports (Park et al.
   2023); an IMO change is the strongest sign (an IMO number belongs to the hull for life).
+- ``two_transmitters`` and ``clone_while_dark``: two transmitters on one MMSI a few km apart,
+  and a second transmitter while the owner is dark (issue 13; :mod:`detectors.identity_sea`).
+  One vessel on two MMSIs (``two_transponders``) is found by the pair search of
+  :mod:`detectors.encounter` (:mod:`detectors.twins`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from detectors.identity_sea import clone_while_dark_events, delayed_copy, near_hop_kn
 from kernels.geo import KNOT_MS, haversine_array_m
 from vessels.errors import ConfigError
 from vessels.events import Event
@@ -46,6 +51,21 @@ class IdentityParams:
     merge_gap_h: float = 6.0  # overlaps of one MMSI closer than this are one event
     min_jump_km: float = 20.0  # a short segment this far from the main track is a jump
     min_identity_changes: int = 2  # changes of name/callsign/IMO/type to count as frequent
+    # issue 13 (detectors.identity_sea): two transmitters a few km apart on one MMSI, unless
+    # one track is the other delayed by up to max_lag_min (satellite store-and-forward)
+    min_transmitter_km: float = 1.5
+    max_lag_min: float = 60.0
+    lag_noise_km: float = 0.5
+    near_hop_min: float = 10.0  # hops between reports at most this far apart in time
+    # a second transmitter on the MMSI while its owner is dark (clone_while_dark)
+    check_clones: bool = True
+    clone_min_silence_h: float = 2.0
+    clone_max_h: float = 12.0
+    clone_owner_stay_km: float = 5.0
+    clone_owner_drift_kn: float = 2.0
+    clone_min_distance_km: float = 30.0
+    clone_min_round_trip_kn: float = 10.0
+    clone_speed_margin: float = 1.1  # the trip must beat the fastest reported SOG by 10 %
     check_invalid_mmsi: bool = True
     check_identity_changes: bool = True
     # A stream forgets an MMSI silent this long, emitting its per-MMSI findings then (the
@@ -110,6 +130,13 @@ def _separation(a: _Seg, b: _Seg, t0: int, t1: int) -> tuple[float, float, float
     )
 
 
+def _late_copy(a: _Seg, b: _Seg, t0: int, t1: int, p: IdentityParams) -> bool:
+    """Is either segment the other one's reports heard late (satellite store and forward)?"""
+    return delayed_copy(a, b, t0, t1, p.max_lag_min, p.lag_noise_km) or delayed_copy(
+        b, a, t0, t1, p.max_lag_min, p.lag_noise_km
+    )
+
+
 def _intervals_union(iv: list[tuple[int, int, dict[str, Any]]], gap: int) -> list[list[Any]]:
     iv = sorted(iv, key=lambda x: x[0])
     out: list[list[Any]] = []
@@ -145,6 +172,7 @@ def shared_mmsi_events(
         big = [s for s in segs if s.n >= p.min_segment_points]
         small = [s for s in segs if s.n < p.min_segment_points]
         found: list[tuple[int, int, dict[str, Any]]] = []
+        near: list[tuple[int, int, dict[str, Any]]] = []
         for i in range(len(big)):
             for j in range(i + 1, len(big)):
                 a, b = big[i], big[j]
@@ -152,8 +180,22 @@ def shared_mmsi_events(
                 if t1 - t0 < p.min_overlap_h * _H:
                     continue
                 med_km, max_km, hop_kn = _separation(a, b, t0, t1)
+                if med_km < p.min_transmitter_km or _late_copy(a, b, t0, t1, p):
+                    continue  # one ship: noise, or its own reports heard late
                 if med_km < p.min_separation_km or hop_kn < p.min_hop_speed_kn:
-                    continue  # near, or reachable: a split of one ship, not two transmitters
+                    # a few km apart: two transmitters unless one ship could make the hops
+                    hop = near_hop_kn(a, b, t0, t1, p.near_hop_min)
+                    if hop >= p.min_hop_speed_kn:
+                        pos = (float(a.lat[0]), float(a.lon[0]), float(b.lat[0]), float(b.lon[0]))
+                        info = {
+                            "median_km": med_km,
+                            "max_km": max_km,
+                            "hop_kn": hop,
+                            "points": (a.n, b.n),
+                            "pos": pos,
+                        }
+                        near.append((t0, t1, info))
+                    continue  # or reachable: a split of one ship, not two transmitters
                 info = {
                     "median_km": med_km,
                     "max_km": max_km,
@@ -163,9 +205,12 @@ def shared_mmsi_events(
                 }
                 found.append((t0, t1, info))
         merged = _intervals_union(found, int(p.merge_gap_h * _H))
-        conflicts[mmsi] = [(int(s), int(e)) for s, e, _ in merged]
+        close = _intervals_union(near, int(p.merge_gap_h * _H))
+        conflicts[mmsi] = [(int(s), int(e)) for s, e, _ in merged + close]
         for s, e, infos in merged:
             events.append(_shared_event(mmsi, int(s), int(e), infos, registry, p))
+        for s, e, infos in close:
+            events.append(_transmitters_event(mmsi, int(s), int(e), infos, registry))
         jumps = [
             s for s in small if big and not any(a <= int(s.t[0]) <= b for a, b in conflicts[mmsi])
         ]
@@ -218,6 +263,40 @@ def _shared_event(
         score=float(min(0.97, score)),
         reasons=reasons_from_evidence("identity", evidence),
         id_key="shared_mmsi",
+        evidence=evidence,
+    )
+
+
+def _transmitters_event(
+    mmsi: int, s: int, e: int, infos: list[dict[str, Any]], registry: Any
+) -> Event:
+    """Two transmitters a few km apart on one MMSI, for the hours both were heard."""
+    med_km = max(i["median_km"] for i in infos)
+    names = _names_between(registry, mmsi, s, e)
+    dur_h = (e - s) / _H
+    score = 0.55 + 0.1 * min(1.0, dur_h / 12.0) + 0.05 * min(1.0, med_km / 10.0)
+    score += 0.1 if len(names) > 1 else 0.0
+    evidence = {
+        "kind": "two_transmitters",
+        "mmsi": mmsi,
+        "overlap_h": dur_h,
+        "median_separation_km": med_km,
+        "max_separation_km": max(i["max_km"] for i in infos),
+        "implied_speed_kn": max(i["hop_kn"] for i in infos),
+        "segment_points": [list(i["points"]) for i in infos],
+        "names": names,
+    }
+    la, lo = infos[0]["pos"][0], infos[0]["pos"][1]
+    return Event(
+        type="identity",
+        mmsi=mmsi,
+        start_ms=s,
+        end_ms=e,
+        lat=la,
+        lon=lo,
+        score=float(min(0.85, score)),
+        reasons=reasons_from_evidence("identity", evidence),
+        id_key="two_transmitters",
         evidence=evidence,
     )
 
@@ -296,9 +375,13 @@ class IdentityStream:
             return []
         reg = getattr(self.ctx, "registry", None) if self.ctx is not None else None
         evs, conf = shared_mmsi_events(tracks, reg, self.p)
+        direct = [e for e in evs if e.evidence["kind"] == "two_transmitters"]
+        evs = [e for e in evs if e.evidence["kind"] != "two_transmitters"]
+        if self.p.check_clones:
+            direct += clone_while_dark_events(tracks, reg, self.p)
         for m, iv in conf.items():
             self.conflicts.setdefault(m, []).extend(iv)
-        out: list[Event] = []
+        out: list[Event] = list(direct)
         gap = int(self.p.merge_gap_h * _H)
         for e in evs:
             assert e.mmsi is not None

@@ -9,7 +9,10 @@ revisit holes shorter than ``max_step_h`` (kept below the 12 h of a dark period)
 Scores: a loitering carrier (reefer) is the event that matters (score 0.6-1.0); one with no other
 vessel seen within about a kilometre is the classic sign of a rendezvous with a dark partner and
 scores highest. Other vessels loiter for benign reasons (fishing, drifting, waiting): they are
-reported with scores below 0.5, fishing vessels lowest. Gear buoys are never reported.
+reported with scores below 0.5, fishing vessels lowest, except a vessel that is not fishing and
+stays slow for 8 h or more far from shore and from the shipping lanes (MARNET, :mod:`vessels.lanes`):
+reefers often broadcast a cargo type, so that pattern scores at least 0.5 whatever the type
+(Miller et al. 2018 used 8 h). Gear buoys are never reported.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from kernels.runs import run_stats, slow_steps, true_runs
 from vessels.errors import ConfigError
 from vessels.events import Event
 from vessels.explain import reasons_from_evidence
+from vessels.lanes import distance_to_lane_km
 from vessels.tracks import Tracks
 
-__all__ = ["LoiteringParams", "detect", "emit_delay_ms", "keep_since_ms"]
+__all__ = ["LoiteringParams", "carrier_score", "detect", "emit_delay_ms", "keep_since_ms"]
 
 I64 = npt.NDArray[np.int64]
 
@@ -46,6 +50,11 @@ class LoiteringParams:
     partner_min_hours: int = 2  # another vessel near for this many hours = a visible partner
     near_port_km: float = 10.0  # closer to a port/anchorage: waiting there, scored lower
     full_score_h: float = 24.0  # a carrier loitering this long gets the full duration bonus
+    # Any vessel that is not fishing, slow this long far from shore and from the shipping
+    # lanes, is suspicious whatever type it broadcasts: reefers often broadcast "cargo"
+    # (issue 13). 8 h: the duration Miller et al. 2018 used for carrier loitering.
+    long_slow_h: float = 8.0
+    min_lane_km: float = 5.0  # farther than this from a MARNET lane (vessels.lanes)
 
     def __post_init__(self) -> None:
         for name in ("max_speed_kn", "min_duration_h", "min_shore_nm", "max_step_h", "noise_m"):
@@ -126,6 +135,13 @@ def _partner_hours(tracks: Tracks, ctx: Any, a: int, b: int) -> tuple[int, int, 
     return int(hours.size), int((others > 0).sum()), int(others.max(initial=0))
 
 
+def carrier_score(dur_h: float, alone: bool, p: LoiteringParams) -> float:
+    """A loitering carrier's score before the near-port discount: 0.6, up to +0.2 for its
+    length, +0.2 when no other vessel was seen near it (a possible dark rendezvous)."""
+    f_len = min(1.0, max(0.0, (dur_h - p.min_duration_h) / (p.full_score_h - p.min_duration_h)))
+    return 0.6 + 0.2 * f_len + (0.2 if alone else 0.0)
+
+
 def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()) -> list[Event]:
     """Slow runs of at least ``min_duration_h`` at least ``min_shore_nm`` from shore."""
     p = params
@@ -152,6 +168,7 @@ def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()
     if first.size == 0:
         return []
     port_km, port_i = ctx.port_km(mlat, mlon)
+    lane_km_all = distance_to_lane_km(mlat, mlon)
     events: list[Event] = []
     for k in range(first.size):
         a, b = int(first[k]), int(last[k])
@@ -163,9 +180,16 @@ def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()
         carrier = reg.is_carrier(mmsi)
         fishing = reg.is_fishing(mmsi)
         near_port = bool(port_km[k] < p.near_port_km)
+        lane_km = float(lane_km_all[k])
+        off_lane = lane_km >= p.min_lane_km
+        # known not to fish: a vessel that broadcast no type may be a fishing vessel
+        typed = reg.latest.get(mmsi, {}).get("ship_type") is not None
+        long_slow = typed and not fishing and not carrier and dur_h >= p.long_slow_h and off_lane
         if carrier:
-            f_len = min(1.0, (dur_h - p.min_duration_h) / (p.full_score_h - p.min_duration_h))
-            score = 0.6 + 0.2 * f_len + (0.2 if alone else 0.0)
+            score = carrier_score(dur_h, alone, p)
+        elif long_slow:
+            f_len = min(1.0, (dur_h - p.long_slow_h) / max(p.full_score_h - p.long_slow_h, 1e-9))
+            score = 0.5 + 0.1 * f_len + (0.05 if alone else 0.0)
         else:
             score = 0.2 if fishing else 0.3 + (0.1 if alone else 0.0)
         if near_port:
@@ -193,7 +217,13 @@ def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()
             "is_fishing": fishing,
             "segment": int(tracks.seg[a]),
             "vessel": reg.info(mmsi),
-            "rule": {"max_speed_kn": p.max_speed_kn, "near_port_km": p.near_port_km},
+            "distance_from_lane_km": lane_km,
+            "long_slow_off_lane": bool(long_slow),
+            "rule": {
+                "max_speed_kn": p.max_speed_kn,
+                "near_port_km": p.near_port_km,
+                "long_slow_h": p.long_slow_h,
+            },
         }
         events.append(
             Event(

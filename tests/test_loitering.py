@@ -77,7 +77,10 @@ def test_carrier_with_a_visible_partner_scores_lower_but_is_reported(tmp_path: P
 
 def test_fishing_vessel_scores_lowest_and_carriers_only_mode(tmp_path: Path) -> None:
     static = static_table([{"mmsi": FISHER, "ship_type": 30}, {"mmsi": CARGO, "ship_type": 70}])
-    tb = pa.concat_tables([_loiter_then_go(FISHER, LAT, LON), _loiter_then_go(CARGO, LAT + 1, LON)])
+    # (6 h: from 8 h far from shore and lanes a vessel that is not fishing scores >= 0.5)
+    tb = pa.concat_tables(
+        [_loiter_then_go(FISHER, LAT, LON), _loiter_then_go(CARGO, LAT + 1, LON, slow_h=6.0)]
+    )
     by = {e["mmsi"]: e for e in _run(tb, None, static)}
     assert by[FISHER]["score"] < by[CARGO]["score"] < 0.5
     assert _run(tb, None, static, carriers_only=True) == []
@@ -150,3 +153,22 @@ def test_real_suez_queue_is_no_loitering(shared_data: Path) -> None:
     assert len(relaxed) > 100  # the queue is there: slow for hours
     assert max(e["score"] for e in relaxed) < 0.5
     assert np.median([e["evidence"]["distance_from_shore_km"] for e in relaxed]) < 10
+
+
+def test_non_fishing_vessel_slow_8h_off_lane_scores_at_least_half() -> None:
+    """Issue 13: a reefer broadcasting "cargo" (70), slow 8 h far offshore and 15 km off the
+    nearest MARNET lane, is suspicious; 6 h is not enough, nor 8 h on a lane (2 km off one)."""
+    static = static_table([{"mmsi": CARGO, "ship_type": 70}, {"mmsi": CARGO + 1, "ship_type": 70}])
+    # starts: 2 h at 12 kn east first, so the slow part lies about 0.57 degrees further east
+    off_lane, on_lane = (-45.0, -55.0), (-44.0, -55.68)
+    tb = pa.concat_tables(
+        [_loiter_then_go(CARGO, *off_lane, slow_h=8.5), _loiter_then_go(CARGO + 1, *on_lane)]
+    )
+    by = {e["mmsi"]: e for e in _run(tb, None, static)}
+    e = by[CARGO]
+    assert e["score"] >= 0.5 and e["evidence"]["long_slow_off_lane"] is True
+    assert e["evidence"]["distance_from_lane_km"] > 5
+    assert any("Miller et al. 2018 used 8 h" in r for r in e["reasons"])
+    assert by[CARGO + 1]["score"] < 0.5 and by[CARGO + 1]["evidence"]["distance_from_lane_km"] < 5
+    (short,) = _run(_loiter_then_go(CARGO, *off_lane, slow_h=6.0), None, static)
+    assert short["score"] < 0.5 and short["evidence"]["long_slow_off_lane"] is False

@@ -9,6 +9,7 @@ The definition, its defaults and where this goes beyond GFW pipe-encounters are 
 - ``state``: each vessel's resampled tail carried between chunks
 - ``describe``: score, reasons and evidence of one encounter
 - ``support``: gear rules, registry access, report counts per slot
+- ``twins``: one vessel on two transponders (two MMSIs metres apart, also under way)
 """
 
 from __future__ import annotations

@@ -79,6 +79,15 @@ def describe(
         score = min(score, 0.4)
     med_d = float(np.median(v[:, 0]))
     close_h = slots.size * p.step_ms / 3_600_000.0
+    silences = [
+        {
+            "start_ms": int(x.start_ms),
+            "end_ms": int(x.end_ms),
+            "hours": (x.end_ms - x.start_ms) / 3_600_000.0,
+            "drift_m": float(x.drift_m),
+        }
+        for x in c.silences
+    ]
     sa, sb = v[:, 1], v[:, 2]
     evidence: dict[str, Any] = {
         "median_distance_m": med_d,
@@ -92,6 +101,8 @@ def describe(
         "reports_b": int(v[:, 6].sum()),
         "resample_step_min": p.resample_step_min,
         "n_runs": c.n_runs,
+        "joint_silences": silences,
+        "joint_silence_h": float(sum(x["hours"] for x in silences)),
         "distance_from_shore_km": shore_km,
         "distance_from_port_km": port_km,
         "nearest_port": port_name or None,

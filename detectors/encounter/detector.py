@@ -39,10 +39,11 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.encounter.describe import describe
-from detectors.encounter.pair_runs import PairCandidate, PairRuns
+from detectors.encounter.pair_runs import JointSilence, PairCandidate, PairRuns
 from detectors.encounter.params import EncounterParams
 from detectors.encounter.state import VesselState
 from detectors.encounter.support import is_gear, registry_of, reports_per_slot
+from detectors.encounter.twins import twin_event
 from kernels.neighbors import close_pairs
 from kernels.resample import NO_SLOT, resample_tracks
 from vessels.events import Event
@@ -65,8 +66,16 @@ class EncounterStream:
         self.ctx = ctx
         self.p = params
         self.runs = PairRuns(
-            params.step_ms, int(params.min_duration_h * _H), int(params.merge_gap_h * _H)
+            params.step_ms,
+            int(params.min_duration_h * _H),
+            int(params.merge_gap_h * _H),
+            JointSilence(
+                int(params.max_joint_silence_h * _H),
+                int(params.joint_silence_tolerance_h * _H),
+                params.joint_silence_drift_kn,
+            ),
         )
+        self.twins = PairRuns(params.step_ms, 0, int(params.twin_merge_gap_h * _H))
         self.ids: dict[tuple[int, int], int] = {}
         self.key_of: list[tuple[int, int]] = []  # vessel id -> its key in ids
         self.free: list[int] = []  # ids of evicted vessels, to reuse
@@ -119,7 +128,10 @@ class EncounterStream:
         old = np.flatnonzero((raw_t != NO_SLOT) & (raw_t < watermark - self.horizon_ms))
         if old.size == 0:
             return
-        busy = {v for key in itertools.chain(self.runs.open, self.runs.pending) for v in key}
+        keys = itertools.chain(
+            self.runs.open, self.runs.pending, self.twins.open, self.twins.pending
+        )
+        busy = {v for key in keys for v in key}
         gone = [v for v in old.tolist() if v not in busy]
         for v in gone:
             del self.ids[self.key_of[v]]
@@ -250,7 +262,7 @@ class EncounterStream:
     def flush(self) -> list[Event]:
         """End of stream: every slot is complete and every open encounter closes."""
         out = self._advance(None)
-        return out + self._events(self.runs.flush())
+        return out + self._events(self.runs.flush()) + self._twin_events(self.twins.flush())
 
     # -- slots -> pairs -> runs -> events --------------------------------------------------
     def _advance(self, done: int | None) -> list[Event]:
@@ -283,8 +295,42 @@ class EncounterStream:
         dl = (cur[j, 3] - cur[i, 3] + 540.0) % 360.0 - 180.0
         lo = (cur[i, 3] + 0.5 * dl + 540.0) % 360.0 - 180.0
         cols = np.c_[d, cur[i, 4], cur[j, 4], la, lo, cur[i, 5], cur[j, 5]]
-        cands = self.runs.feed(vid[i], vid[j], slot[i], cols, done_ms)
-        return self._events(cands)
+        heard = cur[:, 5] > 0  # a real report in the slot: the vessel was not silent
+        cands = self.runs.feed(vid[i], vid[j], slot[i], cols, done_ms, (vid[heard], slot[heard]))
+        p = self.p
+        tight = (
+            (d <= p.twin_max_distance_m)
+            & (cur[i, 6] <= p.twin_max_slack_m)
+            & (cur[j, 6] <= p.twin_max_slack_m)
+            & ((cur[i, 5] > 0) | (cur[j, 5] > 0))
+        )
+        twins = self.twins.feed(vid[i][tight], vid[j][tight], slot[i][tight], cols[tight], done_ms)
+        return self._events(cands) + self._twin_events(twins)
+
+    def _twin_events(self, cands: list[PairCandidate]) -> list[Event]:
+        if self.p.twin_min_moving_h <= 0:
+            return []
+        out = []
+        for c in cands:
+            slots, v = c.values()
+            ma, mb = self.mmsi[c.a], self.mmsi[c.b]
+            if ma > mb:
+                ma, mb = mb, ma
+                v = v[:, [0, 2, 1, 3, 4, 6, 5]]
+            e = twin_event(
+                ma,
+                mb,
+                c.start_ms,
+                c.end_ms,
+                slots,
+                v,
+                self.p.step_ms,
+                registry_of(self.ctx),
+                self.p,
+            )
+            if e is not None:
+                out.append(e)
+        return out
 
     def _events(self, cands: list[PairCandidate]) -> list[Event]:
         if not cands:

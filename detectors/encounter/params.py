@@ -25,6 +25,14 @@ class EncounterParams:
     max_slow_gap_h: float = 6.0
     slow_gap_max_kn: float = 2.0
     merge_gap_h: float = 4.0  # GFW: merge the same pair when < 4 h apart
+    # Beyond GFW: two vessels that fall silent together and reappear still together (within
+    # joint_silence_drift_kn times the silence of where they went quiet) are one encounter, the
+    # silence in its evidence; a vessel heard again up to joint_silence_tolerance_h before the
+    # pair is close again still counts as silent. 24 h: the longest routine satellite hole
+    # plus a night; longer silences are dark periods of their own (issue 13). 0 turns it off.
+    max_joint_silence_h: float = 24.0
+    joint_silence_tolerance_h: float = 1.0
+    joint_silence_drift_kn: float = 2.0
     far_from_shore_km: float = 50.0  # 50 nm-ish: past the usual terrestrial/EEZ-coastal zone
     use_reported_sog: bool = True  # also require the reported SOG to be low (see below)
     sog_max_age_min: float = 30.0  # slots this close to a report vote in the median speed
@@ -36,6 +44,16 @@ class EncounterParams:
     # Each vessel must have been heard this often while close: otherwise the encounter is an
     # interpolation artefact (detection-methods.md, pitfall 4), not something AIS showed.
     min_reports: int = 3
+    # One vessel on two transponders (detectors.encounter.twins, issue 13): two MMSIs within
+    # twin_max_distance_m in slots where one was heard and both positions are observed or
+    # interpolated minutes from a report (slack at most twin_max_slack_m), both above
+    # twin_min_speed_kn for twin_min_moving_h; runs of such slots less than twin_merge_gap_h
+    # apart are one finding. 0 hours turns it off.
+    twin_max_distance_m: float = 100.0
+    twin_max_slack_m: float = 100.0
+    twin_min_speed_kn: float = 3.0
+    twin_min_moving_h: float = 0.5  # 3 slots: class B units offshore are heard seldom
+    twin_merge_gap_h: float = 12.0
     exclude_gear: bool = True  # GFW / Skylight leave buoys and gear out
     parallel: bool = False  # kernels on all cores (never inside dask tasks)
 
@@ -44,7 +62,14 @@ class EncounterParams:
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
                 raise ConfigError(f"encounter.{name} must be a positive number, got {v!r}")
-        for name in ("max_median_speed_kn", "min_port_distance_km", "merge_gap_h"):
+        for name in (
+            "max_median_speed_kn",
+            "min_port_distance_km",
+            "merge_gap_h",
+            "max_joint_silence_h",
+            "joint_silence_tolerance_h",
+            "joint_silence_drift_kn",
+        ):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 raise ConfigError(f"encounter.{name} must be a number >= 0, got {v!r}")

@@ -53,6 +53,13 @@ def register(sub: Any) -> None:
         help="benchmark mode: write positions.parquet directly, vectorised",
     )
     p.add_argument("--positions", type=int, default=10_000_000, help="positions in --scale mode")
+    p.add_argument(
+        "--behaviours",
+        default="",
+        metavar="LIST",
+        help="comma-separated behaviours that fool plain rules (issue 13): unregistered_carriers, "
+        "two_transponders, class_ab_pair, clone_while_dark, joint_silence",
+    )
     p.add_argument("--quiet", action="store_true", help="no summary")
     p.set_defaults(func=run)
 
@@ -89,7 +96,13 @@ def run(args: argparse.Namespace) -> int:
     from vessels.sim.writers import write_scenario
 
     vessels = args.vessels if args.vessels is not None else DEFAULT_VESSELS
-    cfg = SimConfig(seed=args.seed, days=args.days, vessels=vessels, region=args.region)
+    cfg = SimConfig(
+        seed=args.seed,
+        days=args.days,
+        vessels=vessels,
+        region=args.region,
+        behaviours=tuple(b.strip() for b in args.behaviours.split(",") if b.strip()),
+    )
     sc = simulate(cfg)
     with staging_dir(out, SCENARIO_FILES, "truth.json") as tmp:
         names = [p.name for p in write_scenario(sc, tmp, args.format)]

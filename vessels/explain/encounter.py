@@ -6,7 +6,27 @@ from typing import Any
 
 from vessels.explain.words import hours, vessel_label
 
-__all__ = ["meeting_sentence", "reasons"]
+__all__ = ["likely_carrier_sentence", "meeting_sentence", "reasons"]
+
+
+def likely_carrier_sentence(info: dict[str, Any]) -> str:
+    """Why a vessel no carrier list names is taken for a carrier (:mod:`detectors.carriers`)."""
+    basis = []
+    n = len(info.get("fishing_partners") or [])
+    if n:
+        basis.append(f"it met {n} distinct fishing vessel(s) at sea")
+    if info.get("long_slow_h") is not None:
+        basis.append(
+            f"it stayed slow for {hours(info['long_slow_h'])} far from shore and shipping lanes"
+        )
+    if info.get("reefer_word"):
+        basis.append(f"its name {info['name']!r} carries the reefer word {info['reefer_word']!r}")
+    if info.get("carrier_size"):
+        basis.append(
+            f"it broadcasts a cargo type ({info['ship_type']}) at a carrier's length "
+            f"({float(info['length_m']):.0f} m)"
+        )
+    return f"MMSI {info['mmsi']} is no listed carrier but likely one: " + "; ".join(basis) + "."
 
 
 def meeting_sentence(meeting: dict[str, Any]) -> str:
@@ -45,11 +65,20 @@ def reasons(ev: dict[str, Any]) -> list[str]:
         out.append("One of the vessels is a listed carrier (reefer).")
     elif fa.get("is_fishing") and fb.get("is_fishing"):
         out.append("Both are fishing vessels: often pair fishing or gear handling, so scored low.")
-    if int(ev.get("n_runs") or 1) > 1:
+    silences = list(ev.get("joint_silences") or [])
+    n_close = int(ev.get("n_runs") or 1) - len(silences)
+    if n_close > 1:
         out.append(
-            f"Merged from {ev['n_runs']} close periods less than "
-            f"{float(rule['merge_gap_h']):g} h apart."
+            f"Merged from {n_close} close periods less than {float(rule['merge_gap_h']):g} h apart."
         )
+    for x in silences:
+        out.append(
+            f"Both vessels fell silent together for {hours(x['hours'])} and reappeared still "
+            f"together, their midpoint {float(x['drift_m']):.0f} m from where they went quiet: "
+            "one encounter across the joint silence (GFW's pipeline would end it there)."
+        )
+    if ev.get("likely_carrier"):
+        out.append(likely_carrier_sentence(ev["likely_carrier"]))
     if ev.get("meeting"):
         out.append(meeting_sentence(ev["meeting"]))
     return out

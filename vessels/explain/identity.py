@@ -68,12 +68,60 @@ def _change(ev: dict[str, Any]) -> list[str]:
     return out
 
 
+def _transmitters(ev: dict[str, Any]) -> list[str]:
+    out = [
+        f"MMSI {ev['mmsi']} was transmitted from two places "
+        f"{float(ev['median_separation_km']):.1f} km apart (median) at once for "
+        f"{hours(ev['overlap_h'])}; reports minutes apart would need "
+        f"{float(ev['implied_speed_kn']):.0f} kn from one ship.",
+        "Neither track is the other heard late: a second unit (a class B set on another boat, "
+        "or a clone nearby) used the MMSI in these hours only.",
+    ]
+    names = list(ev.get("names") or [])
+    if len(names) > 1:
+        out.append(f"Several names were broadcast meanwhile: {', '.join(names[:5])}.")
+    return out
+
+
+def _clone_while_dark(ev: dict[str, Any]) -> list[str]:
+    who = f"{ev['name']} (MMSI {ev['mmsi']})" if ev.get("name") else f"MMSI {ev['mmsi']}"
+    return [
+        f"{who} fell silent for {hours(ev['silent_before_h'])}, was heard "
+        f"{float(ev['clone_distance_km']):.0f} km away for {hours(ev['clone_hours'])} "
+        f"({ev['clone_reports']} reports), fell silent again for {hours(ev['silent_after_h'])} "
+        f"and came back {float(ev['owner_moved_km']):.1f} km from where it had gone quiet.",
+        f"One ship going there and back with its AIS off would have needed "
+        f"{float(ev['round_trip_speed_kn']):.0f} kn, faster than it was ever reported going "
+        f"({float(ev['fastest_reported_kn']):.1f} kn): a second transmitter used the MMSI "
+        "while its owner was dark.",
+    ]
+
+
+def _two_transponders(ev: dict[str, Any]) -> list[str]:
+    na, nb = ([*list(ev.get("names") or []), None, None])[:2]
+    la = f"{na} (MMSI {ev['mmsi']})" if na else f"MMSI {ev['mmsi']}"
+    lb = f"{nb} (MMSI {ev['other_mmsi']})" if nb else f"MMSI {ev['other_mmsi']}"
+    out = [
+        f"{la} and {lb} were {float(ev['median_distance_m']):.0f} m apart (median) in "
+        f"{hours(ev['together_h'])} of reports over {hours(ev['span_h'])}, "
+        f"{hours(ev['moving_together_h'])} of it both under way above "
+        f"{float(ev['min_speed_kn']):g} kn: one vessel broadcasting on two transponders.",
+    ]
+    if ev.get("same_name"):
+        out.append("Both broadcast the same or a similar name.")
+    out.append("Their meetings are not encounters at sea (one vessel cannot meet itself).")
+    return out
+
+
 #: The sentence maker of each identity finding (``evidence["kind"]``).
 KINDS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "shared_mmsi": _shared,
     "impossible_jump": _jump,
     "invalid_mmsi": _invalid,
     "identity_change": _change,
+    "two_transmitters": _transmitters,
+    "clone_while_dark": _clone_while_dark,
+    "two_transponders": _two_transponders,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vessels.explain.encounter import likely_carrier_sentence
 from vessels.explain.words import KM_PER_NM, hours, vessel_label
 
 __all__ = ["reasons"]
@@ -30,10 +31,20 @@ def reasons(ev: dict[str, Any]) -> list[str]:
                 "vessel that had its AIS off (dark rendezvous) is possible, but AIS alone "
                 "cannot show one."
             )
+    elif ev.get("long_slow_off_lane"):
+        out.append(
+            f"Not a fishing vessel, slow for {hours(ev['total_time_h'])} (at least "
+            f"{float(rule['long_slow_h']):g} h) {shore_nm:.0f} nm from shore and "
+            f"{float(ev['distance_from_lane_km']):.0f} km from the nearest shipping lane: the "
+            f"carrier-loitering pattern (Miller et al. 2018 used {float(rule['long_slow_h']):g} h), "
+            "whatever ship type it broadcasts."
+        )
     elif ev.get("is_fishing"):
         out.append("Fishing vessels often move slowly while fishing; reported for context.")
     else:
         out.append("Slow for hours far from shore; benign waiting or drifting is common.")
+    if ev.get("likely_carrier"):
+        out.append(likely_carrier_sentence(ev["likely_carrier"]))
     port_km = ev.get("distance_from_port_km")
     if port_km is not None and float(port_km) < float(rule["near_port_km"]):
         out.append(

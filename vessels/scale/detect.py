@@ -36,7 +36,10 @@ from distributed import Client
 
 from detectors import DETECTOR_MODULES, available_detectors
 from detectors.base import ContextParams, DetectorSpec, load_spec
+from detectors.carriers import mark_likely_carriers
+from detectors.encounter.twins import drop_twin_encounters
 from detectors.groups import mark_meetings
+from detectors.loitering import LoiteringParams
 from vessels.anchorages import read_anchorages_csv
 from vessels.config import Config, load_config
 from vessels.errors import ConfigError, InputError, NoDataError
@@ -386,7 +389,11 @@ def detect_distributed_full(
             events += evs
         timings["detect"] = time.perf_counter() - t1
         return DistributedResult(
-            events=mark_meetings(_dedupe(events, names)),
+            events=mark_likely_carriers(
+                mark_meetings(drop_twin_encounters(_dedupe(events, names))),
+                registry,
+                loitering=cfg.get("loitering") or LoiteringParams(),
+            ),
             removed=removed,
             types=names,
             n_positions=n_pos,

@@ -234,12 +234,18 @@ def window_margin_ms(params: Any) -> int:
 
     A resampled slot is exact once both reports around it are in the window (at most the
     longest bridged hole away); a run's start is exact once an earlier qualifying run within
-    the merge gap would be seen whole; the same on the right for the end.
+    the merge gap (or a joint silence) would be seen whole; the same on the right for the end.
     """
     g_h = max(
         float(getattr(params, "max_interp_gap_h", 1.0)),
         float(getattr(params, "max_slow_gap_h", 0.0)),
     )
-    m_h = float(getattr(params, "merge_gap_h", 0.0)) + float(getattr(params, "min_duration_h", 0.0))
+    joint_h = float(getattr(params, "max_joint_silence_h", 0.0))
+    if joint_h > 0:  # a run may still join one this far back across a joint silence
+        joint_h += float(getattr(params, "joint_silence_tolerance_h", 0.0))
+    twin_h = float(getattr(params, "twin_merge_gap_h", 0.0))  # one vessel on two transponders
+    m_h = max(float(getattr(params, "merge_gap_h", 0.0)), joint_h, twin_h) + float(
+        getattr(params, "min_duration_h", 0.0)
+    )
     step = int(getattr(params, "step_ms", 600_000))
     return int((g_h + m_h + 1.0) * HOUR_MS) + 2 * step

@@ -11,7 +11,7 @@ from typing import Any
 
 from vessels.errors import ConfigError
 
-__all__ = ["REGIONS", "Region", "SimConfig", "Station"]
+__all__ = ["BEHAVIOURS", "REGIONS", "Region", "SimConfig", "Station"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,16 @@ REGIONS: dict[str, Region] = {
 }
 
 
+#: Behaviours that fool plain rules (issue 13), laid out by :mod:`vessels.sim.tricks`.
+BEHAVIOURS = (
+    "unregistered_carriers",
+    "two_transponders",
+    "class_ab_pair",
+    "clone_while_dark",
+    "joint_silence",
+)
+
+
 @dataclass(frozen=True)
 class SimConfig:
     """What to simulate. Times in UTC; the start is fixed (never the wall clock) for determinism."""
@@ -100,6 +110,8 @@ class SimConfig:
     n_identity: int | None = None
     n_dark_vessels: int | None = None  # vessels with no AIS at all (seen only by SAR)
     sar_scenes_per_day: float = 1.5
+    # Behaviours that fool plain rules (BEHAVIOURS); none: the scenario is unchanged.
+    behaviours: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -111,6 +123,11 @@ class SimConfig:
             )
         if not 12 <= self.vessels <= 5000:
             raise ConfigError(f"--vessels must be between 12 and 5000, got {self.vessels}")
+        unknown = sorted(set(self.behaviours) - set(BEHAVIOURS))
+        if unknown:
+            raise ConfigError(
+                f"unknown behaviour(s) {', '.join(unknown)}; choose from {', '.join(BEHAVIOURS)}"
+            )
         if self.step_s <= 0 or 60 % self.step_s:
             raise ConfigError("step_s must divide 60")
 

@@ -77,6 +77,8 @@ class Vessel:
     track: Track
     roles: list[str] = field(default_factory=list)
     clone_of: int | None = None  # vid of the ship whose MMSI this one also broadcasts
+    twin_of: int | None = None  # vid of the ship this second transponder (own MMSI) sits on
+    registered: bool = True  # carriers: on carriers.csv (the registry the detectors get)
 
     @property
     def is_carrier(self) -> bool:

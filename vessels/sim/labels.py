@@ -46,6 +46,17 @@ class LabelParams:
     loiter_min_h: float = 4.0
     loiter_min_shore_nm: float = 20.0
     identity_min_km: float = 50.0
+    # issue 13: a joint silence inside an encounter (both off, still within the distance in
+    # truth) does not end it, up to this long; a vessel may be heard this much earlier
+    encounter_max_joint_silence_h: float = 24.0
+    encounter_joint_tolerance_h: float = 1.0
+    # two transponders on one ship: within this distance for this share of the time both
+    # are on, for at least twin_min_h, under way (over 3 kn) for at least twin_moving_h
+    twin_max_m: float = 100.0
+    twin_share: float = 0.9
+    twin_min_h: float = 6.0
+    twin_moving_h: float = 1.0
+    two_transmitters_min_km: float = 1.0  # two transmitters on one MMSI, apart
     min_reports: int = 3  # positions of each ship received during an encounter or loitering
 
 
@@ -162,7 +173,12 @@ def label(
     for c in carriers:
         t = c.track
         shore_c = distance_to_shore_km(t.lat, t.lon) / NM_KM
-        slow = t.on & (t.sog < lp.loiter_max_kn) & (shore_c >= lp.loiter_min_shore_nm)
+        # loitering is what the ship did: a silence inside a slow run does not end it, unless
+        # it lasts as long as a dark period (then nothing can tell what happened meanwhile)
+        long_off = np.zeros(t.n, bool)
+        for a, b in runs(~t.on):
+            long_off[a : b + 1] = (b - a + 1) / sph >= lp.gap_min_h
+        slow = ~long_off & (t.sog < lp.loiter_max_kn) & (shore_c >= lp.loiter_min_shore_nm)
         for a, b in runs(slow):
             if (b - a) / sph >= lp.loiter_min_h and heard(c.vid, a, b):
                 out.append(
@@ -189,7 +205,10 @@ def label(
             spans = runs(close)
             merged: list[list[int]] = []
             for a, b in spans:
-                if merged and (a - merged[-1][1]) / sph < lp.encounter_merge_h:
+                if merged and (
+                    (a - merged[-1][1]) / sph < lp.encounter_merge_h
+                    or _joint_silence(t, u, d, merged[-1][1], a, sph, lp)
+                ):
                     merged[-1][1] = b
                 else:
                     merged.append([a, b])
@@ -217,6 +236,8 @@ def label(
                             median_speed_kn=med,
                         )
                     )
+
+    out += _identity_at_sea(vessels, injected, t0_ms, step_ms, sph, lp, heard)
 
     # ---- identity: the overlap of the two broadcasts
     for inj in injected:
@@ -260,3 +281,92 @@ def _pair_m(a: Any, b: Any, sl: slice) -> npt.NDArray[np.float64]:
     dl = np.radians(b.lon[sl] - a.lon[sl])
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+
+
+def _joint_silence(
+    t: Any, u: Any, d: npt.NDArray[np.float64], a: int, b: int, sph: int, lp: LabelParams
+) -> bool:
+    """Steps ``a`` .. ``b`` (the last close step, the next) are a joint silence: neither ship
+    on (but near the ends, within the tolerance), still together in truth, short enough."""
+    if (b - a) / sph > lp.encounter_max_joint_silence_h:
+        return False
+    tol = int(lp.encounter_joint_tolerance_h * sph)
+    inner = slice(a + 1, max(a + 1, b - tol))
+    if t.on[inner].any() or u.on[inner].any():
+        return False
+    return bool((d[a : b + 1] <= lp.encounter_max_distance_m).all())
+
+
+def _identity_at_sea(
+    vessels: list[Vessel],
+    injected: list[Injected],
+    t0_ms: int,
+    step_ms: int,
+    sph: int,
+    lp: LabelParams,
+    heard: Any,
+) -> list[dict[str, Any]]:
+    """Identity as it happens at sea (issue 13 item 3), by rules on the true tracks:
+
+    - one ship on two transponders: two MMSIs within ``twin_max_m`` for ``twin_share`` of the
+      time both are on (at least ``twin_min_h``), under way part of it (scanned over all pairs);
+    - two transmitters on one MMSI apart (``two_transmitters_min_km``): the hours both are on;
+    - a second transmitter on an MMSI while its owner is dark: the hours it is on.
+    """
+    out: list[dict[str, Any]] = []
+    ais = [v for v in vessels if v.mmsi and v.kind != "buoy" and v.clone_of is None]
+    for i, va in enumerate(ais):
+        for vb in ais[i + 1 :]:
+            both = va.track.on & vb.track.on
+            if both.sum() < lp.twin_min_h * sph:
+                continue
+            coarse = slice(0, va.track.n, 30)
+            if float(np.min(_pair_m(va.track, vb.track, coarse))) > 5_000.0:
+                continue
+            d = _pair_m(va.track, vb.track, slice(None))
+            near = both & (d <= lp.twin_max_m)
+            moving = near & (va.track.sog > 3.0)
+            if near.sum() < lp.twin_share * both.sum() or moving.sum() < lp.twin_moving_h * sph:
+                continue
+            k = np.flatnonzero(near)
+            k0, k1 = int(k[0]), int(k[-1])
+            if heard(va.vid, k0, k1) and heard(vb.vid, k0, k1):
+                a, b = sorted((va, vb), key=lambda v: v.mmsi)
+                out.append(
+                    _event(
+                        "identity",
+                        a.mmsi,
+                        b.mmsi,
+                        t0_ms,
+                        step_ms,
+                        k0,
+                        k1,
+                        kind="two_transponders",
+                        median_distance_m=float(np.median(d[near])),
+                    )
+                )
+    by_vid = {v.vid: v for v in vessels}
+    for inj in injected:
+        if inj.type not in ("class_ab_pair", "clone_while_dark"):
+            continue
+        owner, clone = by_vid[inj.vids[0]], by_vid[inj.vids[1]]
+        if inj.type == "class_ab_pair":
+            spans = runs(owner.track.on & clone.track.on)
+            if not spans:
+                continue
+            k0, k1 = spans[0][0], spans[-1][1]
+            dd = _pair_m(owner.track, clone.track, slice(k0, k1 + 1))
+            if float(dd.min()) / 1000.0 < lp.two_transmitters_min_km:
+                continue
+            kind = "two_transmitters"
+        else:
+            spans = runs(clone.track.on)
+            if not spans:
+                continue
+            k0, k1 = spans[0][0], spans[-1][1]
+            if owner.track.on[k0 : k1 + 1].any():
+                continue
+            kind = "clone_while_dark"
+        if heard(clone.vid, k0, k1):
+            out.append(_event("identity", owner.mmsi, None, t0_ms, step_ms, k0, k1, kind=kind))
+    return out

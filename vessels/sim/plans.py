@@ -16,6 +16,7 @@ from vessels.sim.builder import Builder, Injected
 from vessels.sim.fleet import Vessel
 from vessels.sim.geography import Port
 from vessels.sim.motion import NAV_ANCHOR, NAV_FISHING, NAV_MOORED, NAV_UNDERWAY
+from vessels.sim.tricks import add_behaviours
 
 __all__ = ["Builder", "Injected", "Plans"]
 
@@ -65,6 +66,8 @@ class Plans(Builder):
             self.lane_ship()
         for i in range(max(len(self.geo.ports), round(V * 0.06))):
             self.small_craft(self.geo.ports[i % len(self.geo.ports)])
+        if cfg.behaviours:
+            add_behaviours(self, cfg.behaviours)
         # the rest of the fleet just fishes (some go home at the end)
         while sum(1 for v in self.vessels if v.mmsi and v.clone_of is None) < V:
             v = self.fisher("fishing")

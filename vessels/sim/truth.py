@@ -105,13 +105,26 @@ def build_truth(
             "end": iso(t0_ms + i.k1 * step_ms),
         }
         for i in injected
-        if i.type not in ("gap", "encounter", "dark_rendezvous", "identity")
+        if i.type
+        not in (
+            "gap",
+            "encounter",
+            "dark_rendezvous",
+            "identity",
+            "class_ab_pair",
+            "clone_while_dark",
+            "joint_silence",
+        )
     ]
     clock = {}
     if cfg.clock_offset_s:
         clock[geo.stations[geo.shifted_station].name] = cfg.clock_offset_s
     params = {
-        "config": {k: v for k, v in cfg.as_dict().items() if k != "extra"},
+        "config": {
+            k: v
+            for k, v in cfg.as_dict().items()
+            if k != "extra" and not (k == "behaviours" and not v)  # none: as before options
+        },
         "region": {
             "name": geo.region.name,
             "fishing_ground": list(geo.region.ground),

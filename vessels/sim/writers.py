@@ -263,7 +263,8 @@ def write_scenario(sc: Scenario, out: str | Path, fmt: str = "nmea") -> list[Pat
     with atomic_write(out / "carriers.csv") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["mmsi", "imo", "name", "callsign", "flag_mid", "source"])
-        for v in sorted((v for v in sc.vessels if v.kind == "carrier"), key=lambda v: v.mmsi):
+        listed = (v for v in sc.vessels if v.kind == "carrier" and v.registered)
+        for v in sorted(listed, key=lambda v: v.mmsi):
             w.writerow([v.mmsi, v.imo or "", v.name, v.callsign, v.flag_mid, "simulated registry"])
     written += [
         out / n for n in ("truth.json", "sar_detections.csv", "sar_scenes.geojson", "carriers.csv")
