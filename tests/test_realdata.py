@@ -160,6 +160,9 @@ def test_amsa_gaps_between_capture_files_are_coverage(amsa: InvestigateResult) -
     assert len(holes) >= 3, "2012-01-27, 01-31, 02-01, 04-13 and 2014-12-31: holes of days"
     warn = " ".join(coverage_lines(amsa.summary["coverage"]))
     assert "holes longer than 24 h" in warn and "treated as coverage" in warn
+    # the report's header says the same: the holes and which capture covers which time
+    cov = _report_data(amsa)["meta"]["coverage"]
+    assert cov["n_holes"] == len(holes) and len(cov["inputs"]) == 5
 
 
 def test_amsa_texts_and_report(amsa: InvestigateResult) -> None:
@@ -217,6 +220,7 @@ def test_cadastre_report_shows_context_in_chromium(cadastre: InvestigateResult) 
             assert page.locator("td.ctx").count() == n_vessels
             assert "No times" not in (page.text_content("#time-window") or "")
             assert "2022-01-03" in (page.text_content("#time-window") or "")
+            assert "Data from 2022-01-03" in (page.text_content("#coverage-note") or "")
             page.uncheck("#show-context")
             assert page.locator("#vessel-table tbody tr").count() == 0
         finally:

@@ -107,6 +107,11 @@
     if ((cov.coverage_gaps || {}).nobody_heard) {
       covText += ". " + cov.coverage_gaps.nobody_heard + " AIS gaps with no other vessel heard near them are treated as coverage";
     }
+    if (cov.n_holes && cov.inputs && cov.inputs.length > 1) { // which input covers which time
+      covText += ". Inputs: " + cov.inputs.map(function (x) {
+        return x.input + " " + iso(Date.parse(x.first)) + " to " + iso(Date.parse(x.last));
+      }).join("; ") + (cov.n_inputs > cov.inputs.length ? "; ..." : "");
+    }
     covEl.textContent = covText + ".";
   }
   var legend = document.getElementById("legend");

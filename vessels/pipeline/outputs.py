@@ -74,7 +74,11 @@ METHOD_TEXT = (
     "gaps, encounters, loitering and identity, 0.7 for a meeting with a vessel seen only by "
     "satellite; set in the [scoring] table). The share shown beside each reason is how much of "
     "the risk that reason accounts for; the shares add up to the risk. Events scoring below the "
-    "threshold are shown as context (hollow markers, listed last) and do not count. A flag is a "
+    "threshold are shown as context (hollow markers, listed last) and do not count. An AIS gap "
+    "lying mostly in hours when no input delivered anything, or with no other vessel heard near "
+    "it, is a coverage gap, and one no longer than the vessels around it usually go unheard is "
+    "routine there: both score low, because AIS cannot show the vessel would have been heard. "
+    "Every sentence of an event is made from the figures in its evidence. A flag is a "
     "lead for investigation, not proof: check the evidence of every event (reception quality, "
     "distance from shore, matched detections)."
 )
@@ -238,7 +242,14 @@ def _coverage_meta(cov: dict[str, Any], min_h: float = 24.0) -> dict[str, Any]:
         "holes": holes[:5],
         "n_holes": len(holes),
         "coverage_gaps": cov.get("coverage_gaps") or {},
-        "inputs": len(cov.get("inputs") or []),
+        "inputs": [
+            {"input": Path(str(x["input"])).name, "first": x["first"], "last": x["last"]}
+            for x in sorted(
+                (x for x in cov.get("inputs") or [] if x.get("first")),
+                key=lambda x: str(x["first"]),
+            )[:10]
+        ],
+        "n_inputs": len(cov.get("inputs") or []),
     }
 
 
