@@ -533,6 +533,10 @@
     v.rank = i + 1;
     TYPES.forEach(function (t) { v["n_" + t] = (v.counts && v.counts[t]) || 0; });
     v.why = v.reasons.length ? v.reasons[0][0] : "";
+    if (isCtxVessel(v)) { // no reason counts: the first sentence of its strongest event, as context
+      var top = (eventsOf[v.mmsi] || []).slice().sort(function (a, b) { return b.score - a.score; })[0];
+      v.why = top && top.reasons.length ? "context: " + top.reasons[0] : "";
+    }
   });
   var sortKey = "rank", sortDir = 1, filterText = "";
   var headRow = document.querySelector("#vessel-table thead tr");
@@ -651,6 +655,7 @@
     var ol = document.getElementById("detail-reasons");
     ol.textContent = "";
     v.reasons.forEach(function (r) { ol.appendChild(el("li", r[0] + " (" + r[1].toFixed(2) + " of " + v.score.toFixed(2) + ")")); });
+    if (isCtxVessel(v)) ol.appendChild(el("li", "Not flagged: every event of this vessel scored below the threshold (" + THRESHOLD + "); its events below are context, not leads."));
     renderEvents(v); renderPortCalls(v); renderHistory(v); renderSameImo(v); drawTimeline(v);
     if (zoomTo) zoomToVessel(v);
     redraw();
