@@ -99,8 +99,9 @@ class ReportVessel:
     same_imo: list[dict[str, Any]] = field(default_factory=list)  # other MMSIs, same IMO
     flagged: bool = True  # False: every event below the threshold (listed as context)
     id: str | None = None  # the input's own vessel id when it is not an MMSI
-    # port visits (vessels.voyages): {"port", "start", "end" (ms), "confidence"}, time order
-    port_calls: list[dict[str, Any]] = field(default_factory=list)
+    # port visits (vessels.voyages): {"port", "start", "end" (ms), "confidence"}, time order;
+    # None when the caller did not look for them (the panel then says so)
+    port_calls: list[dict[str, Any]] | None = None
 
 
 def _b64(a: npt.NDArray[Any]) -> str:

@@ -768,8 +768,12 @@
     var tb = document.querySelector("#port-calls tbody");
     if (!tb) return;
     tb.textContent = "";
+    if (v.port_calls === null || v.port_calls === undefined) {
+      var tr0 = el("tr"), td0 = el("td", "port calls not loaded in this view (see port_visits.csv)"); td0.colSpan = 5; tr0.appendChild(td0); tb.appendChild(tr0);
+      return;
+    }
     var prevEnd = null;
-    (v.port_calls || []).forEach(function (c) {
+    v.port_calls.forEach(function (c) {
       var tr = el("tr");
       tr.appendChild(el("td", c.port || "(unnamed anchorage)"));
       tr.appendChild(el("td", iso(c.start)));
