@@ -39,6 +39,7 @@ from vessels.registry import Registry, class_b_mmsis
 from vessels.tracks import TrackParams, Tracks, build_tracks_indexed, take_rows
 
 __all__ = [
+    "ChunkedRunner",
     "ContextParams",
     "DetectContext",
     "DetectorSpec",
@@ -250,63 +251,113 @@ def run_chunked(
     ``removed`` (if given) accumulates the rows dropped by track building, by reason.
     The last item yielded holds the events still open at the end of the stream.
     """
-    track_params = track_params or TrackParams()
-    params = params or ContextParams()
-    ctx = build_context(None, registry, params=params, ports=ports or port_index())
-    live: dict[str, Any] = {}
-    for s in specs:
-        factory = s.stream_factory()
-        if factory is not None:
-            live[s.name] = factory(ctx, s.params)
-    rerun = [s for s in specs if s.name not in live]
-    buffer: pa.Table | None = None
-    prev_wm = np.iinfo(np.int64).min
-    history_ms = int(params.history_days * DAY_MS)
+    runner = ChunkedRunner(
+        specs, registry, ports, track_params=track_params, params=params, removed=removed
+    )
     for chunk in chunks:
+        out = runner.push(chunk)
+        if out is not None:
+            yield out
+    yield runner.finish()
+
+
+class ChunkedRunner:
+    """The chunked runner as an object a live service pushes chunks into (``vessels watch``)
+    and can pickle between chunks; :func:`run_chunked` is a loop over it.
+
+    After each :meth:`push`, :attr:`pending` holds the events the re-run detectors found that
+    are not final yet (they may still grow, change or vanish as data arrives).
+    """
+
+    def __init__(
+        self,
+        specs: Sequence[DetectorSpec],
+        registry: Registry,
+        ports: PortIndex | None = None,
+        *,
+        track_params: TrackParams | None = None,
+        params: ContextParams | None = None,
+        removed: dict[str, int] | None = None,
+    ) -> None:
+        self.track_params = track_params or TrackParams()
+        self.params = params or ContextParams()
+        self.removed = removed
+        self.ctx = build_context(None, registry, params=self.params, ports=ports or port_index())
+        self.live: dict[str, Any] = {}
+        for s in specs:
+            factory = s.stream_factory()
+            if factory is not None:
+                self.live[s.name] = factory(self.ctx, s.params)
+        self.rerun = [s for s in specs if s.name not in self.live]
+        self.buffer: pa.Table | None = None
+        self.prev_wm = np.iinfo(np.int64).min
+        self.pending: list[Event] = []
+
+    @property
+    def buffered_rows(self) -> int:
+        return 0 if self.buffer is None else self.buffer.num_rows
+
+    def push(self, chunk: pa.Table) -> list[Event] | None:
+        """Feed one chunk; the events that became final (None: nothing usable in it)."""
         if chunk.num_rows == 0:
-            continue
+            return None
+        ctx, live, buffer = self.ctx, self.live, self.buffer
+        history_ms = int(self.params.history_days * DAY_MS)
         ctx.class_b |= class_b_mmsis(chunk)
         n_old = 0 if buffer is None else buffer.num_rows
         combined = _concat(buffer, chunk)
-        tracks, rem, src = build_tracks_indexed(combined, track_params)
-        if removed is not None:
+        tracks, rem, src = build_tracks_indexed(combined, self.track_params)
+        if self.removed is not None:
             for k, v in rem.items():
-                removed[k] = removed.get(k, 0) + v
+                self.removed[k] = self.removed.get(k, 0) + v
         new = src >= n_old
         if tracks.n == 0:
-            buffer = combined.slice(0, 0)
-            continue
+            self.buffer = combined.slice(0, 0)
+            return None
         wm = int(tracks.t.max())
         ctx.add_counts(tracks, new)
         ctx.watermark_ms = wm
         out: list[Event] = []
         if live:
-            fresh = take_rows(tracks, np.flatnonzero(new))
+            # rows older than the last chunk (late data) only reach the re-run detectors: the
+            # stateful forms take time-ordered input
+            fresh = take_rows(tracks, np.flatnonzero(new & (tracks.t >= self.prev_wm)))
             for st in live.values():
                 out += st.update(fresh)
         # From the start of the UTC day of each vessel's last report: the day's distinct-vessel
         # counts need to know which cells it was already counted in.
         last = tracks.t[tracks.seg_start[1:] - 1]
         keep_since = last - (last - T0_MS) % DAY_MS
-        for spec in rerun:
+        pending: list[Event] = []
+        for spec in self.rerun:
             delay = spec.emit_delay_ms()
             for e in spec.detect(tracks, ctx):
-                if prev_wm <= e.end_ms + delay < wm:
+                if self.prev_wm <= e.end_ms + delay < wm:
                     out.append(e)
+                elif e.end_ms + delay >= wm:
+                    pending.append(e)
             keep_since = np.minimum(keep_since, spec.keep_since_ms(tracks, ctx))
         keep_since = np.maximum(keep_since, wm - history_ms)
         keep_rows = tracks.t >= np.repeat(keep_since, np.diff(tracks.seg_start))
-        buffer = combined.take(pa.array(np.sort(src[keep_rows])))
+        self.buffer = combined.take(pa.array(np.sort(src[keep_rows])))
         ctx.evict(wm - history_ms)
-        prev_wm = wm
-        yield out
-    final: list[Event] = []
-    for st in live.values():
-        final += st.flush()
-    if buffer is not None and buffer.num_rows and rerun:
-        tracks, _, _ = build_tracks_indexed(buffer, track_params)
-        ctx.watermark_ms = NEVER
-        for spec in rerun:
-            delay = spec.emit_delay_ms()
-            final += [e for e in spec.detect(tracks, ctx) if e.end_ms + delay >= prev_wm]
-    yield final
+        self.prev_wm = wm
+        self.pending = pending
+        return out
+
+    def finish(self) -> list[Event]:
+        """End of the stream: every event still open."""
+        final: list[Event] = []
+        for st in self.live.values():
+            final += st.flush()
+        buffer = self.buffer
+        if buffer is not None and buffer.num_rows and self.rerun:
+            tracks, _, _ = build_tracks_indexed(buffer, self.track_params)
+            self.ctx.watermark_ms = NEVER
+            for spec in self.rerun:
+                delay = spec.emit_delay_ms()
+                final += [
+                    e for e in spec.detect(tracks, self.ctx) if e.end_ms + delay >= self.prev_wm
+                ]
+        self.pending = []
+        return final

@@ -55,7 +55,7 @@ from kernels.merge import (
 from vessels.errors import ConfigError, SchemaError
 from vessels.schema import POSITIONS_SCHEMA, TIME_TYPE
 
-__all__ = ["CLOCK_SCHEMA", "MergeParams", "MergeResult", "merge_positions"]
+__all__ = ["CLOCK_SCHEMA", "MergeParams", "MergeResult", "merge_positions", "message_keys"]
 
 HOUR_MS = 3_600_000
 
@@ -138,6 +138,22 @@ def _col(table: pa.Table, name: str, dtype: type, fill: float) -> npt.NDArray[An
     if arr.null_count:
         arr = pc.fill_null(arr, fill)
     return np.asarray(arr.to_numpy(), dtype=dtype)
+
+
+def message_keys(table: pa.Table) -> npt.NDArray[np.int64]:
+    """Per row, the hash of the duplicate key (see the module doc): copies of one message heard
+    by several receivers get the same key (``vessels watch`` merges live sources with it)."""
+    return message_hash_cols(  # type: ignore[no-any-return]
+        _col(table, "ais_second", np.int64, -1),
+        _col(table, "msg_type", np.int64, 0),
+        _col(table, "heading", np.int64, -1),
+        _col(table, "nav_status", np.int64, 15),
+        _bits32(_col(table, "sog", np.float32, np.nan)),  # type: ignore[arg-type]
+        _bits32(_col(table, "cog", np.float32, np.nan)),  # type: ignore[arg-type]
+        _bits64(_col(table, "lon", np.float64, np.nan)),  # type: ignore[arg-type]
+        _bits64(_col(table, "lat", np.float64, np.nan)),  # type: ignore[arg-type]
+        _col(table, "mmsi", np.int64, 0),
+    )
 
 
 def _prepare(tables: Sequence[pa.Table] | pa.Table) -> tuple[pa.Table, int]:
@@ -227,17 +243,7 @@ def merge_positions(
     t = table.column("t").cast(pa.int64()).to_numpy().astype(np.int64)
     mmsi = _col(table, "mmsi", np.int64, 0)
     ais_sec = _col(table, "ais_second", np.int64, -1)
-    msg_key = message_hash_cols(
-        ais_sec,
-        _col(table, "msg_type", np.int64, 0),
-        _col(table, "heading", np.int64, -1),
-        _col(table, "nav_status", np.int64, 15),
-        _bits32(_col(table, "sog", np.float32, np.nan)),  # type: ignore[arg-type]
-        _bits32(_col(table, "cog", np.float32, np.nan)),  # type: ignore[arg-type]
-        _bits64(_col(table, "lon", np.float64, np.nan)),  # type: ignore[arg-type]
-        _bits64(_col(table, "lat", np.float64, np.nan)),  # type: ignore[arg-type]
-        mmsi,
-    )
+    msg_key = message_keys(table)
     hour_of = (t // HOUR_MS).astype(np.int64)
     h0 = int(hour_of.min()) if n else 0
     n_hours = int(hour_of.max()) - h0 + 1 if n else 1

@@ -162,6 +162,7 @@ class NmeaDecoder:
         self.bytes_read = 0
         self._rows = [0, 0]  # position and static rows decoded so far
         self._pos_done = 0  # position rows handed out by pop_positions (no longer held)
+        self._sta_done = 0  # static rows handed out (ingest.live), no longer held
         self._names: list[str] = []
 
     def _run(self, data: bytes, final: bool) -> int:
@@ -225,7 +226,7 @@ class NmeaDecoder:
                     part[4][L.PB_SAT, r] = sat
                     part[4][L.PB_TSRC, r] = 1
             else:  # static: row-major ints
-                part, r = _locate(self._sta_parts, row, lambda p: p[0].shape[0])
+                part, r = _locate(self._sta_parts, row - self._sta_done, lambda p: p[0].shape[0])
                 if part is not None:
                     part[0][r, [L.SI_T, L.SI_SAT, L.SI_TSRC]] = (t, sat, 1)
 
@@ -266,6 +267,11 @@ class NmeaDecoder:
             self._run(self._carry, final=True)
             self._carry = b""
         K.flush_pending(self.pend_i, self.counters)
+        return self.result()
+
+    def result(self) -> NmeaResult:
+        """The rows decoded so far (multi-sentence messages still waiting for parts are not
+        flushed: a live stream takes its rows batch by batch and keeps them pending)."""
         names = self.receivers()
         # Typed columns straight from each packed part: no copy of the wide packed arrays.
         pos_parts = self._pos_parts or [_position_arrays(0)]

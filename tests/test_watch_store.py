@@ -15,10 +15,22 @@ from vessels.watch.store import AlertStore
 
 def _alert(aid: str, version: int, state: str, end: int = 2000) -> Alert:
     return Alert(
-        alert_id=aid, version=version, state=state, type="gap", mmsi=123456789, other_mmsi=None,
-        start_ms=1000, end_ms=end, lat=-45.0, lon=-60.0, score=0.7, reasons=["<b>x</b>"],
-        evidence={"name": "A'B"}, trigger_time_ms=end, emitted_at_ms=5000,
-    )  # fmt: skip
+        alert_id=aid,
+        version=version,
+        state=state,
+        type="gap",
+        mmsi=123456789,
+        other_mmsi=None,
+        start_ms=1000,
+        end_ms=end,
+        lat=-45.0,
+        lon=-60.0,
+        score=0.7,
+        reasons=["<b>x</b>"],
+        evidence={"name": "A'B"},
+        trigger_time_ms=end,
+        emitted_at_ms=5000,
+    )
 
 
 def test_versions_appended_latest_kept_and_replays_ignored(tmp_path: Path) -> None:
@@ -30,8 +42,11 @@ def test_versions_appended_latest_kept_and_replays_ignored(tmp_path: Path) -> No
     # a reader sees whole transactions while the writer goes on
     assert st.write([_alert("g1", 3, "final", 4000), _alert("g1", 2, "update", 9999)]) == 1
     rows = reader.execute("SELECT seq, version, state, end_ms FROM alerts ORDER BY seq").fetchall()
-    assert [(r[1], r[2], r[3]) for r in rows] == [(1, "open", 2000), (2, "update", 3000),
-                                                  (3, "final", 4000)]  # fmt: skip
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        (1, "open", 2000),
+        (2, "update", 3000),
+        (3, "final", 4000),
+    ]
     assert rows[0][0] < rows[1][0] < rows[2][0]
     latest = reader.execute("SELECT version, state, end_ms, seq FROM alert_latest").fetchall()
     assert latest == [(3, "final", 4000, rows[2][0])]

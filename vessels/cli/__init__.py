@@ -19,10 +19,14 @@ from vessels.errors import VesselsError
 __all__ = ["main"]
 
 # Order is the order shown by ``vessels --help``.
-COMMANDS = ("investigate", "ingest", "detect", "fuse", "simulate", "evaluate", "serve")
+COMMANDS = ("investigate", "ingest", "detect", "fuse", "simulate", "evaluate", "serve", "watch", "replay")
 # Commands whose glue lives with their application package (a sibling of vessels.cli in the top
 # layer, see the import contracts in pyproject.toml); the others are vessels.cli.<name>.
-COMMAND_MODULES = {"serve": "vessels.serve.cli"}
+COMMAND_MODULES = {
+    "serve": "vessels.serve.cli",
+    "watch": "vessels.watch.cli",
+    "replay": "vessels.watch.replay_cli",
+}
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1

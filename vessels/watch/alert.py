@@ -83,7 +83,7 @@ class Alert:
             end_ms=int(e.end_ms),
             lat=_num(e.lat),
             lon=_num(e.lon),
-            score=None if e.score is None else round(float(e.score), 6),
+            score=_num(round(float(e.score), 6)),
             reasons=list(e.reasons),
             evidence=_clean(e.evidence),
             trigger_time_ms=int(trigger_time_ms),

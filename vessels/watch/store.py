@@ -139,11 +139,22 @@ class AlertStore:
                     "emitted_at_ms=excluded.emitted_at_ms "
                     "WHERE excluded.version > alert_latest.version",
                     (
-                        a.alert_id, seq, a.version, a.state, a.kind, a.type, a.mmsi,
-                        a.other_mmsi, a.start_ms, a.end_ms, a.lat, a.lon, a.score,
+                        a.alert_id,
+                        seq,
+                        a.version,
+                        a.state,
+                        a.kind,
+                        a.type,
+                        a.mmsi,
+                        a.other_mmsi,
+                        a.start_ms,
+                        a.end_ms,
+                        a.lat,
+                        a.lon,
+                        a.score,
                         a.emitted_at_ms,
                     ),
-                )  # fmt: skip
+                )
             cur.execute("COMMIT")
         except sqlite3.Error as exc:
             cur.execute("ROLLBACK")
@@ -176,8 +187,23 @@ class AlertStore:
 
 def _row(a: Alert) -> tuple[Any, ...]:
     return (
-        a.alert_id, a.version, a.state, a.kind, a.type, a.mmsi, a.other_mmsi, a.start_ms,
-        a.end_ms, a.lat, a.lon, a.score, json.dumps(a.reasons),
-        json.dumps(a.to_dict()["evidence"], sort_keys=True), json.dumps(a.areas),
-        json.dumps(a.lists), a.retract_reason, a.trigger_time_ms, a.emitted_at_ms,
-    )  # fmt: skip
+        a.alert_id,
+        a.version,
+        a.state,
+        a.kind,
+        a.type,
+        a.mmsi,
+        a.other_mmsi,
+        a.start_ms,
+        a.end_ms,
+        a.lat,
+        a.lon,
+        a.score,
+        json.dumps(a.reasons),
+        json.dumps(a.to_dict()["evidence"], sort_keys=True),
+        json.dumps(a.areas),
+        json.dumps(a.lists),
+        a.retract_reason,
+        a.trigger_time_ms,
+        a.emitted_at_ms,
+    )
