@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingest.nmea import NmeaDecoder, positions_table, static_table
-from kernels import ais_decode as K
+from kernels.ais import decode as K
 
 __all__ = ["DecodeCounts", "LineFramer", "LiveDecoder"]
 

@@ -100,9 +100,11 @@ class _Feeder(threading.Thread):
 
 
 def _final_events(alerts: list[dict[str, object]]) -> set[tuple[object, ...]]:
+    """Detector events whose latest version is final (not retracted later)."""
+    latest = {a["alert_id"]: a for a in alerts}
     return {
         (a["alert_id"], a["type"], a["mmsi"], a["other_mmsi"], a["start"], a["end"])
-        for a in alerts
+        for a in latest.values()
         if a["state"] == "final" and a["kind"] == "event"
     }
 

@@ -19,7 +19,17 @@ from vessels.errors import VesselsError
 __all__ = ["main"]
 
 # Order is the order shown by ``vessels --help``.
-COMMANDS = ("investigate", "ingest", "detect", "fuse", "simulate", "evaluate", "serve", "watch", "replay")
+COMMANDS = (
+    "investigate",
+    "ingest",
+    "detect",
+    "fuse",
+    "simulate",
+    "evaluate",
+    "serve",
+    "watch",
+    "replay",
+)
 # Commands whose glue lives with their application package (a sibling of vessels.cli in the top
 # layer, see the import contracts in pyproject.toml); the others are vessels.cli.<name>.
 COMMAND_MODULES = {

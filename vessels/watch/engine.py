@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from detectors.base import ChunkedRunner, ContextParams, DetectorSpec
+from detectors.encounter.twins import KIND as TWIN_KIND
 from detectors.gap import GapParams
 from detectors.gap import emit_delay_ms as gap_delay_ms
 from detectors.reception import DAY_MS, HOUR_MS
@@ -174,6 +175,7 @@ class Engine:
         self.in_areas: dict[int, frozenset[int]] = {}
         self.last_identity: dict[int, int] = {}
         self.sighted: set[int] = set()
+        self.twins: set[tuple[int, int]] = set()  # MMSI pairs of one vessel, two transponders
         self.waiting: list[pa.Table] = []  # rows the watermark has not passed yet
         self.released_ms = NO_TIME  # everything up to here was handed to the detectors
         self.last_round_wall = 0
@@ -603,6 +605,7 @@ class Engine:
         out: list[Alert],
     ) -> None:
         done = set()
+        finals = self._without_twins(finals, trig, now_ms, out)
         for e in finals:
             self.book.finalise(
                 e,
@@ -658,6 +661,46 @@ class Engine:
                     now_ms,
                     out,
                 )
+
+    def _without_twins(
+        self, finals: list[Event], trig: int, now_ms: int, out: list[Alert]
+    ) -> list[Event]:
+        """As batch (``drop_twin_encounters``): no encounter between two MMSIs that a
+        ``two_transponders`` identity event shows to be one vessel; one already sent is
+        retracted when that event comes."""
+        for e in finals:
+            if e.type == "identity" and e.evidence.get("kind") == TWIN_KIND and e.other_mmsi:
+                assert e.mmsi is not None
+                pair = (min(e.mmsi, e.other_mmsi), max(e.mmsi, e.other_mmsi))
+                if pair in self.twins:
+                    continue
+                self.twins.add(pair)
+                for entry in list(self.book.entries.values()):
+                    a = entry.alert
+                    if (
+                        a.type == "encounter"
+                        and a.mmsi is not None
+                        and a.other_mmsi is not None
+                        and (min(a.mmsi, a.other_mmsi), max(a.mmsi, a.other_mmsi)) == pair
+                    ):
+                        self.book.retract(
+                            a.alert_id,
+                            f"MMSIs {pair[0]} and {pair[1]} are one vessel on two "
+                            f"transponders (identity event {e.event_id})",
+                            trig,
+                            now_ms,
+                            out,
+                        )
+        return [
+            e
+            for e in finals
+            if not (
+                e.type == "encounter"
+                and e.mmsi is not None
+                and e.other_mmsi is not None
+                and (min(e.mmsi, e.other_mmsi), max(e.mmsi, e.other_mmsi)) in self.twins
+            )
+        ]
 
     def _min_gap_ms(self) -> int:
         gp = self.gap_params or GapParams()

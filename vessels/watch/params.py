@@ -63,6 +63,6 @@ class WatchParams:
 
 def watch_params(table: dict[str, Any] | None) -> WatchParams:
     """The ``[watch]`` table of a parameter file (unknown keys are errors)."""
-    from detectors.config import make_params
+    from vessels.config import make_params
 
     return WatchParams() if not table else make_params(WatchParams, table, "watch")  # type: ignore[no-any-return]

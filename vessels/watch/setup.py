@@ -7,7 +7,7 @@ from pathlib import Path
 
 from detectors import _specs
 from detectors.base import ContextParams, build_context
-from detectors.config import load_config
+from vessels.config import load_config
 from vessels.registry import build_registry
 from vessels.tracks import TrackParams
 from vessels.watch.areas import Areas, Watchlist
