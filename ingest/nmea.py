@@ -34,6 +34,7 @@ from kernels.ais import layout as L
 from kernels.ais.bits import NO_TIME
 from vessels.errors import VesselsError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA, TIME_TYPE
+from vessels.textsafe import strip_controls
 
 __all__ = ["BADCRC", "NmeaDecoder", "NmeaResult", "decode_nmea_bytes", "receiver_is_sat"]
 
@@ -241,9 +242,8 @@ class NmeaDecoder:
         """Receiver names interned so far, by code."""
         n = int(self.rc_int[K.RECV_SLOTS + K.RECV_HASH])
         for i in range(len(self._names), n):
-            self._names.append(
-                bytes(self.rc_bytes[i, : self.rc_int[i]]).decode("latin-1", "replace")
-            )
+            raw = bytes(self.rc_bytes[i, : self.rc_int[i]]).decode("latin-1")
+            self._names.append(strip_controls(raw) or "")  # feed text: no control characters
         return self._names[:n]
 
     def pop_positions(self) -> list[tuple[npt.NDArray[Any], ...]]:
@@ -423,11 +423,12 @@ def _positions_from_columns(
 
 def static_table(res: NmeaResult) -> tuple[pa.Table, int]:
     """Static reports in ``STATIC_SCHEMA`` (zeros as nulls); type 24 A and B rows of the same
-    MMSI are completed from each other. Rows without a usable time are dropped and counted."""
+    MMSI are completed from each other. Rows without a usable time are dropped and counted,
+    but for type 19 rows: their message is counted with its position row."""
     s = res.static
     keep = s["t"] != NO_TIME
-    no_time = int(np.count_nonzero(~keep))
-    if no_time:
+    no_time = int(np.count_nonzero(~keep & (s["msg_type"] != 19)))
+    if not keep.all():
         s = {k: v[keep] for k, v in s.items()}
     s = _merge_type24(s)
     recv, _ = _receiver_column(s["receiver"], res.receivers, s["bad"])

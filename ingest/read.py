@@ -9,19 +9,35 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ingest import nmea
-from ingest.result import IngestResult, IngestStats
-from ingest.schemas import check_time_format, detect_layout, parse_columns_option
-from ingest.sources import Source, expand_inputs, iter_chunks, open_binary, sniff_format
+from ingest.result import (
+    POSITION_TYPES,
+    RIDES_ON_POSITION,
+    STATIC_TYPES,
+    IngestResult,
+    IngestStats,
+)
+from ingest.schemas import check_time_format, detect_layout, note_mapping, parse_columns_option
+from ingest.sources import (
+    Source,
+    expand_inputs,
+    iter_chunks,
+    one_line,
+    open_binary,
+    read_errors_named,
+    sniff_format,
+)
 from ingest.static import dedupe_static
 from ingest.threads import prefetch
+from ingest.validate import keep_plausible, validate_positions, validate_static
 from kernels.ais import decode as K
 from vessels.errors import InputError, NoDataError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
 
-__all__ = ["iter_tables", "no_data_error", "prepare_options", "read_inputs"]
+__all__ = ["finish_static", "iter_tables", "no_data_error", "prepare_options", "read_inputs"]
 
 ProgressFactory = Callable[[int | None, str], Callable[[int], None]]
 
@@ -38,8 +54,19 @@ def _nmea_stats(res: nmea.NmeaResult, no_time: int) -> IngestStats:
     )
     st.messages_by_type = {t: int(c[K.C_TYPE + t]) for t in range(64) if c[K.C_TYPE + t]}
     for code, name in enumerate(K.REJECT_NAMES):
-        st.reject(name, int(c[K.C_REJ + code]))
+        if name == "bad_time":  # an unreadable tag-block time: the line is still read
+            st.notes[name] = int(c[K.C_REJ + code])
+        else:
+            st.reject(name, int(c[K.C_REJ + code]))
     st.reject("no_time", no_time)
+    st.shared_lines = int(c[K.C_SHARED])
+    st.outcome("blank", int(c[K.C_BLANK]))
+    st.outcome("comment", int(c[K.C_COMMENT]))
+    st.outcome("clock", int(c[K.C_CLOCK]))
+    st.outcome("pghp", int(c[K.C_PGHP]) - st.rejects.get("bad_pghp", 0))
+    st.outcome("joined_fragment", int(c[K.C_JOINED]))
+    other = (t for t in range(64) if t not in POSITION_TYPES and t not in STATIC_TYPES)
+    st.outcome("other_message", sum(int(c[K.C_TYPE + t]) for t in other))
     st.time_sources = {
         name: int(c[K.C_TSRC + k]) for k, name in enumerate(K.TSRC_NAMES) if k and c[K.C_TSRC + k]
     }
@@ -60,6 +87,7 @@ def _iter_nmea(
     dec = nmea.NmeaDecoder(fixed_time_ms=fixed_time_ms, keep_bad_checksum=keep_bad_checksum)
     no_time = 0
     emitted = 0
+    checks = IngestStats()  # implausible times, counted as the parts go
     for chunk in prefetch(iter_chunks(src, chunk_bytes)):
         dec.feed(chunk)
         if tick is not None:
@@ -68,12 +96,17 @@ def _iter_nmea(
             table, nt = nmea.part_positions_table(part, dec.receivers())
             no_time += nt
             emitted += table.num_rows
+            table = keep_plausible(table, checks)
             if table.num_rows:
                 yield "positions", table
     res = dec.finish()
     positions, no_time_p = nmea.positions_table(res)
     static, no_time_s = nmea.static_table(res)
     st = _nmea_stats(res, no_time + no_time_p + no_time_s)
+    positions = keep_plausible(positions, checks)
+    lone = static.column("msg_type").to_numpy() != 19  # a type 19 counts with its position
+    static = keep_plausible(static, checks, counted=lone)
+    st.add(checks)
     st.formats["nmea"] = 1
     if not emitted and not positions.num_rows and not static.num_rows and not st.sentences:
         raise InputError(
@@ -90,26 +123,27 @@ def _read_parquet(
     src: Source, columns: dict[str, str] | None, stats: IngestStats, time_format: str | None
 ) -> tuple[pa.Table, pa.Table]:
     try:
-        if src.member is None and src.compression is None:
-            table = pq.read_table(src.path)
-        else:
-            with open_binary(src) as fh:
-                table = pq.read_table(pa.BufferReader(fh.read()))
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"not a readable Parquet file ({exc})", src.name) from exc
+        with read_errors_named(src):
+            if src.member is None and src.compression is None:
+                table = pq.read_table(src.path)
+            else:
+                with open_binary(src) as fh:
+                    table = pq.read_table(pa.BufferReader(fh.read()))
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"not a readable Parquet file ({one_line(exc)})", src.name) from exc
     names = set(table.column_names)
-    stats.lines += table.num_rows
     if columns is None and set(POSITIONS_SCHEMA.names) <= names:
+        stats.lines += table.num_rows
         stats.formats["parquet:positions"] = stats.formats.get("parquet:positions", 0) + 1
-        return table.select(POSITIONS_SCHEMA.names).cast(
-            POSITIONS_SCHEMA
-        ), STATIC_SCHEMA.empty_table()
+        return validate_positions(table, stats), STATIC_SCHEMA.empty_table()
     if columns is None and set(STATIC_SCHEMA.names) <= names:
+        stats.lines += table.num_rows
         stats.formats["parquet:static"] = stats.formats.get("parquet:static", 0) + 1
-        return POSITIONS_SCHEMA.empty_table(), table.select(STATIC_SCHEMA.names).cast(STATIC_SCHEMA)
-    from ingest.tabular import convert_table
+        return POSITIONS_SCHEMA.empty_table(), validate_static(table, stats)
+    from ingest.tabular import convert_table  # counts its rows in stats.lines
 
     layout = detect_layout(table.column_names, columns, src.name, time_format)
+    note_mapping(layout, src.name, stats)
     stats.formats[f"parquet:{layout.name}"] = stats.formats.get(f"parquet:{layout.name}", 0) + 1
     return convert_table(table, layout, src.name, stats)
 
@@ -164,7 +198,7 @@ def read_inputs(
     ):
         parts[kind].append(table)
     positions = concat_tables(parts["positions"], POSITIONS_SCHEMA)
-    static = dedupe_static(concat_tables(parts["static"], STATIC_SCHEMA))
+    static = finish_static(parts["static"], stats)
     result = IngestResult(positions=positions, static=static, stats=stats)
     if not positions.num_rows and not static.num_rows:
         raise no_data_error(sources, result.summary())
@@ -199,7 +233,8 @@ def iter_tables(
 ) -> Iterator[tuple[str, pa.Table]]:
     """``("positions" | "static", table)`` pairs of every source as they are read (positions
     of NMEA after each decoded chunk, CSV by blocks), counts into ``stats``. Static tables are
-    not yet de-duplicated (:func:`ingest.static.dedupe_static` wants them all).
+    not yet de-duplicated and carry an internal column for the line reconciliation: give them
+    all to :func:`finish_static`. Every position row yielded is counted as a ``position``.
 
     A source found by walking a folder that turns out unreadable before it gave any row is
     skipped and counted; once it has given rows, its error ends the ingest (the rows are out).
@@ -216,6 +251,7 @@ def iter_tables(
                 gave = gave or bool(table.num_rows)
                 if kind == "positions" and table.num_rows:
                     _extend_span(span, table)
+                    stats.outcome("position", table.num_rows)
                 yield kind, table
         except InputError as exc:
             if not src.in_folder or gave:
@@ -242,17 +278,21 @@ def _iter_one(
     fmt = sniff_format(src)
     tick = progress(src.size, src.name) if progress is not None else None
     if fmt == "nmea":
-        yield from _iter_nmea(src, fixed_time_ms, keep_bad_checksum, chunk_bytes, tick, stats)
+        for kind, table in _iter_nmea(
+            src, fixed_time_ms, keep_bad_checksum, chunk_bytes, tick, stats
+        ):
+            yield kind, (_mark_lone(table, all_lone=False) if kind == "static" else table)
         return
     st = IngestStats(files=1, bytes=src.size or 0)
     if fmt == "csv":
         for p, s in read_csv(src, mapping, st, time_format):
             yield "positions", p
-            yield "static", s
+            yield "static", _mark_lone(s, all_lone=False)
     else:
         p, s = _read_parquet(src, mapping, st, time_format)
         yield "positions", p
-        yield "static", s
+        # a canonical static table: every row is its own line
+        yield "static", _mark_lone(s, all_lone="parquet:static" in st.formats)
     if tick is not None and src.size:
         tick(src.size)
     stats.add(st)
@@ -267,6 +307,33 @@ def _extend_span(span: dict[str, Any], table: pa.Table) -> None:
     first, last = span["first_ms"], span["last_ms"]
     span["first_ms"] = mm["min"] if first is None else min(first, mm["min"])
     span["last_ms"] = mm["max"] if last is None else max(last, mm["max"])
+
+
+_LONE = "_lone"  # internal column while reading: the static row is its line's only outcome
+_STATIC_READ_SCHEMA = STATIC_SCHEMA.append(pa.field(_LONE, pa.bool_()))
+
+
+def _mark_lone(static: pa.Table, *, all_lone: bool) -> pa.Table:
+    """``static`` with the internal column telling which rows are their line's only outcome
+    (the others ride on a position report of the same line, counted with it)."""
+    if all_lone:
+        lone = np.ones(static.num_rows, bool)
+    else:
+        lone = ~np.isin(static.column("msg_type").to_numpy(), RIDES_ON_POSITION)
+    return static.append_column(_LONE, pa.array(lone, pa.bool_()))
+
+
+def finish_static(parts: list[pa.Table], stats: IngestStats) -> pa.Table:
+    """The static tables of :func:`iter_tables` as one de-duplicated STATIC_SCHEMA table
+    (:func:`ingest.static.dedupe_static`); the rows that are their line's only outcome are
+    counted as ``static`` when kept and ``static_duplicate`` when dropped."""
+    static = concat_tables(parts, _STATIC_READ_SCHEMA)
+    kept = dedupe_static(static)
+    n_lone = int(pc.sum(static.column(_LONE)).as_py() or 0)
+    n_kept = int(pc.sum(kept.column(_LONE)).as_py() or 0)
+    stats.outcome("static", n_kept)
+    stats.outcome("static_duplicate", n_lone - n_kept)
+    return kept.drop_columns([_LONE])
 
 
 def concat_tables(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:

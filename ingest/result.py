@@ -12,9 +12,23 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["IngestResult", "IngestStats", "TableFacts", "summarize"]
+__all__ = [
+    "POSITION_TYPES",
+    "RIDES_ON_POSITION",
+    "STATIC_TYPES",
+    "IngestResult",
+    "IngestStats",
+    "TableFacts",
+    "summarize",
+]
 
 K = TypeVar("K", int, str)
+
+POSITION_TYPES = (1, 2, 3, 18, 19, 27)  # AIS message types with a position
+STATIC_TYPES = (5, 19, 24)  # with vessel data (name, call sign, IMO, type, size)
+#: Static rows whose line is accounted for by its position report (a CSV row with both, an
+#: AIS type 19); 0 is a table row of unknown type, which ingest reads as a position report.
+RIDES_ON_POSITION = (0, *POSITION_TYPES)
 
 
 def _add_counts(mine: dict[K, int], theirs: dict[K, int]) -> None:
@@ -31,6 +45,16 @@ class IngestStats:
     ``rejects`` counts, by reason, every line, sentence, message or row that did not become a
     position or static row although it could have (``no_time``, ``bad_checksum``, ...).
     ``time_sources`` counts accepted rows by where their time came from.
+
+    Every line (NMEA) or row (CSV, Parquet) read lands in exactly one count: a reject reason
+    or one of ``outcomes`` (``position``: gave a kept position; ``static``: a static report
+    kept; ``static_duplicate``: a static report unchanged since the vessel's previous one;
+    ``blank``, ``comment``, ``pghp`` and ``clock`` lines; ``joined_fragment``: a part of a
+    multi-sentence message other than the one that completed it; ``other_message``: an AIS
+    message of a type that holds no position or vessel data, such as a base station report).
+    ``shared_lines`` counts sentences after the first on one line (``\\g:`` tag-block lines
+    may hold several), so ``lines + shared_lines == accounted()``. ``notes`` counts what was
+    wrong without costing the line (an unreadable tag-block time when another time was used).
     """
 
     files: int = 0
@@ -47,6 +71,10 @@ class IngestStats:
     id_map: dict[str, int] = field(default_factory=dict)  # non-MMSI id -> pseudo-MMSI
     # per input read: {"input", "first_ms", "last_ms", "positions"} (its time span)
     spans: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    shared_lines: int = 0
+    notes: dict[str, int] = field(default_factory=dict)
+    columns_used: list[str] = field(default_factory=list)  # self-describing CSV mappings
 
     def add(self, other: IngestStats) -> None:
         """Add another input's counts to these."""
@@ -56,7 +84,11 @@ class IngestStats:
         self.sentences += other.sentences
         self.messages += other.messages
         self.kept_bad_checksum += other.kept_bad_checksum
+        self.shared_lines += other.shared_lines
         self.skipped.extend(other.skipped)
+        self.columns_used.extend(other.columns_used)
+        _add_counts(self.outcomes, other.outcomes)
+        _add_counts(self.notes, other.notes)
         self.id_map.update(other.id_map)
         self.spans.extend(other.spans)
         _add_counts(self.messages_by_type, other.messages_by_type)
@@ -67,6 +99,28 @@ class IngestStats:
     def reject(self, reason: str, n: int = 1) -> None:
         if n:
             self.rejects[reason] = self.rejects.get(reason, 0) + n
+
+    def outcome(self, name: str, n: int = 1) -> None:
+        if n:
+            self.outcomes[name] = self.outcomes.get(name, 0) + n
+
+    def line_rejects(self) -> int:
+        """Rejects that are lines or rows (a skipped file is not a line of it)."""
+        return sum(v for k, v in self.rejects.items() if k != "skipped_file")
+
+    def accounted(self) -> int:
+        """Lines and rows given an outcome or a reject reason: ``lines + shared_lines``."""
+        return sum(self.outcomes.values()) + self.line_rejects()
+
+    def reconciliation(self) -> str:
+        """One line: the lines read and the counts they went to, with the difference (0)."""
+        read = self.lines + self.shared_lines
+        parts = [f"{k} {v:,}" for k, v in sorted(self.outcomes.items(), key=lambda kv: -kv[1])]
+        parts.append(f"rejected {self.line_rejects():,}")
+        shared = f" + {self.shared_lines:,} sentences sharing a line" if self.shared_lines else ""
+        diff = read - self.accounted()
+        verdict = "every one counted" if diff == 0 else f"{diff:+,} NOT ACCOUNTED FOR"
+        return f"lines/rows: {self.lines:,}{shared} = {' + '.join(parts)} ({verdict})"
 
 
 def _fmt_time(ms: int | None) -> str:
@@ -172,6 +226,14 @@ def summarize(s: IngestStats, facts: TableFacts) -> str:
         lines.append(
             f"kept despite a bad checksum: {s.kept_bad_checksum:,} messages "
             "(flagged: their receiver is '<receiver>|badcrc')"
+        )
+    for used in s.columns_used:
+        lines.append(f"columns: {used}")
+    lines.append(s.reconciliation())
+    if s.notes:
+        lines.append(
+            "noted (the line was still used): "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(s.notes.items()))
         )
     total = sum(s.rejects.values())
     if total:

@@ -10,11 +10,21 @@ column is written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from ingest.result import IngestStats
 from vessels.errors import InputError
 
-__all__ = ["CANONICAL_FIELDS", "LAYOUTS", "Layout", "detect_layout", "parse_columns_option"]
+__all__ = [
+    "CANONICAL_FIELDS",
+    "LAYOUTS",
+    "SELF_DESCRIBING",
+    "Layout",
+    "detect_layout",
+    "note_mapping",
+    "parse_columns_option",
+]
 
 CANONICAL_FIELDS = (
     "mmsi",
@@ -43,6 +53,7 @@ CANONICAL_FIELDS = (
     "ms",
 )
 REQUIRED = ("mmsi", "t", "lat", "lon")  # or "id" instead of "mmsi"
+SELF_DESCRIBING = "named"  # the layout of a table whose column names say what they hold
 
 
 @dataclass(frozen=True)
@@ -242,8 +253,78 @@ def _detect_layout(header: list[str], columns: dict[str, str] | None, source: st
         if layout.matches(present):
             cols = {k: v for k, v in layout.columns.items() if v in present}
             return Layout(layout.name, cols, layout.time_format, layout.signature)
+    named = _self_describing(header, source)
+    if named is not None:
+        return named
     raise InputError(
         f"unknown table layout; columns found: {header}. Known layouts: "
-        f"{', '.join(lay.name for lay in LAYOUTS)}. Map the columns with {COLUMNS_SYNTAX}",
+        f"{', '.join(lay.name for lay in LAYOUTS)}, or self-describing names "
+        f"(mmsi, timestamp/time/datetime, lat/latitude, lon/lng/longitude, ...). "
+        f"Map the columns with {COLUMNS_SYNTAX}",
         source,
     )
+
+
+#: Column names (normalised: lower case, words joined by "_", a unit suffix dropped) that say
+#: which canonical field they hold, for tables of no known provider layout.
+NAMES = {
+    "mmsi": ("mmsi", "mmsi_number", "sourcemmsi"),
+    "t": ("timestamp", "time", "datetime", "date_time", "basedatetime", "base_date_time", "ts"),
+    "lat": ("lat", "latitude"),
+    "lon": ("lon", "lng", "long", "longitude"),
+    "sog": ("sog", "speed", "speed_over_ground", "speedoverground"),
+    "cog": ("cog", "course", "course_over_ground", "courseoverground"),
+    "heading": ("heading", "true_heading", "trueheading", "hdg"),
+    "nav_status": ("nav_status", "navstatus", "status", "navigational_status"),
+    "msg_type": ("msg_type", "message_type", "message_id", "msgtype"),
+    "name": ("name", "shipname", "ship_name", "vessel_name", "vesselname"),
+    "callsign": ("callsign", "call_sign"),
+    "imo": ("imo", "imo_number", "imonumber"),
+    "ship_type": ("ship_type", "shiptype", "vessel_type", "vesseltype"),
+    "destination": ("destination",),
+    "length": ("length",),
+    "width": ("width",),
+    "receiver": ("receiver",),
+}
+_FIELD_OF = {name: f for f, names in NAMES.items() for name in names}
+_UNIT = re.compile(r"_(utc|z|knots|kn|kts|knt|deg|degs|degrees|m|metres|meters)$")
+
+
+def normalise_name(column: str) -> str:
+    """``"Timestamp (UTC)"`` -> ``"timestamp"``, ``"sog_knots"`` -> ``"sog"``."""
+    s = re.sub(r"[^0-9a-z]+", "_", column.strip().lstrip("\ufeff#").lower()).strip("_")
+    while (u := _UNIT.sub("", s)) != s and u:
+        s = u
+    return s
+
+
+def _self_describing(header: list[str], source: str) -> Layout | None:
+    """A layout from column names that say what they hold (``mmsi,timestamp_utc,lat,lon,
+    sog_knots,...``); None when the four required fields are not all named; InputError when
+    two columns could be the same field."""
+    found: dict[str, list[str]] = {}
+    for col in header:
+        f = _FIELD_OF.get(normalise_name(col))
+        if f is not None:
+            found.setdefault(f, []).append(col)
+    if any(f not in found for f in REQUIRED):
+        return None
+    twice = {f: cols for f, cols in found.items() if len(cols) > 1}
+    if twice:
+        which = "; ".join(f"{f}: {' or '.join(repr(c) for c in cols)}" for f, cols in twice.items())
+        raise InputError(
+            f"ambiguous columns, each could hold the same field ({which}); say which with "
+            f"--columns, e.g. --columns {','.join(f'{f}={cols[0]}' for f, cols in twice.items())}"
+            ",... (every field: " + COLUMNS_SYNTAX + ")",
+            source,
+        )
+    cols = {f: found[f][0] for f in CANONICAL_FIELDS if f in found}
+    return Layout(SELF_DESCRIBING, cols, "auto", tuple(cols[f] for f in REQUIRED))
+
+
+def note_mapping(layout: Layout, source: str, stats: IngestStats) -> None:
+    """Record, for the summary, which column a self-describing table's fields were read from
+    (``mmsi=mmsi, t=timestamp_utc, ...``): a guess from names must be visible."""
+    if layout.name == SELF_DESCRIBING:
+        mapping = ", ".join(f"{f}={c}" for f, c in layout.columns.items())
+        stats.columns_used.append(f"{source}: {mapping} (from the column names)")

@@ -11,17 +11,45 @@ import bz2
 import gzip
 import lzma
 import zipfile
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from vessels.errors import InputError
 
-__all__ = ["Source", "expand_inputs", "iter_chunks", "open_binary", "sniff_format"]
+__all__ = [
+    "READ_ERRORS",
+    "Source",
+    "expand_inputs",
+    "iter_chunks",
+    "one_line",
+    "open_binary",
+    "read_errors_named",
+    "sniff_format",
+]
 
 _COMPRESSION = {".gz": "gzip", ".gzip": "gzip", ".xz": "xz", ".lzma": "xz", ".bz2": "bz2"}
 _SNIFF_BYTES = 64 * 1024
+#: What reading a damaged input raises: truncated or corrupt gzip (zlib.error, EOFError,
+#: gzip.BadGzipFile), xz, bz2 (OSError) and zip (BadZipFile, a bad CRC) streams, a vanished file.
+#: A damaged zip header may also name an unknown compression method (NotImplementedError) or
+#: claim encryption (RuntimeError: a password is required); zipfile raises those only so.
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    lzma.LZMAError,
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+)
+_ZIP_OPEN_ERRORS: tuple[type[BaseException], ...] = (
+    *READ_ERRORS,
+    ValueError,
+)  # a damaged central directory: bad offsets too
 
 
 @dataclass(frozen=True)
@@ -66,8 +94,10 @@ def expand_inputs(paths: list[Path]) -> list[Source]:
                 try:
                     with zipfile.ZipFile(f) as zf:
                         members = [i.filename for i in zf.infolist() if not i.is_dir()]
-                except (zipfile.BadZipFile, OSError) as exc:
-                    raise InputError(f"not a readable zip archive ({exc})", str(f)) from exc
+                except _ZIP_OPEN_ERRORS as exc:
+                    raise InputError(
+                        f"not a readable zip archive ({one_line(exc)})", str(f)
+                    ) from exc
                 if not members:
                     raise InputError("the zip archive is empty", str(f))
                 out.extend(Source(f, m, p.is_dir()) for m in members)
@@ -96,25 +126,38 @@ def open_binary(src: Source) -> IO[bytes]:
     return raw
 
 
+@contextmanager
+def read_errors_named(src: Source) -> Iterator[None]:
+    """Turn what a damaged or truncated input raises while it is read (``READ_ERRORS``) into
+    one InputError naming it; every reader of input bytes runs inside this."""
+    try:
+        yield
+    except READ_ERRORS as exc:
+        what = "cannot be decompressed or read" + (
+            ": it is truncated" if isinstance(exc, EOFError) else ""
+        )
+        kind = "zlib" if isinstance(exc, zlib.error) else type(exc).__name__
+        raise InputError(f"{what} ({kind}: {one_line(exc)})", src.name) from exc
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's text on one line (Arrow and thrift messages span several)."""
+    return " ".join(str(exc).split())
+
+
 def iter_chunks(src: Source, chunk_bytes: int) -> Iterator[bytes]:
     """The decompressed bytes of ``src`` in chunks; corrupt archives raise InputError."""
-    try:
-        with open_binary(src) as fh:
-            while True:
-                chunk = fh.read(chunk_bytes)
-                if not chunk:
-                    return
-                yield chunk
-    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
-        raise InputError(f"cannot be decompressed or read ({exc})", src.name) from exc
+    with read_errors_named(src), open_binary(src) as fh:
+        while True:
+            chunk = fh.read(chunk_bytes)
+            if not chunk:
+                return
+            yield chunk
 
 
 def head_bytes(src: Source, n: int = _SNIFF_BYTES) -> bytes:
-    try:
-        with open_binary(src) as fh:
-            return fh.read(n)
-    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
-        raise InputError(f"cannot be decompressed or read ({exc})", src.name) from exc
+    with read_errors_named(src), open_binary(src) as fh:
+        return fh.read(n)
 
 
 def sniff_format(src: Source) -> str:

@@ -19,14 +19,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingest import nmea
-from ingest.read import ProgressFactory, concat_tables, iter_tables, no_data_error, prepare_options
+from ingest.read import ProgressFactory, finish_static, iter_tables, no_data_error, prepare_options
 from ingest.result import IngestStats, TableFacts, summarize
 from ingest.sources import expand_inputs
-from ingest.static import dedupe_static
 from ingest.threads import Behind
 from vessels.atomic import atomic_path
 from vessels.errors import InputError
-from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
+from vessels.schema import POSITIONS_SCHEMA
 
 __all__ = ["WrittenIngest", "write_inputs"]
 
@@ -93,7 +92,7 @@ def write_inputs(
                         behind.put(table)
         finally:
             writer.close()
-        static = dedupe_static(concat_tables(static_parts, STATIC_SCHEMA))
+        static = finish_static(static_parts, stats)
         facts.add_static(static)
         if not facts.positions and not static.num_rows:
             raise no_data_error(sources, summarize(stats, facts))

@@ -17,13 +17,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ingest.result import IngestStats
-from ingest.schemas import Layout, detect_layout
-from ingest.sources import Source, open_binary
+from ingest.result import RIDES_ON_POSITION, IngestStats
+from ingest.schemas import Layout, detect_layout, note_mapping
+from ingest.sources import Source, one_line, open_binary, read_errors_named
 from ingest.timeparse import BAD_TIME, parse_times, resolve_time_format
+from ingest.validate import plausible_times
 from vessels.errors import InputError
 from vessels.ids import PSEUDO_MMSI_MAX, pseudo_mmsis
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA, TIME_TYPE
+from vessels.textsafe import CONTROL_CHARS
 
 __all__ = ["convert_table", "read_csv"]
 
@@ -86,7 +88,8 @@ def _num(df: pd.DataFrame, field: str) -> npt.NDArray[np.float64]:
 def _text(df: pd.DataFrame, field: str) -> npt.NDArray[Any]:
     if field not in df:
         return np.full(len(df), None, dtype=object)
-    s = df[field].astype("string").str.strip()
+    s = df[field].astype("string").str.replace(r"[\t\n\r]", " ", regex=True)
+    s = s.str.replace(CONTROL_CHARS.pattern, "", regex=True).str.strip()  # AIS text is hostile
     s = s.mask(s.isin(["", "Unknown", "nan", "None", "NULL"]))
     return np.asarray(s.astype(object).where(s.notna(), None), dtype=object)
 
@@ -142,18 +145,20 @@ def convert_table(
     in_range = mmsi <= hi
     ok_mmsi = np.isfinite(mmsi) & (mmsi >= 1) & in_range & (mmsi == np.floor(mmsi))
     t = _times(df, layout, source)
-    ok_t = (t != np.iinfo(np.int64).min) & (t >= 788_918_400_000) & (t < 4_102_444_800_000)
+    has_t = t != BAD_TIME
+    ok_t = has_t & plausible_times(t)
     lat = _num(df, "lat")
     lon = _num(df, "lon")
     unavailable = ~np.isfinite(lat) | ~np.isfinite(lon) | (lat == 91.0) | (lon == 181.0)
     out_of_range = ~unavailable & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
     msg_type = _num(df, "msg_type")
-    is_position_msg = ~np.isfinite(msg_type) | np.isin(msg_type, (1, 2, 3, 18, 19, 27))
+    is_position_msg = ~np.isfinite(msg_type) | np.isin(msg_type, RIDES_ON_POSITION)  # 0: unknown
     stats.lines += n
     stats.reject("invalid_mmsi", int(np.count_nonzero(~ok_mmsi & np.isfinite(mmsi))))
     if "id" not in df:
         stats.reject("invalid_mmsi", int(np.count_nonzero(~np.isfinite(mmsi))))
-    stats.reject("no_time", int(np.count_nonzero(ok_mmsi & ~ok_t)))
+    stats.reject("no_time", int(np.count_nonzero(ok_mmsi & ~has_t)))
+    stats.reject("implausible_time", int(np.count_nonzero(ok_mmsi & has_t & ~ok_t)))
     good = ok_mmsi & ok_t
     stats.reject(
         "position_unavailable", int(np.count_nonzero(good & is_position_msg & unavailable))
@@ -197,6 +202,11 @@ def convert_table(
         schema=POSITIONS_SCHEMA,
     )
     static = _static_rows(df, good, mmsi, t, msg_type, receiver)
+    # good rows of a message type without a position: those without vessel data either
+    # (a base station report, ...) are counted as other messages; the rest are static rows
+    lone = ~np.isin(static.column("msg_type").to_numpy(), RIDES_ON_POSITION)
+    n_other = int(np.count_nonzero(good & ~is_position_msg)) - int(np.count_nonzero(lone))
+    stats.outcome("other_message", n_other)
     return positions, static
 
 
@@ -256,6 +266,17 @@ def read_csv(
     """Stream a CSV in blocks, converted to canonical tables; the layout comes from the header,
     ``time_format`` (strptime, ``epoch`` or ``ISO8601``) overrides how its times are read."""
     read_opts = pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES)
+    with read_errors_named(src):
+        yield from _read_csv_blocks(src, columns, stats, time_format, read_opts)
+
+
+def _read_csv_blocks(
+    src: Source,
+    columns: dict[str, str] | None,
+    stats: IngestStats,
+    time_format: str | None,
+    read_opts: pacsv.ReadOptions,
+) -> Iterator[tuple[pa.Table, pa.Table]]:
     try:
         with open_binary(src) as fh:
             head = fh.read(64 * 1024)
@@ -271,6 +292,7 @@ def read_csv(
             )
             header = [str(c) for c in probe.schema.names]
         layout = detect_layout(header, columns, src.name, time_format)
+        note_mapping(layout, src.name, stats)
         wanted = list(dict.fromkeys(layout.columns.values()))
         conv = pacsv.ConvertOptions(
             include_columns=wanted,
@@ -290,4 +312,4 @@ def read_csv(
                     )
                 yield convert_table(pa.Table.from_batches([batch]), layout, src.name, stats)
     except pa.ArrowInvalid as exc:
-        raise InputError(f"CSV cannot be parsed ({exc})", src.name) from exc
+        raise InputError(f"CSV cannot be parsed ({one_line(exc)})", src.name) from exc

@@ -78,19 +78,35 @@ def resolve_time_format(values: pd.Series, fmt: str, source: str) -> str:
     return _slash_format(values, source) or "ISO8601"
 
 
+def _ms(ts: pd.Series) -> npt.NDArray[np.int64]:
+    """Parsed times (any unit) to ms since the epoch; BAD_TIME where not parsed."""
+    ms = ts.to_numpy(dtype="datetime64[ms]").astype(np.int64)
+    return np.where(ts.isna().to_numpy(), BAD_TIME, ms)
+
+
+_UTC_WORD = re.compile(r"\s*(?:UTC|GMT|[zZ])$")
+
+
 def parse_times(values: pd.Series, fmt: str) -> npt.NDArray[np.int64]:
     """Milliseconds since the epoch (UTC; naive times are taken as UTC); BAD_TIME where a value
     cannot be read. ``fmt``: ``"epoch"`` (seconds or ms by magnitude), ``"ISO8601"`` or a
-    strptime format (``resolve_time_format`` turns ``"auto"`` into one of these)."""
+    strptime format (``resolve_time_format`` turns ``"auto"`` into one of these). A value the
+    format cannot read is tried as ISO 8601 (with ``Z``, ``UTC`` or an offset) before it counts
+    as unreadable: a provider's format is a hint, and a column written
+    ``2023-01-01T00:00:00Z`` or ``...+02:00`` must not be dropped."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        ts = pd.to_datetime(values, utc=True)
-    elif fmt == "epoch":
+        return _ms(pd.to_datetime(values, utc=True))
+    if fmt == "epoch":
         v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         big = np.nanmax(v) if np.isfinite(v).any() else 0.0
         ms = v if big > 1e11 else v * 1000.0  # epoch ms have 13 digits, seconds 10
         out = np.where(np.isfinite(ms), np.round(ms), 0).astype(np.int64)
         return np.where(np.isfinite(ms), out, BAD_TIME)
-    else:
-        ts = pd.to_datetime(values.astype("string"), utc=True, errors="coerce", format=fmt)
-    ms = ts.to_numpy(dtype="datetime64[ms]").astype(np.int64)
-    return np.where(ts.isna().to_numpy(), BAD_TIME, ms)
+    text = values.astype("string")
+    out = _ms(pd.to_datetime(text, utc=True, errors="coerce", format=fmt))
+    miss = (out == BAD_TIME) & text.notna().to_numpy()
+    if miss.any():
+        retry = text[miss].str.strip().str.replace(_UTC_WORD, "+00:00", regex=True)
+        iso = pd.to_datetime(retry, utc=True, errors="coerce", format="ISO8601")
+        out[miss] = _ms(iso)
+    return out

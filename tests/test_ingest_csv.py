@@ -255,3 +255,62 @@ def test_pseudo_mmsis_are_stable_and_collision_free() -> None:
     b: dict[str, int] = {}
     pseudo_mmsis(ids[::-1].reset_index(drop=True), b)
     assert a == b  # the same ids get the same numbers whatever the order
+
+
+def test_self_describing_header_is_read_without_columns(tmp_path: Path) -> None:
+    """The header of issue 12: names that say what they hold are mapped, and the mapping is
+    in the summary; control and bidi-override characters never reach the tables."""
+    f = tmp_path / "named.csv"
+    f.write_text(
+        "mmsi,timestamp_utc,lat,lon,sog_knots,cog_deg,heading_deg,shipname\n"
+        "211234560,2024-05-01T12:00:00Z,54.1,10.2,12.5,90.5,91,SEA\x1b[2JSTAR\u202e\n"
+        "211234560,2024-05-01T14:01:00+02:00,54.2,10.3,12.0,91,92,SEA STAR\n",
+        encoding="utf-8",
+    )
+    res = read_inputs([f])
+    assert res.positions.column("t").cast("int64").to_pylist() == [1714564800000, 1714564860000]
+    assert res.positions.column("sog").to_pylist() == [12.5, 12.0]
+    assert res.positions.column("heading").to_pylist() == [91, 92]
+    assert res.static.column("name").to_pylist() == ["SEA[2JSTAR", "SEA STAR"]
+    assert res.stats.columns_used == [
+        f"{f}: mmsi=mmsi, t=timestamp_utc, lat=lat, lon=lon, sog=sog_knots, cog=cog_deg, "
+        "heading=heading_deg, name=shipname (from the column names)"
+    ]
+    assert "t=timestamp_utc" in res.summary()
+    both = tmp_path / "both.csv"
+    both.write_text("MMSI,Time,Timestamp,Latitude,Longitude\n211234560,1,2,3,4\n")
+    with pytest.raises(InputError, match=r"ambiguous columns.*'Time' or 'Timestamp'"):
+        read_inputs([both])
+
+
+def test_provider_time_format_also_reads_iso_with_zone(tmp_path: Path) -> None:
+    """A MarineCadastre header whose times carry a Z or an offset: read, not dropped."""
+    f = tmp_path / "mc.csv"
+    f.write_text(
+        "MMSI,BaseDateTime,LAT,LON\n"
+        "211234560,2024-05-01T12:00:00Z,54.1,10.2\n"
+        "211234560,2024-05-01T12:01:00-03:00,54.1,10.2\n"
+        "211234560,2024-05-01T12:02:00,54.1,10.2\n"
+    )
+    res = read_inputs([f])
+    t = res.positions.column("t").cast("int64").to_pylist()
+    assert t == [1714564800000, 1714575660000, 1714564920000]
+    assert res.stats.rejects == {}
+
+
+def test_non_canonical_parquet_counts_each_row_once(tmp_path: Path) -> None:
+    f = tmp_path / "mc.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "MMSI": [211234560] * 4,
+                "BaseDateTime": ["2024-05-01T12:00:00"] * 3 + ["1900-01-01T00:00:00"],
+                "LAT": [1.0, 2.0, 3.0, 4.0],
+                "LON": [1.0, 2.0, 3.0, 4.0],
+            }
+        ),
+        f,
+    )
+    st = read_inputs([f]).stats
+    assert st.lines == 4 and st.rejects == {"implausible_time": 1}
+    assert st.outcomes == {"position": 3} and st.accounted() == 4

@@ -83,6 +83,15 @@ def _emit(
         pg[R_SROW, k] = srow + pg[G_SCALARS, S_STA_BASE] if srow >= 0 else -1
 
 
+@njit_inline
+def _parts_held(mask):
+    """Fragments a pending message holds (bits 1..MAX_PARTS of its P_MASK)."""
+    k = 0
+    for num in range(1, MAX_PARTS + 1):
+        k += (mask >> num) & 1
+    return k
+
+
 @njit_borrowed
 def _slot_find(pend_i, keyf, keyg):
     for s in range(pend_i.shape[0]):
@@ -107,7 +116,7 @@ def _slot_new(pend_i, cnt):
             return s
         if pend_i[s, P_AGE] < pend_i[oldest, P_AGE]:
             oldest = s
-    cnt[C_REJ + REJ_INCOMPLETE] += 1
+    cnt[C_REJ + REJ_INCOMPLETE] += _parts_held(pend_i[oldest, P_MASK])
     pend_i[oldest, P_ACTIVE] = 0
     return oldest
 
@@ -294,7 +303,7 @@ def _accept(
     s = _slot_find(pend_i, keyf, keyg)
     if num == 1:
         if s >= 0:  # a new first part replaces an unfinished message with the same key
-            cnt[C_REJ + REJ_INCOMPLETE] += 1
+            cnt[C_REJ + REJ_INCOMPLETE] += _parts_held(pend_i[s, P_MASK])
         else:
             s = _slot_new(pend_i, cnt)
         pend_i[s, P_ACTIVE] = 1
@@ -335,6 +344,7 @@ def _accept(
             six[n] = pend_data[s, k, i]
             n += 1
     pend_i[s, P_ACTIVE] = 0
+    cnt[C_JOINED] += total - 1
     if n == 0:
         cnt[C_REJ + REJ_EMPTY] += 1
         return
@@ -745,7 +755,9 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
             if prefix_t == NO_TIME or p >= e:
                 cnt[C_REJ + REJ_GARBAGE] += 1
                 continue
+        shared = -1  # sentences on this line beyond the first
         while p < e:
+            shared += 1
             tag_t = NO_TIME
             tag_recv = -1
             gkey = -1
@@ -791,6 +803,7 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
                 )
             elif c == 36:
                 if e - p > 5 and buf[p + 1] == 80 and buf[p + 2] == 71 and buf[p + 3] == 72:
+                    cnt[C_PGHP] += 1
                     _pghp(buf, p, e, cnt, pos_t, pos_b, sta_i, pg, work)
                 elif e - p > 6 and buf[p + 3] == 90 and buf[p + 4] == 68 and buf[p + 5] == 65:
                     _zda(buf, p, e, cnt, pg)  # $xxZDA: a clock line
@@ -800,6 +813,8 @@ def decode_chunk(buf, n, final, fixed_t, keep_bad, state):
             else:
                 cnt[C_REJ + REJ_GARBAGE] += 1
                 break
+        if shared > 0:
+            cnt[C_SHARED] += shared
     return i if i < n else n
 
 
@@ -809,4 +824,4 @@ def flush_pending(pend_i, cnt):
     for s in range(pend_i.shape[0]):
         if pend_i[s, P_ACTIVE] != 0:
             pend_i[s, P_ACTIVE] = 0
-            cnt[C_REJ + REJ_INCOMPLETE] += 1
+            cnt[C_REJ + REJ_INCOMPLETE] += _parts_held(pend_i[s, P_MASK])

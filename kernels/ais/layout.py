@@ -86,7 +86,11 @@ C_TSRC = 10  # + time source code: 0 none, 1 $PGHP, 2 tag block, 3 trailing, 4 p
 # 6 $xxZDA clock line
 C_REJ = 20  # + reject code (up to 44 codes)
 C_TYPE = 64  # + message type (0..63)
-N_COUNTERS = 128
+# For the line reconciliation (every line in exactly one count, ingest.result.IngestStats):
+C_PGHP = 128  # $PGHP lines (the bad ones are also rejects: bad_pghp)
+C_JOINED = 129  # fragments of completed multi-sentence messages other than the completing one
+C_SHARED = 130  # sentences (or $ lines) after the first on one line
+N_COUNTERS = 136
 
 TSRC_NAMES = ("none", "pghp", "tag_block", "trailing_epoch", "line_prefix", "fixed", "zda_clock")
 TSRC_ZDA = 6
@@ -113,7 +117,7 @@ REJECT_NAMES = (
     "bad_payload_char",
     "short_payload",
     "multipart_orphan",
-    "multipart_incomplete",
+    "multipart_incomplete",  # counted per fragment (line) of a message that never completed
     "non_ais_sentence",
     "garbage_line",
     "bad_time",
