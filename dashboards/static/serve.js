@@ -448,7 +448,7 @@
         eventsPanel();
         applyUrl(window.VesselsHooksUrl || {});
         return Promise.all([
-          getJSON("api/events?limit=10000&status=reviewing,confirmed,dismissed,escalated"),
+          getJSON("api/events?limit=10000&evidence=0&status=reviewing,confirmed,dismissed,escalated"),
           getJSON("api/vessels?limit=5000&status=reviewing,confirmed,dismissed,escalated")
         ]);
       }).then(function (both) {

@@ -30,7 +30,7 @@ from vessels.serve import params as P
 from vessels.serve.alerts import AlertSource
 from vessels.serve.dossier import dossier_html
 from vessels.serve.overview import build_overview
-from vessels.serve.queries import event_detail, events, vessel_detail, vessels
+from vessels.serve.queries import dumps, event_detail, events, vessel_detail, vessels
 from vessels.serve.reviews import (
     ReviewInputError,
     StaleVersion,
@@ -300,10 +300,14 @@ def build_app(cfg: ServeConfig, sources: list[Source] | None = None) -> Starlett
             mmsi=int(mm) if mm else None,
             limit=P.integer(q, "limit", 500, 1, 10000),
             offset=P.integer(q, "offset", 0),
+            evidence="none" if q.get("evidence") == "0" else "raw",
         )
+        if q.get("evidence") not in (None, "", "0", "1"):
+            raise P.BadRequest("evidence: 1 (default) or 0")
         for e in out["events"]:
             _mark(st, e)
-        return _json(out)
+        return Response(dumps(out), media_type="application/json",
+                        headers={"cache-control": "no-store"})  # fmt: skip
 
     def _event_id(request: Request) -> str:
         eid = request.path_params["event_id"]

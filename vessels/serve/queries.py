@@ -9,7 +9,15 @@ from typing import Any
 
 from vessels.serve.reviews import NO_REVIEW
 
-__all__ = ["event_detail", "event_fields", "events", "vessel_detail", "vessels"]
+__all__ = [
+    "RawJSON",
+    "dumps",
+    "event_detail",
+    "event_fields",
+    "events",
+    "vessel_detail",
+    "vessels",
+]
 
 
 def _review_of(r: sqlite3.Row) -> dict[str, Any]:
@@ -65,13 +73,12 @@ def vessels(
     where: list[str] = []
     args: list[Any] = []
     if q:
-        # every word must appear in MMSI, IMO, name, callsign, original id or a former name
+        # every word must appear in MMSI, IMO, name, callsign, original id or a former name or
+        # callsign (all in the search column, see vessels.serve.store)
         for word in q.lower().split()[:8]:
-            where.append("(v.search LIKE ? ESCAPE '\\' OR v.mmsi IN "
-                         "(SELECT mmsi FROM serve_identity WHERE lower(name) LIKE ? ESCAPE '\\' "
-                         "OR lower(callsign) LIKE ? ESCAPE '\\'))")  # fmt: skip
+            where.append("v.search LIKE ? ESCAPE '\\'")
             pat = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            args += [pat, pat, pat]
+            args.append(pat)
     if min_score is not None:
         where.append("v.risk_score >= ?")
         args.append(min_score)
@@ -86,13 +93,23 @@ def vessels(
         where.append(f"coalesce(r.status, 'new') IN ({','.join('?' * len(statuses))})")
         args += statuses
     sql = _VESSEL_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-    total = con.execute(f"SELECT count(*) FROM ({sql})", args).fetchone()[0]
-    rows = con.execute(
-        sql + " ORDER BY v.risk_score DESC, v.mmsi LIMIT ? OFFSET ?", [*args, limit, offset]
-    )
-    return {"total": total, "offset": offset, "vessels": [_vessel(r) for r in rows]}
+    return {
+        "offset": offset,
+        **_page(con, sql, args, "risk_score DESC, mmsi", limit, offset, _vessel, "vessels"),
+    }
 
 
+_EVENT_COLUMNS = (
+    "e.event_id, e.source_id, e.type, e.mmsi, e.other_mmsi, e.start_ms, e.end_ms, e.duration_h, "
+    "e.lat, e.lon, e.score, e.reasons, e.detected"
+)
+# lists sort and count without the evidence (kilobytes a row); a page fetches it afterwards
+_EVENT_LIST = f"""
+SELECT {_EVENT_COLUMNS}, r.status AS r_status, r.note AS r_note, r.reviewer AS r_reviewer,
+       r.version AS r_version, r.updated_at AS r_updated_at
+FROM serve_events e
+LEFT JOIN serve_reviews r ON r.kind = 'event' AND r.key = e.event_id
+"""
 _EVENT_SELECT = """
 SELECT e.*, r.status AS r_status, r.note AS r_note, r.reviewer AS r_reviewer,
        r.version AS r_version, r.updated_at AS r_updated_at
@@ -135,7 +152,10 @@ def events(
     mmsi: int | None = None,
     limit: int = 500,
     offset: int = 0,
+    evidence: str = "parsed",
 ) -> dict[str, Any]:
+    """``evidence``: "parsed" (dicts), "raw" (the stored JSON text, for :func:`dumps`) or
+    "none" (left out)."""
     where: list[str] = []
     args: list[Any] = []
     if types:
@@ -166,13 +186,85 @@ def events(
     if mmsi is not None:
         where.append("(e.mmsi = ? OR e.other_mmsi = ?)")
         args += [mmsi, mmsi]
-    sql = _EVENT_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-    total = con.execute(f"SELECT count(*) FROM ({sql})", args).fetchone()[0]
+    sql = _EVENT_LIST + (" WHERE " + " AND ".join(where) if where else "")
+    order = "score DESC, start_ms, event_id"
+    page = _page(con, sql, args, order, limit, offset, _event_bare, "events")
+    if evidence != "none" and page["events"]:
+        ids = [e["event_id"] for e in page["events"]]
+        found = dict(
+            con.execute(
+                f"SELECT event_id, evidence FROM serve_events WHERE event_id IN "
+                f"({','.join('?' * len(ids))})",
+                ids,
+            ).fetchall()
+        )
+        for e in page["events"]:
+            text = found.get(e["event_id"], "{}")
+            e["evidence"] = RawJSON(text) if evidence == "raw" else json.loads(text)
+    return {"offset": offset, **page}
+
+
+def _page(
+    con: sqlite3.Connection,
+    sql: str,
+    args: list[Any],
+    order: str,
+    limit: int,
+    offset: int,
+    row: Any,
+    key: str,
+) -> dict[str, Any]:
+    """One page of ``sql`` and the total count, in one scan (a window count over the matches;
+    a page past the end counts them separately)."""
     rows = con.execute(
-        sql + " ORDER BY e.score DESC, e.start_ms, e.event_id LIMIT ? OFFSET ?",
+        f"SELECT *, count(*) OVER () AS n_total FROM ({sql}) ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, limit, offset],
-    )
-    return {"total": total, "offset": offset, "events": [_event(r) for r in rows]}
+    ).fetchall()
+    if rows:
+        total = rows[0]["n_total"]
+    else:
+        total = con.execute(f"SELECT count(*) FROM ({sql})", args).fetchone()[0]
+    return {"total": total, key: [row(r) for r in rows]}
+
+
+def _event_bare(r: sqlite3.Row) -> dict[str, Any]:
+    """An event without its evidence (for lists that do not show it)."""
+    return {
+        "event_id": r["event_id"],
+        "type": r["type"],
+        "mmsi": r["mmsi"],
+        "other_mmsi": r["other_mmsi"],
+        "start": r["start_ms"],
+        "end": r["end_ms"],
+        "duration_h": r["duration_h"],
+        "lat": r["lat"],
+        "lon": r["lon"],
+        "score": r["score"],
+        "reasons": json.loads(r["reasons"]),
+        "detected": bool(r["detected"]),
+        "review": _review_of(r),
+    }
+
+
+class RawJSON(str):
+    """JSON text written into an answer as it is (the evidence investigate stored)."""
+
+
+def dumps(page: dict[str, Any]) -> bytes:
+    """A page of :func:`events` as JSON, each :class:`RawJSON` evidence spliced in unparsed (a
+    parse and a re-encode of the evidence were most of a 500-event page's time)."""
+    items = []
+    for e in page["events"]:
+        raw = e.get("evidence")
+        if isinstance(raw, RawJSON):
+            rest = {k: v for k, v in e.items() if k != "evidence"}
+            text = json.dumps(rest, separators=(",", ":"), allow_nan=False)
+            items.append(text[:-1] + ',"evidence":' + str(raw) + "}")
+        else:
+            items.append(json.dumps(e, separators=(",", ":"), allow_nan=False))
+    head = {k: v for k, v in page.items() if k != "events"}
+    text = json.dumps(head, separators=(",", ":"))[:-1] + ',"events":[' + ",".join(items) + "]}"
+    return text.encode("utf-8")
 
 
 def event_detail(con: sqlite3.Connection, event_id: str) -> dict[str, Any] | None:

@@ -288,6 +288,13 @@ def load_investigations(con: sqlite3.Connection, folders: list[Path]) -> list[So
                         for r in identity.to_pylist()
                     ],
                 )
+        # former names and callsigns are found by search too: one column, one scan
+        con.execute(
+            "UPDATE serve_vessels SET search = search || ' ' || coalesce((SELECT "
+            "group_concat(lower(coalesce(i.name, '') || ' ' || coalesce(i.callsign, '')), ' ') "
+            "FROM serve_identity i WHERE i.mmsi = serve_vessels.mmsi), '') "
+            "WHERE mmsi IN (SELECT mmsi FROM serve_identity)"
+        )
         # a vanished event nobody reviewed is only stale cache; a reviewed one is kept
         con.execute(
             "DELETE FROM serve_events WHERE detected = 0 AND event_id NOT IN "
