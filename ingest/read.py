@@ -132,14 +132,21 @@ def _read_parquet(
     except pa.ArrowInvalid as exc:
         raise InputError(f"not a readable Parquet file ({one_line(exc)})", src.name) from exc
     names = set(table.column_names)
-    if columns is None and set(POSITIONS_SCHEMA.names) <= names:
-        stats.lines += table.num_rows
-        stats.formats["parquet:positions"] = stats.formats.get("parquet:positions", 0) + 1
-        return validate_positions(table, stats), STATIC_SCHEMA.empty_table()
-    if columns is None and set(STATIC_SCHEMA.names) <= names:
-        stats.lines += table.num_rows
-        stats.formats["parquet:static"] = stats.formats.get("parquet:static", 0) + 1
-        return POSITIONS_SCHEMA.empty_table(), validate_static(table, stats)
+    try:
+        if columns is None and set(POSITIONS_SCHEMA.names) <= names:
+            stats.lines += table.num_rows
+            stats.formats["parquet:positions"] = stats.formats.get("parquet:positions", 0) + 1
+            return validate_positions(table, stats), STATIC_SCHEMA.empty_table()
+        if columns is None and set(STATIC_SCHEMA.names) <= names:
+            stats.lines += table.num_rows
+            stats.formats["parquet:static"] = stats.formats.get("parquet:static", 0) + 1
+            return POSITIONS_SCHEMA.empty_table(), validate_static(table, stats)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise InputError(
+            "has the column names of a canonical table but not their types "
+            f"({one_line(exc)}); map its columns with --columns",
+            src.name,
+        ) from exc
     from ingest.tabular import convert_table  # counts its rows in stats.lines
 
     layout = detect_layout(table.column_names, columns, src.name, time_format)

@@ -76,6 +76,17 @@ _STATIC_TEXT = ("name", "callsign", "destination")
 _STATIC_NUM = ("imo", "ship_type", "to_bow", "to_stern", "to_port", "to_starboard")
 
 
+_FREE_TEXT = ("name", "callsign", "destination", "receiver")
+
+
+def _column(col: pa.ChunkedArray) -> pd.Series:
+    """A table column for pandas; bytes (free text of a CSV) decoded as UTF-8, any invalid
+    byte replaced by U+FFFD."""
+    if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
+        return pd.Series(col.to_pandas(), dtype=object).str.decode("utf-8", errors="replace")
+    return col.to_pandas()
+
+
 def _num(df: pd.DataFrame, field: str) -> npt.NDArray[np.float64]:
     if field not in df:
         return np.full(len(df), np.nan)
@@ -134,7 +145,7 @@ def convert_table(
 ) -> tuple[pa.Table, pa.Table]:
     """One block of a provider table to (positions, static) canonical tables."""
     cols = {f: table.column(c) for f, c in layout.columns.items()}
-    df = pd.DataFrame({f: c.to_pandas() for f, c in cols.items()})
+    df = pd.DataFrame({f: _column(c) for f, c in cols.items()})
     n = len(df)
     if "id" in df:  # vessel ids that are not MMSIs: pseudo-MMSIs (vessels.ids)
         mmsi = pseudo_mmsis(df["id"], stats.id_map)
@@ -294,9 +305,12 @@ def _read_csv_blocks(
         layout = detect_layout(header, columns, src.name, time_format)
         note_mapping(layout, src.name, stats)
         wanted = list(dict.fromkeys(layout.columns.values()))
+        # free text is read as bytes and decoded leniently (_column): one name in another
+        # encoding must not make the whole file unreadable
+        text_cols = {layout.columns[f] for f in _FREE_TEXT if f in layout.columns}
         conv = pacsv.ConvertOptions(
             include_columns=wanted,
-            column_types={c: pa.string() for c in wanted},
+            column_types={c: pa.binary() if c in text_cols else pa.string() for c in wanted},
             strings_can_be_null=True,
         )
         with open_binary(src) as fh:

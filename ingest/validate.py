@@ -52,7 +52,7 @@ def _ms(col: pa.ChunkedArray | pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDA
     """A timestamp column as ms since the epoch and its validity."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     valid = ~arr.is_null().to_numpy(zero_copy_only=False)
-    ms = pc.cast(arr, pa.timestamp("ms", tz="UTC")).cast(pa.int64()).fill_null(0)
+    ms = pc.cast(arr, pa.timestamp("ms", tz="UTC"), safe=False).cast(pa.int64()).fill_null(0)
     return ms.to_numpy(), valid
 
 

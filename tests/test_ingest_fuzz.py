@@ -293,3 +293,37 @@ def test_canonical_parquet_values_are_validated(
     assert f"lines/rows: {n:,} = position {kept.num_rows:,}" in out
     sog = kept.column("sog").to_numpy()
     assert np.all(np.isnan(sog) | ((sog >= 0) & (sog < 102.3)))
+
+
+def _odd_inputs(d: Path) -> list[Path]:
+    """Tables that are wrong as a whole rather than in a value."""
+    strings = pa.table({f.name: pa.array(["x", "y"]) for f in POSITIONS_SCHEMA})
+    pq.write_table(strings, d / "canonical_names_wrong_types.parquet")
+    pq.write_table(pa.table({"x": [1]}), d / "no_layout.parquet")
+    (d / "ragged.csv").write_text("mmsi,t,lat,lon\n211000001,2024-05-01T00:00:00Z,1,2,9,9\n1\n")
+    (d / "header_only.csv").write_text("mmsi,timestamp,lat,lon\n")
+    (d / "bad_utf8.csv").write_bytes(
+        b"mmsi,timestamp,lat,lon,name\n211000001,2024-05-01T00:00:00Z,1,2,\xff\xfeBAD\x1b\n"
+    )
+    (d / "crlf_blank_comment.nmea").write_bytes(
+        b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23\r\n\r\n# a comment\r\n"
+    )
+    return sorted(p for p in d.iterdir() if p.is_file())
+
+
+def test_odd_tables_give_a_line_or_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = tmp_path / "odd"
+    d.mkdir()
+    codes = {}
+    for path in _odd_inputs(d):
+        codes[path.name], _ = _ingest(path, tmp_path, capsys, "--time", "2024-03-01T00:00:00Z")
+    assert codes == {
+        "bad_utf8.csv": 0,
+        "canonical_names_wrong_types.parquet": 1,
+        "crlf_blank_comment.nmea": 0,
+        "header_only.csv": 1,
+        "no_layout.parquet": 1,
+        "ragged.csv": 1,
+    }
