@@ -226,6 +226,9 @@ def test_cli_on_real_nmea(
     summary = json.loads((out / "summary.json").read_text())
     assert summary["inputs"][0]["sha256"] and summary["inputs"][0]["bytes"] == nm.stat().st_size
     assert summary["counts"]["vessels"] > 100
+    ing = summary["counts"]["ingest"]  # every line of the file in one count (1,000 lines)
+    assert ing["lines"] == 1000
+    assert sum(ing["outcomes"].values()) + sum(ing["rejects"].values()) == 1000
     rows = list(csv.DictReader((out / "vessels.csv").open(encoding="utf-8")))
     assert len(rows) == summary["counts"]["vessels"]
 

@@ -275,6 +275,11 @@ def _investigate(
                 str(k): v for k, v in sorted(getattr(stats, "messages_by_type", {}).items())
             },
             "rejects": dict(sorted(getattr(stats, "rejects", {}).items())),
+            # where every line went (ingest.result.IngestStats): outcomes + rejects add up to
+            # lines + sentences_sharing_a_line
+            "outcomes": dict(sorted(getattr(stats, "outcomes", {}).items())),
+            "sentences_sharing_a_line": getattr(stats, "shared_lines", 0),
+            "notes": dict(sorted(getattr(stats, "notes", {}).items())),
         }
     risk = None
     if cases is not None:
