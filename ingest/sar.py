@@ -21,9 +21,7 @@ confidence a probability in [0, 1] (percent and HIGH/MEDIUM/LOW are converted).
 from __future__ import annotations
 
 import json
-import lzma
 import re
-import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from ingest.sources import READ_ERRORS, one_line
 from vessels.errors import InputError, SchemaError
 from vessels.schema import TIME_TYPE
 
@@ -222,8 +221,12 @@ def _frame_from_geojson(path: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]
     points: list[dict[str, Any]] = []
     scenes: list[dict[str, Any]] = []
     for f in feats:
-        geom = (f or {}).get("geometry") or {}
-        props = dict((f or {}).get("properties") or {})
+        if not isinstance(f, dict) or not isinstance(f.get("geometry") or {}, dict):
+            raise InputError(
+                f"a GeoJSON feature is not an object with a geometry: {f!r:.80}", str(path)
+            )
+        geom = f.get("geometry") or {}
+        props = dict(f.get("properties") or {})
         gtype = geom.get("type")
         if gtype == "Point":
             coords = geom.get("coordinates") or [None, None]
@@ -231,13 +234,21 @@ def _frame_from_geojson(path: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]
             props.setdefault("lat", coords[1] if len(coords) > 1 else None)
             points.append(props)
         elif gtype in ("Polygon", "MultiPolygon"):
+            from shapely.errors import ShapelyError
             from shapely.geometry import shape
 
-            props["footprint"] = shape(geom).wkt
+            try:
+                props["footprint"] = shape(geom).wkt
+            except (ShapelyError, ValueError, TypeError, IndexError, KeyError) as exc:
+                msg = f"a scene footprint is not a valid {gtype} ({one_line(exc)})"
+                raise InputError(msg, str(path)) from exc
             scenes.append(props)
         else:
             points.append({"lat": None, "lon": None, **props})  # counted as no_position
     return pd.DataFrame(points), scenes
+
+
+_CSV_ERRORS: tuple[type[BaseException], ...] = (*READ_ERRORS, ValueError, UnicodeDecodeError)
 
 
 def _read_frame(path: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
@@ -246,9 +257,10 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
         return _frame_from_geojson(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (OSError, ValueError, UnicodeDecodeError, EOFError, zlib.error, lzma.LZMAError) as exc:
-        # a truncated .gz ends in EOFError, a damaged one in zlib.error: the file's fault, not ours
-        raise InputError(f"cannot be read as CSV ({exc})", str(path)) from exc
+    except _CSV_ERRORS as exc:
+        # a truncated .gz ends in EOFError, a damaged one in zlib.error, a damaged zip in
+        # BadZipFile: the file's fault, not ours
+        raise InputError(f"cannot be read as CSV ({one_line(exc)})", str(path)) from exc
     # pandas' unnamed index column (",lon,lat,..." header) is not data
     df = df.loc[:, [c for c in df.columns if not str(c).startswith("Unnamed:")]]
     return df, []

@@ -327,3 +327,27 @@ def test_odd_tables_give_a_line_or_counts(
         "no_layout.parquet": 1,
         "ragged.csv": 1,
     }
+
+
+def test_damaged_sar_inputs_are_one_line_errors(tmp_path: Path) -> None:
+    """SAR detections (read by investigate and fuse) in damaged archives or malformed GeoJSON."""
+    from ingest.sar import read_detections
+    from vessels.errors import InputError
+
+    sar = (ROOT / "data_samples" / "scenario" / "sar_detections.csv").read_bytes()
+    rng = random.Random(3)
+    files = {
+        "s.csv.zip": _damage(_zip("s.csv")(sar), rng),
+        "s.csv.gz": gzip.compress(sar)[:-40],
+        "s.csv.bz2": b"BZh9" + bytes(rng.randrange(256) for _ in range(64)),
+        "s.csv.xz": lzma.compress(sar)[:200],
+        "features.geojson": b'{"type": "FeatureCollection", "features": [[1, 2]]}',
+        "footprint.geojson": b'{"type": "FeatureCollection", "features": [{"type": "Feature",'
+        b' "geometry": {"type": "Polygon", "coordinates": [[1, 2]]}, "properties": {}}]}',
+    }
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(InputError) as err:
+            read_detections([path])
+        assert str(err.value).startswith(str(path)) and "\n" not in str(err.value), err.value
