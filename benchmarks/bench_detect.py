@@ -25,8 +25,8 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from benchmarks._common import peak_gb, scale_data
-from detectors import run_detectors_full
-from detectors.base import build_context, load_spec
+from detectors import load_spec, run_detectors_full
+from detectors.base import build_context
 from kernels.runs import find_gaps, slow_steps, true_runs, window_counts
 from vessels.evaluate.events import evaluate, load_truth
 from vessels.registry import build_registry

@@ -26,7 +26,7 @@ import itertools
 import json
 import math
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -67,19 +67,6 @@ class ReportParams:
     def __post_init__(self) -> None:
         if self.max_vessels < 1 or self.max_points < 100 or self.max_gap_h <= 0:
             raise ConfigError(f"[report] values out of range: {self}")
-
-    @classmethod
-    def from_mapping(cls, table: dict[str, Any] | None) -> ReportParams:
-        if not table:
-            return cls()
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(table) - known)
-        if unknown:
-            raise ConfigError(f"unknown key(s) in [report]: {', '.join(unknown)}")
-        try:
-            return cls(**table)
-        except TypeError as exc:  # a value of the wrong type, e.g. a string for a number
-            raise ConfigError(f"[report] has a value of the wrong type: {table}") from exc
 
 
 @dataclass

@@ -1,27 +1,27 @@
-"""Detectors: one module per event type over :class:`vessels.tracks.Tracks`.
+"""Detectors: one module (or package) per event type over :class:`vessels.tracks.Tracks`.
 
-``DETECTOR_MODULES`` lists the modules ``run_detectors`` knows, in run order. A module follows
-the protocol in :mod:`detectors.base` (a ``<Type>Params`` dataclass and ``detect``). Modules that
-are missing (not written yet) are skipped unless asked for by name.
+``DETECTORS`` lists the detectors ``run_detectors`` knows, in run order; each is a
+:class:`detectors.base.Detector` (its parameter class, ``detect`` and its stream form). Every
+one is imported here: a detector that fails to import is an import error, never a detector
+silently left out.
 """
 
 from __future__ import annotations
 
-import importlib
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
+from detectors import encounter, gap, identity, loitering
 from detectors.base import (
     ContextParams,
     DetectContext,
+    Detector,
     DetectorSpec,
     build_context,
-    load_spec,
+    run_bounded,
     run_chunked,
 )
 from detectors.carriers import mark_likely_carriers
@@ -32,57 +32,71 @@ from vessels.config import Config, load_config
 from vessels.errors import ConfigError, NoDataError
 from vessels.events import Event, events_to_table
 from vessels.registry import Registry, build_registry, class_b_mmsis
-from vessels.tracks import TrackParams, Tracks, build_tracks, take_rows
+from vessels.tracks import TrackParams, Tracks, build_tracks
 
 __all__ = [
-    "DETECTOR_MODULES",
+    "DETECTORS",
+    "DETECTOR_TYPES",
+    "SLICE_ROWS",
     "DetectResult",
-    "available_detectors",
+    "EventCounts",
     "detect_stream",
     "detect_tracks",
+    "detector_specs",
+    "load_spec",
     "run_detectors",
     "run_detectors_full",
 ]
 
-#: Detector modules in run order (``detectors/<name>.py``).
-DETECTOR_MODULES: tuple[str, ...] = ("gap", "loitering", "encounter", "identity")
+#: The detectors in run order, by event type.
+DETECTORS: dict[str, Detector[Any]] = {
+    d.name: d for d in (gap.DETECTOR, loitering.DETECTOR, encounter.DETECTOR, identity.DETECTOR)
+}
+DETECTOR_TYPES: tuple[str, ...] = tuple(DETECTORS)
+
+#: Detectors with a stream form get big inputs in time slices of about this many rows: the
+#: same events (their streaming contract), a fraction of the peak memory (on 10 million
+#: positions the encounter search drops from +2.3 GB to nothing measurable) and less time.
+SLICE_ROWS = 1_000_000
 
 
-def available_detectors() -> tuple[str, ...]:
-    """The modules of DETECTOR_MODULES that import."""
-    out = []
-    for name in DETECTOR_MODULES:
-        try:
-            importlib.import_module(f"detectors.{name}")
-        except ImportError:
-            continue
-        out.append(name)
-    return tuple(out)
+def load_spec(name: str, params: Any = None) -> DetectorSpec:
+    """Detector ``name`` bound to ``params`` (its defaults when None)."""
+    if name not in DETECTORS:
+        raise ConfigError(f"unknown detector type {name!r}; choose from {', '.join(DETECTORS)}")
+    d = DETECTORS[name]
+    return DetectorSpec(d, d.params() if params is None else params)
 
 
-def _specs(types: Sequence[str] | None, cfg: Config) -> list[DetectorSpec]:
-    if types is None:
-        names = list(available_detectors())
-    else:
-        names = []
-        for t in types:
-            t = t.strip()
-            if not t:
-                continue
-            if t not in DETECTOR_MODULES:
-                raise ConfigError(
-                    f"unknown detector type {t!r}; choose from {', '.join(DETECTOR_MODULES)}"
-                )
-            try:
-                importlib.import_module(f"detectors.{t}")
-            except ImportError as exc:
-                raise ConfigError(f"detector {t!r} is not available: {exc}") from exc
-            if t not in names:
-                names.append(t)
+def detector_specs(types: Sequence[str] | None, cfg: Config) -> list[DetectorSpec]:
+    """The detectors asked for (all by default, in run order; names stripped, repeats dropped)
+    bound to the parameters of ``cfg``. The one resolution of ``--types`` for every runner."""
+    names: list[str] = []
+    for t in DETECTOR_TYPES if types is None else types:
+        t = t.strip()
+        if t and t not in names:
+            names.append(t)
     return [load_spec(n, cfg.get(n)) for n in names]
 
 
-class DetectResult:
+class EventCounts:
+    """``table`` and ``counts()`` of a run's events (single-process and distributed runs)."""
+
+    events: list[Event]
+    types: list[str]
+
+    @property
+    def table(self) -> pa.Table:
+        return events_to_table(self.events)
+
+    def counts(self) -> dict[str, int]:
+        out = {t: 0 for t in self.types}
+        for e in self.events:
+            out[e.type] = out.get(e.type, 0) + 1
+        return out
+
+
+class DetectResult(EventCounts):
     """Events plus what was built on the way (for reports and summaries)."""
 
     def __init__(
@@ -99,16 +113,6 @@ class DetectResult:
         self.removed = removed
         self.types = types
 
-    @property
-    def table(self) -> pa.Table:
-        return events_to_table(self.events)
-
-    def counts(self) -> dict[str, int]:
-        out = {t: 0 for t in self.types}
-        for e in self.events:
-            out[e.type] = out.get(e.type, 0) + 1
-        return out
-
 
 def detect_tracks(
     tracks: Tracks,
@@ -122,40 +126,17 @@ def detect_tracks(
     """Run the detectors on already-built tracks (``class_b``: MMSIs seen sending class B
     position reports, besides those the registry knows)."""
     cfg = config or Config()
-    specs = _specs(types, cfg)
+    specs = detector_specs(types, cfg)
     ctx = build_context(
-        tracks, registry, anchorages=anchorages, params=cfg.get("context", ContextParams())
+        tracks, registry, anchorages=anchorages, params=cfg.params("context", ContextParams)
     )
     ctx.class_b |= class_b or set()
     events: list[Event] = []
     for spec in specs:
-        events += _detect_bounded(spec, tracks, ctx)
-    loit = cfg.get("loitering") or LoiteringParams()
+        events += run_bounded(spec, tracks, ctx, SLICE_ROWS)
+    loit = cfg.params("loitering", LoiteringParams)
     events = drop_twin_encounters(events)
     return mark_likely_carriers(mark_meetings(events), registry, loitering=loit), ctx
-
-
-#: Detectors with a stream form get big inputs in time slices of about this many rows: the
-#: same events (their streaming contract), a fraction of the peak memory (on 10 million
-#: positions the encounter search drops from +2.3 GB to nothing measurable) and less time.
-SLICE_ROWS = 1_000_000
-
-
-def _detect_bounded(spec: DetectorSpec, tracks: Tracks, ctx: DetectContext) -> list[Event]:
-    factory = spec.stream_factory()
-    if factory is None or tracks.n <= SLICE_ROWS:
-        return spec.detect(tracks, ctx)
-    n_slices = -(-tracks.n // SLICE_ROWS)
-    edges = np.unique(np.quantile(tracks.t, np.linspace(0.0, 1.0, n_slices + 1)).astype(np.int64))
-    edges[-1] = int(tracks.t.max()) + 1
-    stream = factory(ctx, spec.params)
-    out: list[Event] = []
-    for a, b in itertools.pairwise(edges):
-        rows = np.flatnonzero((tracks.t >= a) & (tracks.t < b))
-        if rows.size:
-            out += stream.update(take_rows(tracks, rows))
-    out += stream.flush()
-    return out
 
 
 def run_detectors_full(
@@ -163,16 +144,16 @@ def run_detectors_full(
     static: pa.Table | None,
     *,
     types: Sequence[str] | None = None,
-    config: str | Path | Config | dict[str, Any] | None = None,
+    config: str | Path | Config | Mapping[str, Any] | None = None,
     carriers: str | Path | None = None,
     anchorages: str | None = None,
 ) -> DetectResult:
     """Tracks, context and events, for callers that want more than the table."""
     cfg = load_config(config)
-    specs = _specs(types, cfg)
+    specs = detector_specs(types, cfg)
     if positions.num_rows == 0:
         raise NoDataError("no positions to detect events in")
-    tracks, removed = build_tracks(positions, cfg.get("tracks", TrackParams()))
+    tracks, removed = build_tracks(positions, cfg.params("tracks", TrackParams))
     if tracks.n == 0:
         raise NoDataError(
             f"every position was removed while building tracks ({removed}); nothing to detect"
@@ -194,7 +175,7 @@ def run_detectors(
     static: pa.Table | None,
     *,
     types: Sequence[str] | None = None,
-    config: str | Path | Config | dict[str, Any] | None = None,
+    config: str | Path | Config | Mapping[str, Any] | None = None,
     carriers: str | Path | None = None,
     anchorages: str | None = None,
 ) -> pa.Table:
@@ -214,7 +195,7 @@ def detect_stream(
     static: pa.Table | None,
     *,
     types: Sequence[str] | None = None,
-    config: str | Path | Config | dict[str, Any] | None = None,
+    config: str | Path | Config | Mapping[str, Any] | None = None,
     carriers: str | Path | None = None,
     anchorages: str | None = None,
     removed: dict[str, int] | None = None,
@@ -225,7 +206,7 @@ def detect_stream(
     Anchorages come from ``anchorages`` and the port list only (deriving them needs all data).
     """
     cfg = load_config(config)
-    specs = _specs(types, cfg)
+    specs = detector_specs(types, cfg)
     registry = build_registry(static, carriers)
     ports = build_context(
         None, registry, anchorages=anchorages, params=ContextParams(derive_anchorages=False)
@@ -235,7 +216,7 @@ def detect_stream(
         specs,
         registry,
         ports,
-        track_params=cfg.get("tracks", TrackParams()),
-        params=cfg.get("context", ContextParams()),
+        track_params=cfg.params("tracks", TrackParams),
+        params=cfg.params("context", ContextParams),
         removed=removed,
     )

@@ -1,12 +1,13 @@
 """What every detector gets (:class:`DetectContext`) and the chunked runner that makes any
 detector work on a time-ordered stream.
 
-Detector module protocol (``detectors/<type>.py``):
+A detector (``detectors/<type>.py`` or ``detectors/<type>/``) declares itself as a
+:class:`Detector`, listed in ``detectors.DETECTORS``:
 
 - a frozen ``<Type>Params`` dataclass and ``detect(tracks, ctx, params) -> list[Event]``;
-- for streaming, EITHER a stateful form: ``stream(ctx, params)`` (or a class ``<Type>Stream``
-  taking ``(ctx, params)``) with ``update(tracks) -> list[Event]`` fed the new rows of each chunk
-  and ``flush() -> list[Event]``;
+- for streaming, EITHER a stateful form: ``stream(ctx, params)`` returning an
+  :class:`EventStream` (``update(tracks) -> list[Event]`` fed the new rows of each chunk, and
+  ``flush() -> list[Event]``);
 - OR the re-run form used by gap and loitering: ``emit_delay_ms(params) -> int`` (an event is
   final once the stream has passed ``end + delay``) and ``keep_since_ms(tracks, ctx, params)``
   (per segment, the earliest time whose rows a later call may still need). The runner keeps
@@ -20,11 +21,10 @@ old buckets: a detector querying buckets that are complete sees the same numbers
 
 from __future__ import annotations
 
-import importlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -42,10 +42,12 @@ __all__ = [
     "ChunkedRunner",
     "ContextParams",
     "DetectContext",
+    "Detector",
     "DetectorSpec",
+    "EventStream",
     "build_context",
-    "load_spec",
     "port_list",
+    "run_bounded",
     "run_chunked",
 ]
 
@@ -89,7 +91,7 @@ class DetectContext:
     class_b: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.class_b |= getattr(self.registry, "class_b", set())
+        self.class_b |= self.registry.class_b
 
     def shore_km(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
         """Distance from shore in km (negative on land), GSHHG grid of landmetrics."""
@@ -173,51 +175,107 @@ def build_context(
 # --- detector modules ------------------------------------------------------------------------
 
 
-@dataclass
-class DetectorSpec:
-    """A detector module bound to its parameters."""
+P = TypeVar("P")
+
+
+class EventStream(Protocol):
+    """The stateful stream form of a detector: fed time-ordered chunks, flushed at the end."""
+
+    def update(self, tracks: Tracks) -> list[Event]: ...
+
+    def flush(self) -> list[Event]: ...
+
+
+@dataclass(frozen=True)
+class Detector(Generic[P]):
+    """One event type's detector: its parameter class, batch form and stream form (at most one
+    of ``stream`` and ``emit_delay_ms`` + ``keep_since_ms``; see the module docstring)."""
 
     name: str
-    module: ModuleType
+    params: type[P]
+    detect: Callable[[Tracks, DetectContext, P], list[Event]]
+    stream: Callable[[DetectContext, P], EventStream] | None = None
+    emit_delay_ms: Callable[[P], int] | None = None
+    keep_since_ms: Callable[[Tracks, DetectContext, P], I64] | None = None
+
+    def __post_init__(self) -> None:
+        if self.stream is not None and self.emit_delay_ms is not None:
+            raise ValueError(f"detector {self.name}: give a stream form or a re-run form, not both")
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """A detector bound to its parameters (an instance of ``detector.params``)."""
+
+    detector: Detector[Any]
     params: Any
 
-    def detect(self, tracks: Tracks, ctx: DetectContext) -> list[Event]:
-        out: list[Event] = self.module.detect(tracks, ctx, self.params)
-        return out
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, self.detector.params):
+            raise TypeError(
+                f"{self.detector.name}: parameters must be {self.detector.params.__name__}, "
+                f"got {type(self.params).__name__}"
+            )
 
-    def stream_factory(self) -> Callable[[DetectContext, Any], Any] | None:
-        f = getattr(self.module, "stream", None)
-        if f is None:
-            f = getattr(self.module, f"{self.name.capitalize()}Stream", None)
-        if f is None or hasattr(self.module, "emit_delay_ms"):
+    @property
+    def name(self) -> str:
+        return self.detector.name
+
+    def detect(self, tracks: Tracks, ctx: DetectContext) -> list[Event]:
+        return self.detector.detect(tracks, ctx, self.params)
+
+    def open_stream(self, ctx: DetectContext) -> EventStream | None:
+        """The stateful stream of this detector, or None (re-run form)."""
+        if self.detector.stream is None:
             return None
-        return f  # type: ignore[no-any-return]
+        return self.detector.stream(ctx, self.params)
+
+    @property
+    def has_stream(self) -> bool:
+        return self.detector.stream is not None
 
     def emit_delay_ms(self) -> int:
-        f = getattr(self.module, "emit_delay_ms", None)
+        f = self.detector.emit_delay_ms
         return int(f(self.params)) if f is not None else 2 * DAY_MS
 
     def keep_since_ms(self, tracks: Tracks, ctx: DetectContext) -> I64:
-        f = getattr(self.module, "keep_since_ms", None)
+        f = self.detector.keep_since_ms
         if f is not None:
             return np.asarray(f(tracks, ctx, self.params), dtype=np.int64)
         last = tracks.t[tracks.seg_start[1:] - 1] if tracks.n else np.zeros(0, np.int64)
         return np.asarray(last - 2 * DAY_MS, dtype=np.int64)
 
 
-def params_class(module: ModuleType, name: str) -> type:
-    """The frozen ``<Type>Params`` dataclass of a detector module."""
-    cls = getattr(module, f"{name.capitalize()}Params", None) or getattr(module, "Params", None)
-    if cls is None:
-        raise AttributeError(f"detectors.{name} defines no {name.capitalize()}Params")
-    return cls  # type: ignore[no-any-return]
-
-
-def load_spec(name: str, params: Any = None) -> DetectorSpec:
-    module = importlib.import_module(f"detectors.{name}")
-    if params is None:
-        params = params_class(module, name)()
-    return DetectorSpec(name, module, params)
+def run_bounded(
+    spec: DetectorSpec,
+    tracks: Tracks,
+    ctx: DetectContext,
+    slice_rows: int,
+    edges: I64 | None = None,
+) -> list[Event]:
+    """``spec`` over ``tracks``, in time slices through its stream form when the input is big:
+    bounded memory, and the same events by the streaming contract (on 10 million positions the
+    encounter search drops from +2.3 GB to nothing measurable). ``edges``: the slices to use
+    (a distributed run passes those of the whole data set), else the input's own when it holds
+    more than ``slice_rows`` rows."""
+    if not spec.has_stream:
+        return spec.detect(tracks, ctx)
+    if edges is None:
+        if tracks.n <= slice_rows:
+            return spec.detect(tracks, ctx)
+        n_slices = -(-tracks.n // slice_rows)
+        qs = np.linspace(0.0, 1.0, n_slices + 1)
+        edges = np.unique(np.quantile(tracks.t, qs).astype(np.int64))
+        edges[-1] = int(tracks.t.max()) + 1
+    stream = spec.open_stream(ctx)
+    assert stream is not None
+    out: list[Event] = []
+    for a, b in itertools.pairwise(edges.tolist()):
+        rows = np.flatnonzero((tracks.t >= a) & (tracks.t < b))
+        if rows.size:
+            out += stream.update(take_rows(tracks, rows))
+    out += stream.flush()
+    return out
 
 
 # --- the chunked runner ----------------------------------------------------------------------
@@ -283,11 +341,11 @@ class ChunkedRunner:
         self.params = params or ContextParams()
         self.removed = removed
         self.ctx = build_context(None, registry, params=self.params, ports=ports or port_index())
-        self.live: dict[str, Any] = {}
+        self.live: dict[str, EventStream] = {}
         for s in specs:
-            factory = s.stream_factory()
-            if factory is not None:
-                self.live[s.name] = factory(self.ctx, s.params)
+            stream = s.open_stream(self.ctx)
+            if stream is not None:
+                self.live[s.name] = stream
         self.rerun = [s for s in specs if s.name not in self.live]
         self.buffer: pa.Table | None = None
         self.prev_wm = np.iinfo(np.int64).min

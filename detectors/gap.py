@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from detectors.base import DetectContext, Detector
 from detectors.reception import HOUR_MS
 from kernels.cellhour import T0_MS
 from kernels.geo import METRES_PER_NM, haversine_array_m
@@ -106,14 +107,14 @@ def emit_delay_ms(params: GapParams) -> int:
     return max(int(params.after_window_h * HOUR_MS), 24 * HOUR_MS) + 1
 
 
-def keep_since_ms(tracks: Tracks, ctx: Any, params: GapParams) -> I64:
+def keep_since_ms(tracks: Tracks, ctx: DetectContext, params: GapParams) -> I64:
     """Per segment: the 12 h before its last report (a future gap's "before" window) and the
     12 h before the start of any gap not yet final."""
     if tracks.n == 0:
         return np.zeros(0, np.int64)
     before = int(params.before_window_h * HOUR_MS)
     keep = tracks.t[tracks.seg_start[1:] - 1] - before
-    wm = int(getattr(ctx, "watermark_ms", np.iinfo(np.int64).max))
+    wm = ctx.watermark_ms
     rows = find_gaps(tracks.t, tracks.seg_start, int(params.report_min_gap_h * HOUR_MS))
     if rows.size:
         pending = tracks.t[rows + 1] + emit_delay_ms(params) >= wm
@@ -140,7 +141,7 @@ def _score(strict: bool, rec: float, dur_h: float, p: GapParams) -> float:
     return 0.05 + 0.4 * rec  # a naive gap (short or near shore): context, below 0.5
 
 
-def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Event]:
+def detect(tracks: Tracks, ctx: DetectContext, params: GapParams = GapParams()) -> list[Event]:
     """Every gap of each segment longer than the reporting threshold, scored and explained."""
     p = params
     if tracks.n < 2:
@@ -318,3 +319,8 @@ def detect(tracks: Tracks, ctx: Any, params: GapParams = GapParams()) -> list[Ev
             )
         )
     return events
+
+
+DETECTOR = Detector(
+    "gap", GapParams, detect, emit_delay_ms=emit_delay_ms, keep_since_ms=keep_since_ms
+)

@@ -27,11 +27,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from detectors.base import DetectContext, Detector
 from detectors.identity_sea import clone_while_dark_events, delayed_copy, near_hop_kn
 from kernels.geo import KNOT_MS, haversine_array_m
 from vessels.errors import ConfigError
 from vessels.events import Event
 from vessels.explain import reasons_from_evidence
+from vessels.registry import Registry
 from vessels.tracks import Tracks
 
 __all__ = ["IdentityParams", "IdentityStream", "detect"]
@@ -150,7 +152,7 @@ def _intervals_union(iv: list[tuple[int, int, dict[str, Any]]], gap: int) -> lis
 
 
 def shared_mmsi_events(
-    tracks: Tracks, registry: Any, p: IdentityParams
+    tracks: Tracks, registry: Registry | None, p: IdentityParams
 ) -> tuple[list[Event], dict[int, list[tuple[int, int]]]]:
     """``shared_mmsi`` and ``impossible_jump`` events; also the conflict intervals per MMSI."""
     seg_mmsi = tracks.seg_mmsi.astype(np.int64)
@@ -221,8 +223,8 @@ def shared_mmsi_events(
     return events, conflicts
 
 
-def _names_between(registry: Any, mmsi: int, t0: int, t1: int) -> list[str]:
-    if registry is None or not hasattr(registry, "history"):
+def _names_between(registry: Registry | None, mmsi: int, t0: int, t1: int) -> list[str]:
+    if registry is None:
         return []
     names = []
     for h in registry.history(mmsi):
@@ -339,7 +341,7 @@ def _jump_event(mmsi: int, jumps: list[_Seg], big: list[_Seg], p: IdentityParams
 
 
 def detect(
-    tracks: Tracks, ctx: Any = None, params: IdentityParams = IdentityParams()
+    tracks: Tracks, ctx: DetectContext | None = None, params: IdentityParams = IdentityParams()
 ) -> list[Event]:
     """Every identity finding in ``tracks`` (batch)."""
     s = IdentityStream(ctx, params)
@@ -351,7 +353,9 @@ class IdentityStream:
     joined when less than ``merge_gap_h`` apart and emitted once closed; per-MMSI findings
     (invalid MMSI, identity changes) are emitted at the end of the stream."""
 
-    def __init__(self, ctx: Any = None, params: IdentityParams = IdentityParams()) -> None:
+    def __init__(
+        self, ctx: DetectContext | None = None, params: IdentityParams = IdentityParams()
+    ) -> None:
         self.ctx = ctx
         self.p = params
         self.open: dict[int, Event] = {}
@@ -373,7 +377,7 @@ class IdentityStream:
     def update(self, tracks: Tracks) -> list[Event]:
         if tracks.n == 0:
             return []
-        reg = getattr(self.ctx, "registry", None) if self.ctx is not None else None
+        reg = self.ctx.registry if self.ctx is not None else None
         evs, conf = shared_mmsi_events(tracks, reg, self.p)
         direct = [e for e in evs if e.evidence["kind"] == "two_transmitters"]
         evs = [e for e in evs if e.evidence["kind"] != "two_transmitters"]
@@ -420,9 +424,9 @@ class IdentityStream:
         seen = {m: self.seen.pop(m) for m in mmsis if m in self.seen}
         conflicts = {m: self.conflicts.pop(m) for m in mmsis if m in self.conflicts}
         out = [self.jumps.pop(m) for m in mmsis if m in self.jumps]
-        reg = getattr(self.ctx, "registry", None) if self.ctx is not None else None
+        reg = self.ctx.registry if self.ctx is not None else None
         if self.p.check_invalid_mmsi:
-            out += invalid_events(seen, getattr(self.ctx, "class_b", None))
+            out += invalid_events(seen, self.ctx.class_b if self.ctx is not None else None)
         if self.p.check_identity_changes and reg is not None:
             found = change_events(
                 seen, _Only(reg, set(seen)), conflicts, self.p.min_identity_changes
@@ -451,9 +455,9 @@ class IdentityStream:
         out = list(self.open.values()) + list(self.jumps.values())
         self.open.clear()
         self.jumps.clear()
-        reg = getattr(self.ctx, "registry", None) if self.ctx is not None else None
+        reg = self.ctx.registry if self.ctx is not None else None
         if self.p.check_invalid_mmsi:
-            out += invalid_events(self.seen, getattr(self.ctx, "class_b", None))
+            out += invalid_events(self.seen, self.ctx.class_b if self.ctx is not None else None)
         if self.p.check_identity_changes and reg is not None:
             found = change_events(self.seen, reg, self.conflicts, self.p.min_identity_changes)
             out += [e for e in found if e.mmsi not in self.changes_done]
@@ -466,13 +470,12 @@ class _Only:
     """A registry view whose ``changes`` hold only ``mmsis`` (``change_events`` also walks
     MMSIs known only from static reports; an eviction must look at its own MMSIs only)."""
 
-    def __init__(self, reg: Any, mmsis: set[int]) -> None:
+    def __init__(self, reg: Registry, mmsis: set[int]) -> None:
         self._reg = reg
-        known = getattr(reg, "changes", {}) or {}
-        self.changes = {m: known[m] for m in mmsis if m in known}
+        self.changes = {m: reg.changes[m] for m in mmsis if m in reg.changes}
 
     def history(self, mmsi: int) -> list[dict[str, Any]]:
-        return self._reg.history(mmsi)  # type: ignore[no-any-return]
+        return self._reg.history(mmsi)
 
 
 def _infos_of(e: Event) -> list[dict[str, Any]]:
@@ -510,3 +513,6 @@ def _join_jumps(a: Event, b: Event) -> Event:
         reasons=reasons_from_evidence("identity", ev),
         evidence=ev,
     )
+
+
+DETECTOR = Detector("identity", IdentityParams, detect, stream=IdentityStream)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from vessels.events import Event
 from vessels.explain import reasons_from_evidence
@@ -15,6 +16,15 @@ __all__ = ["change_events", "invalid_events", "invalid_mmsi_reason"]
 
 #: Numbers typed in by installers who did not know the real MMSI (seen on real feeds).
 _PLACEHOLDERS = frozenset({123456789, 987654321, 1193046, 12345678, 123456780, 100000000})
+
+
+class IdentityHistory(Protocol):
+    """What :func:`change_events` reads of a registry: each MMSI's static identities."""
+
+    @property
+    def changes(self) -> Mapping[int, list[dict[str, Any]]]: ...
+
+    def history(self, mmsi: int) -> list[dict[str, Any]]: ...
 
 
 def invalid_mmsi_reason(mmsi: int) -> tuple[str, str] | None:
@@ -47,7 +57,7 @@ def _invalid_code(mmsi: int) -> str | None:
     return None
 
 
-def invalid_events(seen: dict[int, list[Any]], class_b: Any = None) -> list[Event]:
+def invalid_events(seen: dict[int, list[Any]], class_b: set[int] | None = None) -> list[Event]:
     """One low-score ``invalid_mmsi`` event per invalid MMSI seen (first to last report).
 
     ``class_b``: optional set of MMSIs known to be class B; their score is halved because
@@ -90,7 +100,7 @@ _FIELDS = ("name", "callsign", "imo", "ship_type")
 
 def change_events(
     seen: dict[int, list[Any]],
-    registry: Any,
+    registry: IdentityHistory,
     conflicts: dict[int, list[tuple[int, int]]],
     min_changes: int,
 ) -> list[Event]:
@@ -98,7 +108,7 @@ def change_events(
     ``min_changes`` times. Changes inside a shared-MMSI period are left out: two ships
     alternating their names there are already that event."""
     out: list[Event] = []
-    mmsis = set(seen) | set(getattr(registry, "changes", {}) or {})
+    mmsis = set(seen) | set(registry.changes)
     for mmsi in sorted(mmsis):
         hist = registry.history(mmsi)
         if len(hist) <= min_changes:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from detectors.base import DetectContext, Detector
 from detectors.reception import HOUR_MS
 from kernels.geo import METRES_PER_NM
 from kernels.runs import run_stats, slow_steps, true_runs
@@ -85,13 +86,13 @@ def emit_delay_ms(params: LoiteringParams) -> int:
     return int(params.max_step_h * HOUR_MS) + 1
 
 
-def keep_since_ms(tracks: Tracks, ctx: Any, params: LoiteringParams) -> I64:
+def keep_since_ms(tracks: Tracks, ctx: DetectContext, params: LoiteringParams) -> I64:
     """Per segment: the hour in which its open or not-yet-final slow run started (or its last
     report, which may start one)."""
     if tracks.n == 0:
         return np.zeros(0, np.int64)
     keep = tracks.t[tracks.seg_start[1:] - 1].copy()
-    wm = int(getattr(ctx, "watermark_ms", np.iinfo(np.int64).max))
+    wm = ctx.watermark_ms
     first, last = _runs(tracks, params, 0)
     if first.size:
         pending = tracks.t[last] + emit_delay_ms(params) >= wm
@@ -100,7 +101,7 @@ def keep_since_ms(tracks: Tracks, ctx: Any, params: LoiteringParams) -> I64:
     return keep - keep % HOUR_MS
 
 
-def _partner_hours(tracks: Tracks, ctx: Any, a: int, b: int) -> tuple[int, int, int]:
+def _partner_hours(tracks: Tracks, ctx: DetectContext, a: int, b: int) -> tuple[int, int, int]:
     """(hours checked, hours with another vessel within the 3x3 proximity cells, max others)."""
     prox = ctx.proximity
     t = tracks.t
@@ -142,7 +143,9 @@ def carrier_score(dur_h: float, alone: bool, p: LoiteringParams) -> float:
     return 0.6 + 0.2 * f_len + (0.2 if alone else 0.0)
 
 
-def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()) -> list[Event]:
+def detect(
+    tracks: Tracks, ctx: DetectContext, params: LoiteringParams = LoiteringParams()
+) -> list[Event]:
     """Slow runs of at least ``min_duration_h`` at least ``min_shore_nm`` from shore."""
     p = params
     if tracks.n < 2:
@@ -239,3 +242,12 @@ def detect(tracks: Tracks, ctx: Any, params: LoiteringParams = LoiteringParams()
             )
         )
     return events
+
+
+DETECTOR = Detector(
+    "loitering",
+    LoiteringParams,
+    detect,
+    emit_delay_ms=emit_delay_ms,
+    keep_since_ms=keep_since_ms,
+)

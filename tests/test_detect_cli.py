@@ -62,7 +62,8 @@ def test_types_and_min_score_filter(positions: Path, tmp_path: Path) -> None:
 
 def test_config_file_changes_parameters(positions: Path, tmp_path: Path) -> None:
     cfg = tmp_path / "p.toml"
-    cfg.write_text("[gap]\nmin_gap_h = 30\n\n[scoring]\nanything = 1\n")
+    # [scoring] is not read by `detect` but is checked: one file serves every command
+    cfg.write_text("[gap]\nmin_gap_h = 30\n\n[scoring]\nweight_gap = 0.5\n")
     out = tmp_path / "e.jsonl"
     assert main(["detect", str(positions), "-o", str(out), "--config", str(cfg), "--quiet"]) == 0
     assert "gap" not in {json.loads(x)["type"] for x in out.read_text().splitlines()}
@@ -102,8 +103,14 @@ def test_config_errors() -> None:
         load_config({"gap": {"min_gap_h": "12"}})
     with pytest.raises(ConfigError, match="true or false"):
         load_config({"gap": {"naive": 1}})
+    # every table is checked, also those of other commands; none is passed through unread
+    with pytest.raises(ConfigError, match=r"\[scoring\] has unknown key"):
+        load_config({"scoring": {"anything": 1}})
+    for table in ("ingest", "watch", "serve"):  # a table is known once a feature reads it
+        with pytest.raises(ConfigError, match=r"unknown (table|key)"):
+            load_config({table: {"anything": 1}})
     cfg = load_config({"gap": {"min_gap_h": 6}, "tracks": {"max_speed_kn": 40}})
-    assert cfg.params["gap"].min_gap_h == 6.0 and cfg.params["tracks"].max_speed_kn == 40.0
+    assert cfg.tables["gap"].min_gap_h == 6.0 and cfg.tables["tracks"].max_speed_kn == 40.0
 
 
 def test_real_marinecadastre_day(shared_data: Path, tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detectors.base import build_context, load_spec, run_chunked
+from detectors import load_spec
+from detectors.base import build_context, run_chunked
 from detectors.encounter import detect
 from vessels.geo import port_index
 from vessels.registry import build_registry

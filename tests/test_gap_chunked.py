@@ -9,7 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from detectors.base import build_context, load_spec, run_chunked
+from detectors import load_spec
+from detectors.base import build_context, run_chunked
 from tests.naive_detect import T0, H, positions_table
 from vessels.events import Event, events_to_table
 from vessels.geo import port_index

@@ -10,6 +10,7 @@ import xarray as xr
 from kernels.grid import activity_grid, cell_index, weighted_counts
 from tests import naive_report
 from tests.investigate_fixtures import events_for, positions_table
+from vessels.config import load_config
 from vessels.errors import ConfigError
 from vessels.pipeline.grids import GridParams, build_grids, write_grids
 from vessels.schema import EVENT_TYPES
@@ -162,6 +163,6 @@ def test_grid_coarsens_to_stay_bounded() -> None:
 
 def test_grid_params_checked() -> None:
     with pytest.raises(ConfigError):
-        GridParams.from_mapping({"cell_size": 1})
+        load_config({"grids": {"cell_size": 1}}).params("grids", GridParams)
     with pytest.raises(ConfigError):
         GridParams(cell_deg=0)

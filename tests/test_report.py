@@ -21,6 +21,7 @@ from dashboards.report import (
 from kernels.decimate import decimate_tracks
 from tests import naive_report
 from tests.investigate_fixtures import EVIL_CSV, EVIL_HTML, events_for, positions_table
+from vessels.config import load_config
 from vessels.errors import ConfigError
 from vessels.tracks import Tracks, build_tracks
 
@@ -165,7 +166,7 @@ def test_report_point_budget() -> None:
 
 def test_report_params_checked() -> None:
     with pytest.raises(ConfigError):
-        ReportParams.from_mapping({"max_vessel": 3})
+        load_config({"report": {"max_vessel": 3}}).params("report", ReportParams)
     with pytest.raises(ConfigError):
         ReportParams(max_points=1)
 

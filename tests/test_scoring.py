@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vessels.config import load_config
 from vessels.errors import ConfigError
 from vessels.events import Event, events_to_table
 from vessels.pipeline.scoring import ScoringParams, score_vessels
@@ -65,15 +66,17 @@ def test_threshold_and_dark_detection_without_vessel() -> None:
 
 
 def test_weights_from_config_and_errors() -> None:
-    p = ScoringParams.from_mapping({"weight_loitering": 0.0, "top_reasons": 2})
+    p = load_config({"scoring": {"weight_loitering": 0.0, "top_reasons": 2}}).params(
+        "scoring", ScoringParams
+    )
     s = score_vessels(events_to_table([ev("loitering", 1, 0.9)]), p)
     assert s[1].score == 0.0
     with pytest.raises(ConfigError, match="unknown key"):
-        ScoringParams.from_mapping({"weight_gaps": 0.5})
+        load_config({"scoring": {"weight_gaps": 0.5}}).params("scoring", ScoringParams)
     with pytest.raises(ConfigError):
-        ScoringParams.from_mapping({"weight_gap": 1.5})
+        load_config({"scoring": {"weight_gap": 1.5}}).params("scoring", ScoringParams)
     with pytest.raises(ConfigError):
-        ScoringParams.from_mapping({"top_reasons": 0})
+        load_config({"scoring": {"top_reasons": 0}}).params("scoring", ScoringParams)
 
 
 def test_weights_order_equal_confidence() -> None:

@@ -14,7 +14,7 @@ The definition, its defaults and where this goes beyond GFW pipe-encounters are 
 
 from __future__ import annotations
 
-from detectors.encounter.detector import EncounterStream, detect, is_gear
+from detectors.encounter.detector import DETECTOR, EncounterStream, detect, is_gear
 from detectors.encounter.params import EncounterParams
 
-__all__ = ["EncounterParams", "EncounterStream", "detect", "is_gear"]
+__all__ = ["DETECTOR", "EncounterParams", "EncounterStream", "detect", "is_gear"]

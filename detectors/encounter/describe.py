@@ -14,11 +14,12 @@ from vessels.explain import reasons_from_evidence
 if TYPE_CHECKING:
     from detectors.encounter.pair_runs import PairCandidate
     from detectors.encounter.params import EncounterParams
+    from vessels.registry import Registry
 
 __all__ = ["describe", "vessel_facts"]
 
 
-def vessel_facts(mmsi: int, registry: Any) -> dict[str, Any]:
+def vessel_facts(mmsi: int, registry: Registry | None) -> dict[str, Any]:
     """Name, type, flag and carrier/fishing status of a vessel, from the registry if any."""
     if registry is None:
         return {
@@ -29,7 +30,7 @@ def vessel_facts(mmsi: int, registry: Any) -> dict[str, Any]:
             "is_carrier": False,
             "is_fishing": False,
         }
-    info = registry.info(mmsi) if hasattr(registry, "info") else {}
+    info = registry.info(mmsi)
     return {
         "mmsi": mmsi,
         "name": info.get("name"),
@@ -54,7 +55,7 @@ def describe(
     port_km: float,
     port_name: str,
     shore_km: float,
-    registry: Any,
+    registry: Registry | None,
     p: EncounterParams,
 ) -> Event:
     """The encounter event. Score in [0.55, 0.99]: every reported encounter meets the definition;

@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from detectors.base import DetectContext, Detector
 from detectors.encounter.describe import describe
 from detectors.encounter.pair_runs import JointSilence, PairCandidate, PairRuns
 from detectors.encounter.params import EncounterParams
@@ -62,7 +62,9 @@ class EncounterStream:
     chunk); its last report and last resampled slot carry over so the grid continues exactly.
     """
 
-    def __init__(self, ctx: Any = None, params: EncounterParams = EncounterParams()) -> None:
+    def __init__(
+        self, ctx: DetectContext | None = None, params: EncounterParams = EncounterParams()
+    ) -> None:
         self.ctx = ctx
         self.p = params
         self.runs = PairRuns(
@@ -367,7 +369,7 @@ class EncounterStream:
     def _port_distance(
         self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.float64], list[str]]:
-        idx = getattr(self.ctx, "ports", None) if self.ctx is not None else None
+        idx = self.ctx.ports if self.ctx is not None else None
         if idx is None:
             from vessels.geo import port_index
 
@@ -379,7 +381,7 @@ class EncounterStream:
     def _shore_distance(
         self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:
-        fn = getattr(self.ctx, "shore_km", None) if self.ctx is not None else None
+        fn = self.ctx.shore_km if self.ctx is not None else None
         if fn is None:
             from vessels.geo import distance_to_shore_km
 
@@ -433,8 +435,13 @@ def _pair_median_speed(sa: npt.NDArray[np.float64], sb: npt.NDArray[np.float64])
 
 
 def detect(
-    tracks: Tracks, ctx: Any = None, params: EncounterParams = EncounterParams()
+    tracks: Tracks,
+    ctx: DetectContext | None = None,
+    params: EncounterParams = EncounterParams(),
 ) -> list[Event]:
     """Every encounter in ``tracks`` (batch: one chunk, then the end of the stream)."""
     s = EncounterStream(ctx, params)
     return s.update(tracks) + s.flush()
+
+
+DETECTOR = Detector("encounter", EncounterParams, detect, stream=EncounterStream)

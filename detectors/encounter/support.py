@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+if TYPE_CHECKING:
+    from detectors.base import DetectContext
+    from vessels.registry import Registry
+
 __all__ = ["is_gear", "registry_of", "reports_per_slot"]
 
-_GEAR_WORDS = ("BUOY", "%")
+
+def registry_of(ctx: DetectContext | None) -> Registry | None:
+    return ctx.registry if ctx is not None else None
 
 
-def registry_of(ctx: Any) -> Any:
-    return getattr(ctx, "registry", None) if ctx is not None else None
-
-
-def is_gear(mmsi: int, registry: Any) -> bool:
-    """Gear buoy or navigation aid by MMSI pattern or name (GFW / Skylight rules)."""
-    if registry is not None and hasattr(registry, "is_gear"):
-        return bool(registry.is_gear(mmsi))
-    if 990_000_000 <= mmsi <= 999_999_999:
-        return True
-    name = (registry.name(mmsi) if registry is not None else None) or ""
-    name = name.upper()
-    return any(w in name for w in _GEAR_WORDS) or name.endswith(" NET") or "NET " in name
+def is_gear(mmsi: int, registry: Registry | None) -> bool:
+    """Gear buoy or navigation aid (GFW / Skylight rules: :meth:`Registry.is_gear`); with no
+    registry (no names known) by the MMSI pattern 99xxxxxxx alone."""
+    if registry is not None:
+        return registry.is_gear(mmsi)
+    return 990_000_000 <= mmsi <= 999_999_999
 
 
 def reports_per_slot(

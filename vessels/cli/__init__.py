@@ -76,6 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ImportError as exc:  # a part of vessels (or a dependency) is missing or broken
+        if os.environ.get("VESSELS_DEBUG") == "1":
+            raise
+        print(
+            f"vessels {args.command}: error: a part of this installation cannot be imported "
+            f"({type(exc).__name__}: {exc}); nothing was run. Reinstall vessels "
+            "(pip install -e .) or rerun with VESSELS_DEBUG=1 for the traceback.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     except Exception as exc:  # the last line of defence: never a traceback for a user
         if os.environ.get("VESSELS_DEBUG") == "1":
             raise

@@ -45,12 +45,14 @@ def register(sub: Any) -> None:
     p.add_argument("--columns", help="AIS CSV column mapping, as for 'vessels ingest'")
     p.add_argument("--sar-columns", help="detection column mapping, e.g. lat=Y,lon=X,t=when")
     p.add_argument("--carriers", help="CSV of carrier (reefer) vessels with an mmsi/imo column")
-    p.add_argument("--config", help="TOML parameter file for the detectors")
+    p.add_argument(
+        "--config", help="TOML parameter file: detector tables, [fusion], [dark], [tracks]"
+    )
     p.add_argument(
         "--assignment",
         choices=("optimal", "greedy"),
-        default="optimal",
-        help="one-to-one assignment: optimal (linear_sum_assignment) or greedy best-first (GFW)",
+        help="one-to-one assignment: optimal (linear_sum_assignment) or greedy best-first (GFW); "
+        "default: the [fusion] table's, else optimal",
     )
     p.add_argument(
         "--clock-action",
@@ -88,11 +90,12 @@ def write_table(table: pa.Table, path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ingest.merge import MergeParams
+    from dataclasses import replace
+
+    from ingest.merge import CLOCK_SCHEMA, MergeParams
     from vessels.evaluate.matches import match_accuracy
     from vessels.eventio import EVENT_FORMATS, write_events
     from vessels.events import events_to_table
-    from vessels.fusion.dark import DarkParams
     from vessels.fusion.fuse import fuse
     from vessels.fusion.matching import MatchParams
 
@@ -108,6 +111,9 @@ def run(args: argparse.Namespace) -> int:
 
     # a wrong parameter file fails in a second, before the inputs are read
     config = load_config(args.config)
+    match_params = config.params("fusion", MatchParams)
+    if args.assignment:
+        match_params = replace(match_params, assignment=args.assignment)
     ais = check_inputs(args.inputs)
     sar = check_inputs(args.sar)
     for extra in (args.carriers, args.truth):
@@ -123,8 +129,7 @@ def run(args: argparse.Namespace) -> int:
         carriers=args.carriers,
         config=config,
         merge_params=MergeParams(clock_action=args.clock_action),
-        match_params=MatchParams(assignment=args.assignment),
-        dark_params=DarkParams(),
+        match_params=match_params,
         all_events=args.all_events,
     )
     write_events(events_to_table(res.events), out)
@@ -133,13 +138,15 @@ def run(args: argparse.Namespace) -> int:
     if args.missed:
         write_table(res.match.missed, Path(args.missed))
     if args.clock:
-        write_table(res.merge.clock, Path(args.clock))
+        clock = res.merge.clock if res.merge else CLOCK_SCHEMA.empty_table()
+        write_table(clock, Path(args.clock))
     if not args.quiet:
         counts: dict[str, int] = {}
         for e in res.events:
             counts[e.type] = counts.get(e.type, 0) + 1
         per = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
-        print(f"vessels fuse: AIS: {res.merge.summary()}")
+        merge = res.merge.summary() if res.merge else "; ".join(res.notes)
+        print(f"vessels fuse: AIS: {merge or 'one receiver: nothing to merge'}")
         print(f"vessels fuse: SAR: {res.sar.summary()}")
         print(f"vessels fuse: matching: {res.match.summary()}")
         print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from dataclasses import replace
 from typing import Any
 
 from vessels.cli._common import check_inputs
@@ -75,7 +76,9 @@ def _short(text: str, width: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vessels.config import load_config
     from vessels.pipeline.investigate import investigate
+    from vessels.pipeline.scoring import ScoringParams
 
     if args.top < 0:
         raise ConfigError(f"--top must be 0 or more, got {args.top}")
@@ -87,14 +90,12 @@ def run(args: argparse.Namespace) -> int:
             *([args.known_cases] if args.known_cases else []),
         ]
     )
-    config: Any = args.config
+    config = load_config(args.config)  # checked now: a wrong file fails before any work
     if args.min_score is not None:
-        from vessels.pipeline.investigate import load_config
-
         if not 0.0 <= args.min_score <= 1.0:
             raise ConfigError(f"--min-score must be in [0, 1], got {args.min_score}")
-        config = load_config(args.config)
-        config["scoring"] = {**(config.get("scoring") or {}), "min_event_score": args.min_score}
+        scoring = config.params("scoring", ScoringParams)
+        config = config.replaced("scoring", replace(scoring, min_event_score=args.min_score))
     res = investigate(
         args.inputs,
         args.out,

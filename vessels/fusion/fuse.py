@@ -1,40 +1,99 @@
-"""The fusion pipeline as one library call: AIS inputs + satellite detections -> events.
+"""The fusion job, one path for ``vessels fuse`` and ``vessels investigate``.
 
-AIS inputs are read (:func:`ingest.read_inputs`), merged across receivers
-(:func:`ingest.merge.merge_positions`: duplicates once, clock offsets found), built into tracks
-with the gap and loitering detectors run on them (:func:`detectors.run_detectors_full`), the
-detections matched to the tracks (:func:`vessels.fusion.matching.match_detections`) and the dark events
-made (:func:`vessels.fusion.dark.detect`): ``dark_detection``, ``dark_rendezvous`` and the gaps
-enriched with imagery. ``vessels fuse`` and ``vessels investigate`` call this.
+AIS positions are merged across receivers (:func:`merge_receivers`:
+:func:`ingest.merge.merge_positions`, duplicates once, clock offsets found), built into tracks
+and the AIS detectors run on them; then :func:`fuse_events` matches the SAR detections to the
+tracks (:func:`vessels.fusion.matching.match_detections`) and makes the dark events
+(:func:`vessels.fusion.dark.detect`): ``dark_detection``, ``dark_rendezvous`` and the gaps
+enriched with imagery. :func:`fuse_tables` / :func:`fuse` are the whole job for ``vessels fuse``;
+:func:`vessels.pipeline.run.run_pipeline` calls :func:`merge_receivers` and :func:`fuse_events`
+between its own stages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.merge import MergeParams, MergeResult, merge_positions
 from ingest.sar import SarInput, read_detections
+from vessels.config import Config, load_config
 from vessels.events import Event
 from vessels.fusion.dark import DarkParams
+from vessels.fusion.dark import detect as dark_events
 from vessels.fusion.matching import MatchParams, MatchResult, match_detections
 from vessels.tracks import Tracks
 
-__all__ = ["FuseOutput", "fuse", "fuse_tables", "vessel_lengths"]
+__all__ = [
+    "MERGE_MAX_ROWS",
+    "FuseOutput",
+    "fuse",
+    "fuse_events",
+    "fuse_tables",
+    "merge_receivers",
+    "vessel_lengths",
+]
+
+#: Above this many rows the receiver merge is skipped (and the caller says so): ingest.merge
+#: costs ~1 us a row (benchmarks/bench_fusion.py), so 20 million rows stay within minutes.
+MERGE_MAX_ROWS = 20_000_000
 
 
 @dataclass
 class FuseOutput:
     events: list[Event]  # dark_detection, dark_rendezvous, and (enriched) gaps or all events
     match: MatchResult
-    merge: MergeResult
+    merge: MergeResult | None  # None: one receiver (nothing to merge) or above MERGE_MAX_ROWS
     sar: SarInput
     tracks: Tracks
     detector_types: list[str]
+    notes: list[str]
+
+
+def merge_receivers(
+    positions: pa.Table, params: MergeParams | None = None
+) -> tuple[pa.Table, MergeResult | None, str | None]:
+    """Positions with one row per message heard by several receivers and receiver clock offsets
+    corrected, the merge's result, and a note when it was skipped: with fewer than two receivers
+    there is nothing to merge (duplicates still go when tracks are built); above
+    :data:`MERGE_MAX_ROWS` rows it would take too long."""
+    if "receiver" not in positions.column_names:
+        return positions, None, None
+    if len(pc.unique(positions.column("receiver").cast(pa.string()))) < 2:
+        return positions, None, None
+    if positions.num_rows > MERGE_MAX_ROWS:
+        note = (
+            f"receiver merge skipped ({positions.num_rows:,} rows > {MERGE_MAX_ROWS:,}); "
+            "duplicates are still removed when tracks are built"
+        )
+        return positions, None, note
+    res = merge_positions(positions, params)
+    return res.positions, res, None
+
+
+def fuse_events(
+    sar: SarInput,
+    tracks: Tracks,
+    static: pa.Table | None,
+    events: Sequence[Event],
+    *,
+    is_carrier: Callable[[int], bool] | None,
+    match_params: MatchParams | None = None,
+    dark_params: DarkParams | None = None,
+) -> tuple[list[Event], list[Event], MatchResult]:
+    """Match ``sar`` to ``tracks`` and make the dark events. Returns the fusion's events
+    (``dark_detection``, ``dark_rendezvous`` and the gaps of ``events`` enriched by imagery),
+    the other events of ``events`` unchanged, and the match."""
+    match = match_detections(sar, tracks, lengths=vessel_lengths(static), params=match_params)
+    gaps = [e for e in events if e.type == "gap"]
+    others = [e for e in events if e.type != "gap"]
+    fused = dark_events(match, tracks, dark_params, gaps=gaps, is_carrier=is_carrier)
+    return fused, others, match
 
 
 def vessel_lengths(static: pa.Table | None) -> dict[int, float]:
@@ -58,37 +117,32 @@ def fuse_tables(
     sar: SarInput,
     *,
     carriers: str | Path | None = None,
-    config: str | Path | Mapping[str, Any] | None = None,
+    config: str | Path | Mapping[str, Any] | Config | None = None,
     merge_params: MergeParams | None = None,
     match_params: MatchParams | None = None,
     dark_params: DarkParams | None = None,
     all_events: bool = False,
 ) -> FuseOutput:
-    """Fusion on tables already read (positions in POSITIONS_SCHEMA)."""
-    from detectors import available_detectors, run_detectors_full
-    from vessels.fusion.dark import detect
+    """Fusion on tables already read (positions in POSITIONS_SCHEMA). Parameters not given
+    come from the ``[fusion]`` and ``[dark]`` tables of ``config``."""
+    from detectors import DETECTOR_TYPES, run_detectors_full
 
-    merged = merge_positions(positions, merge_params)
-    avail = available_detectors()
-    types: list[str] = (
-        list(avail) if all_events else [t for t in ("gap", "loitering") if t in avail]
-    )
-    res = run_detectors_full(
-        merged.positions,
+    cfg = load_config(config)
+    positions, merged, note = merge_receivers(positions, merge_params)
+    types = list(DETECTOR_TYPES) if all_events else ["gap", "loitering"]
+    res = run_detectors_full(positions, static, types=types, config=cfg, carriers=carriers)
+    events, others, match = fuse_events(
+        sar,
+        res.tracks,
         static,
-        types=types,
-        config=config,  # type: ignore[arg-type]
-        carriers=carriers,
-    )
-    match = match_detections(sar, res.tracks, lengths=vessel_lengths(static), params=match_params)
-    gaps = [e for e in res.events if e.type == "gap"]
-    others = [e for e in res.events if e.type != "gap"]
-    events = detect(
-        match, res.tracks, dark_params, gaps=gaps, is_carrier=res.ctx.registry.is_carrier
+        res.events,
+        is_carrier=res.ctx.registry.is_carrier,
+        match_params=match_params or cfg.params("fusion", MatchParams),
+        dark_params=dark_params or cfg.params("dark", DarkParams),
     )
     if all_events:
         events += others
-    return FuseOutput(events, match, merged, sar, res.tracks, types)
+    return FuseOutput(events, match, merged, sar, res.tracks, types, [note] if note else [])
 
 
 def fuse(

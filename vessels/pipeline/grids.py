@@ -15,7 +15,7 @@ Variables (dims ``time``, ``lat``, ``lon``; ``event_count`` also ``event_type``)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +45,6 @@ class GridParams:
     def __post_init__(self) -> None:
         if not (self.cell_deg > 0 and self.max_interval_h > 0 and self.max_cells > 0):
             raise ConfigError(f"[grids] values must be positive, got {self}")
-
-    @classmethod
-    def from_mapping(cls, table: dict[str, Any] | None) -> GridParams:
-        if not table:
-            return cls()
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(table) - known)
-        if unknown:
-            raise ConfigError(f"unknown key(s) in [grids]: {', '.join(unknown)}")
-        try:
-            return cls(**table)
-        except TypeError as exc:  # a value of the wrong type, e.g. a string for a number
-            raise ConfigError(f"[grids] has a value of the wrong type: {table}") from exc
 
 
 @dataclass(frozen=True)

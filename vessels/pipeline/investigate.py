@@ -11,22 +11,22 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from ingest import read_inputs
 from vessels.anchorages import read_anchorages_csv
-from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
+from vessels.config import Config, load_config
+from vessels.errors import InputError, NoDataError, VesselsError
 from vessels.pipeline.outputs import OUTPUT_FILES, VesselRow, check_out_dir, write_outputs
 from vessels.pipeline.risk import KnownCases, RiskResult, read_known_cases
 from vessels.pipeline.run import (
     PipelineResult,
     StageTimes,
-    _optional,
     _stage,
     read_sar,
     run_pipeline,
@@ -37,10 +37,8 @@ __all__ = [
     "InvestigateResult",
     "PipelineResult",
     "VesselRow",
-    "check_config",
     "find_carriers",
     "investigate",
-    "load_config",
     "run_pipeline",
     "write_outputs",
 ]
@@ -55,71 +53,6 @@ class InvestigateResult:
 
     def flagged(self) -> list[VesselRow]:
         return [v for v in self.vessels if v.risk_score > 0]
-
-
-# --- configuration -------------------------------------------------------------------------
-
-
-def load_config(path: str | os.PathLike[str] | None) -> dict[str, Any]:
-    """The TOML parameter file: one table per detector type plus [scoring], [grids], [report]."""
-    if path is None:
-        return {}
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("no such config file", str(p))
-    try:
-        with open(p, "rb") as fh:
-            cfg = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML ({exc})") from exc
-    for k, v in cfg.items():
-        if not isinstance(v, dict):
-            raise ConfigError(f"{p}: top-level key {k!r} must be a table like [{k}]")
-    check_config(cfg, str(p))
-    return cfg
-
-
-def check_config(cfg: dict[str, Any], origin: str | None = None) -> None:
-    """Check every table of ``cfg`` now, before any work: an unknown table or key, or a value of
-    the wrong type, is a :class:`ConfigError` naming ``origin`` (the file) and the table, not a
-    failure minutes later in the stage that reads it."""
-    from dashboards.report import ReportParams
-    from vessels.pipeline.features import FeatureParams
-    from vessels.pipeline.grids import GridParams
-    from vessels.pipeline.risk import RiskModelParams
-    from vessels.pipeline.scoring import ScoringParams
-    from vessels.voyages import PortVisitParams
-
-    try:
-        load_det_config = _optional("vessels.config", "load_config")
-        if load_det_config is None:
-            ScoringParams.from_mapping(cfg.get("scoring"))
-            GridParams.from_mapping(cfg.get("grids"))
-            ReportParams.from_mapping(cfg.get("report"))
-            return
-        load_det_config(cfg)  # [tracks], [context] and every detector table
-        from vessels.config import make_params
-
-        steps: list[tuple[str, Any]] = [
-            ("scoring", ScoringParams),
-            ("grids", GridParams),
-            ("report", ReportParams),
-            ("port_visits", PortVisitParams),
-            ("features", FeatureParams),
-            ("risk", RiskModelParams),
-        ]
-        match_params = _optional("vessels.fusion.matching", "MatchParams")
-        dark_params = _optional("vessels.fusion.dark", "DarkParams")
-        if match_params is not None:
-            steps.append(("fusion", match_params))
-        if dark_params is not None:
-            steps.append(("dark", dark_params))
-        for table, cls in steps:
-            make_params(cls, cfg.get(table) or {}, table)
-    except ConfigError as exc:
-        if origin is None:
-            raise
-        raise ConfigError(f"{origin}: {exc}") from exc
 
 
 def find_carriers(inputs: Sequence[str | os.PathLike[str]]) -> Path | None:
@@ -157,7 +90,7 @@ def investigate(
     *,
     sar: Sequence[str | os.PathLike[str]] = (),
     carriers: str | os.PathLike[str] | None = None,
-    config: str | os.PathLike[str] | dict[str, Any] | None = None,
+    config: str | os.PathLike[str] | Mapping[str, Any] | Config | None = None,
     quiet: bool = True,
     columns: str | dict[str, str] | None = None,
     time_format: str | None = None,
@@ -206,7 +139,7 @@ def _investigate(
     out: str | os.PathLike[str],
     sar: Sequence[str | os.PathLike[str]],
     carriers: str | os.PathLike[str] | None,
-    config: str | os.PathLike[str] | dict[str, Any] | None,
+    config: str | os.PathLike[str] | Mapping[str, Any] | Config | None,
     quiet: bool,
     started: float,
     timings: StageTimes,
@@ -221,11 +154,7 @@ def _investigate(
         if not Path(path).exists():
             raise InputError("no such file or directory", str(path))
     check_out_dir(out)  # a wrong --out fails now, not after the pipeline
-    if isinstance(config, dict):
-        cfg = config
-        check_config(cfg)
-    else:
-        cfg = load_config(config)
+    cfg = load_config(config)  # every table checked now, before any work
     if carriers is None:
         found = find_carriers(inputs)
         carriers = found
@@ -236,9 +165,6 @@ def _investigate(
             raise InputError("no such anchorage list", str(anchorages))
         read_anchorages_csv(Path(anchorages))  # a bad list fails now, not after the pipeline
     cases = None if known_cases is None else read_known_cases(known_cases)  # fails now too
-    read_inputs = _optional("ingest", "read_inputs")
-    if read_inputs is None:
-        raise VesselsError("this build of vessels lacks ingest.read_inputs: cannot read inputs")
     sar_input = None
     if sar:  # read first: a bad detection file fails in seconds, not after the detectors
         with _stage("SAR read", quiet, timings):
@@ -247,13 +173,10 @@ def _investigate(
         res = read_inputs([str(p) for p in inputs], quiet=quiet, **read_kw)
     positions = res.positions
     if positions.num_rows == 0:
-        summary = res.summary() if hasattr(res, "summary") else ""
         raise NoDataError(
-            "no position reports found in the inputs; check the format"
-            + (f" ({summary})" if summary else "")
+            f"no position reports found in the inputs; check the format ({res.summary()})"
         )
-    stats0 = getattr(res, "stats", None)
-    spans = list(getattr(stats0, "spans", []) or [])
+    spans = list(res.stats.spans)
     p = run_pipeline(
         positions,
         res.static,
@@ -265,22 +188,19 @@ def _investigate(
         quiet=quiet,
         timings=timings,
         input_spans=spans,
-        input_ids={int(m): str(i) for i, m in (getattr(stats0, "id_map", None) or {}).items()},
+        input_ids={int(m): str(i) for i, m in res.stats.id_map.items()},
     )
-    stats = getattr(res, "stats", None)
-    if stats is not None:
-        p.counts["ingest"] = {
-            "lines": getattr(stats, "lines", None),
-            "messages_by_type": {
-                str(k): v for k, v in sorted(getattr(stats, "messages_by_type", {}).items())
-            },
-            "rejects": dict(sorted(getattr(stats, "rejects", {}).items())),
-            # where every line went (ingest.result.IngestStats): outcomes + rejects add up to
-            # lines + sentences_sharing_a_line
-            "outcomes": dict(sorted(getattr(stats, "outcomes", {}).items())),
-            "sentences_sharing_a_line": getattr(stats, "shared_lines", 0),
-            "notes": dict(sorted(getattr(stats, "notes", {}).items())),
-        }
+    st = res.stats
+    p.counts["ingest"] = {
+        "lines": st.lines,
+        "messages_by_type": {str(k): v for k, v in sorted(st.messages_by_type.items())},
+        "rejects": dict(sorted(st.rejects.items())),
+        # where every line went (ingest.result.IngestStats): outcomes + rejects add up to
+        # lines + sentences_sharing_a_line
+        "outcomes": dict(sorted(st.outcomes.items())),
+        "sentences_sharing_a_line": st.shared_lines,
+        "notes": dict(sorted(st.notes.items())),
+    }
     risk = None
     if cases is not None:
         with _stage("risk model", quiet, timings):
@@ -302,8 +222,7 @@ def _investigate(
     return InvestigateResult(Path(out), rows, p.events, summary)
 
 
-def _risk(p: PipelineResult, cases: KnownCases, cfg: dict[str, Any]) -> RiskResult:
-    from vessels.config import make_params
+def _risk(p: PipelineResult, cases: KnownCases, cfg: Config) -> RiskResult:
     from vessels.pipeline.features import FEATURE_COLUMNS
     from vessels.pipeline.risk import RiskModelParams, fit_risk
     from vessels.registry import Registry
@@ -312,7 +231,7 @@ def _risk(p: PipelineResult, cases: KnownCases, cfg: dict[str, Any]) -> RiskResu
         raise VesselsError(
             "the pipeline produced no vessel features: cannot learn from known cases"
         )
-    params = make_params(RiskModelParams, cfg.get("risk") or {}, "risk")
+    params = cfg.params("risk", RiskModelParams)
     meanings = {name: meaning for name, _, meaning in FEATURE_COLUMNS}
     registry = p.registry if p.registry is not None else Registry()
     return fit_risk(p.features, cases, registry, params, meanings)

@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from vessels import __version__
 from vessels.atomic import atomic_write, output_error
+from vessels.config import Config, load_config
 from vessels.errors import InputError
 from vessels.eventio import write_events, write_table_csv
 from vessels.pipeline.profiles import Profile, ship_type_text
@@ -515,7 +516,7 @@ def write_outputs(
     out: Path,
     p: PipelineResult,
     *,
-    config: dict[str, Any],
+    config: Config | Mapping[str, Any],
     inputs: list[dict[str, Any]],
     sar_inputs: list[dict[str, Any]],
     carriers: str | None,
@@ -531,9 +532,10 @@ def write_outputs(
     from dashboards.report import ReportParams, ReportVessel, write_report
     from vessels.pipeline.grids import GridParams, build_grids, write_grids
 
-    scoring = ScoringParams.from_mapping(config.get("scoring"))
-    grid_params = GridParams.from_mapping(config.get("grids"))
-    report_params = ReportParams.from_mapping(config.get("report"))
+    cfg = load_config(config)
+    scoring = cfg.params("scoring", ScoringParams)
+    grid_params = cfg.params("grids", GridParams)
+    report_params = cfg.params("report", ReportParams)
     rows = vessel_rows(p, scoring)
     if risk is not None:
         _add_model_risk(rows, risk)
@@ -630,7 +632,7 @@ def write_outputs(
             "anchorages": anchorages,
             "counts": p.counts,
             "parameters": {
-                "config_file": config,
+                "config_file": dict(cfg.raw),
                 **p.step_params,
                 "scoring": asdict(scoring),
                 "grids": asdict(grid_params),

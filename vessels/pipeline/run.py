@@ -1,53 +1,50 @@
 """The analysis steps of ``vessels investigate`` on tables already read: receiver merge,
 tracks, registry and profiles, detectors, SAR fusion and scoring (:func:`run_pipeline`).
 
-Parts built by other issues are imported when present; a missing one is noted in the result
-(and in summary.json), never silently skipped, and a broken one raises.
+The receiver merge and the SAR fusion are the same calls ``vessels fuse`` makes
+(:func:`vessels.fusion.fuse.merge_receivers`, :func:`vessels.fusion.fuse.fuse_events`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
+import dataclasses
 import json
+import lzma
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from vessels.errors import ConfigError, InputError, NoDataError, VesselsError
+from detectors import DETECTOR_TYPES, detect_tracks, load_spec
+from detectors.base import ContextParams, DetectContext, port_list
+from detectors.gap import GapParams
+from detectors.regional import apply_regional_normal
+from ingest.sar import SarInput, read_detections
+from vessels.config import Config, load_config
+from vessels.errors import InputError, NoDataError
+from vessels.events import Event, events_to_table
+from vessels.fusion.dark import DarkParams
+from vessels.fusion.fuse import fuse_events, merge_receivers
+from vessels.fusion.matching import MatchParams
+from vessels.geo import PortIndex
+from vessels.pipeline.features import FeatureParams, vessel_features
+from vessels.pipeline.port_calls import port_call_step
 from vessels.pipeline.profiles import Profile, build_profiles
 from vessels.pipeline.scoring import ScoringParams, VesselScore, score_vessels
-from vessels.registry import Registry
+from vessels.registry import Registry, build_registry
 from vessels.schema import EVENT_TYPES, EVENTS_SCHEMA
-from vessels.tracks import Tracks
+from vessels.tracks import TrackParams, Tracks, build_tracks
+from vessels.voyages import PortVisitParams
 
 __all__ = ["PipelineResult", "StageTimes", "read_sar", "run_pipeline"]
-
-
-# --- optional parts (built by other issues): degrade with a clear note when missing --------
-
-
-def _optional(module: str, attr: str) -> Any:
-    """``module.attr``, or None when that module does not exist in this build. Any other
-    import failure (a bug inside the module) is raised, never mistaken for "not built"."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module.startswith(exc.name):
-            return None
-        raise
-    if getattr(mod, "__file__", None) is None:  # a namespace package: a stale editable install
-        raise VesselsError(
-            f"the installed '{module.split('.')[0]}' package is incomplete (installed before it "
-            "had an __init__.py); reinstall vessels: pip install -e ."
-        )
-    return getattr(mod, attr, None)
 
 
 class StageTimes(dict[str, float]):
@@ -126,9 +123,7 @@ class PipelineResult:
     sar_scenes: pa.Table | None = None  # SAR scenes read (ingest.sar.SCENES_SCHEMA), for maps
 
 
-def _carrier_set(registry: Any, mmsis: Sequence[int]) -> frozenset[int]:
-    if registry is None or not hasattr(registry, "is_carrier"):
-        return frozenset()
+def _carrier_set(registry: Registry, mmsis: Sequence[int]) -> frozenset[int]:
     return frozenset(int(m) for m in mmsis if registry.is_carrier(int(m)))
 
 
@@ -138,10 +133,10 @@ def run_pipeline(
     *,
     sar_paths: Sequence[str | os.PathLike[str]] = (),
     carriers: str | os.PathLike[str] | None = None,
-    config: dict[str, Any] | None = None,
+    config: Config | Mapping[str, Any] | None = None,
     events: pa.Table | None = None,
     anchorages: str | None = None,
-    sar: Any = None,
+    sar: SarInput | None = None,
     quiet: bool = True,
     timings: dict[str, float] | None = None,
     input_spans: Sequence[dict[str, Any]] = (),
@@ -149,32 +144,25 @@ def run_pipeline(
 ) -> PipelineResult:
     """Tracks, events (detected here unless ``events`` is given), fusion and scores.
 
-    ``sar`` is an already read :class:`ingest.sar.SarInput` (see :func:`read_sar`), used instead
-    of reading ``sar_paths`` again; ``anchorages`` is a CSV of ports or anchorages the detectors
-    add to the built-in and derived ones; ``input_spans`` the time span of each input
+    ``config`` is a checked :class:`vessels.config.Config` or a parsed TOML mapping; ``sar`` an
+    already read :class:`ingest.sar.SarInput` (see :func:`read_sar`), used instead of reading
+    ``sar_paths`` again; ``anchorages`` a CSV of ports or anchorages the detectors add to the
+    built-in and derived ones; ``input_spans`` the time span of each input
     (``IngestStats.spans``), for the coverage section of the result; ``input_ids`` the input's
     own vessel id of each pseudo-MMSI (``IngestStats.id_map`` inverted), kept in every output."""
-    from vessels.tracks import TrackParams, build_tracks
-
-    config = config or {}
+    cfg = load_config(config)
+    tparams = cfg.params("tracks", TrackParams)
     timings = {} if timings is None else timings
     notes: list[str] = []
     if positions.num_rows == 0:
         raise NoDataError("the inputs hold no position reports at all: nothing to investigate")
-    # the detectors' config loader checks every table it knows (tracks, context, detectors)
-    # and passes ours ([scoring], [grids], [report]) through
-    det_config: Any = None
-    load_det_config = _optional("vessels.config", "load_config")
-    if load_det_config is not None:
-        det_config = load_det_config(config)
-        tparams = det_config.get("tracks", TrackParams())
-    else:
-        try:
-            tparams = TrackParams(**(config.get("tracks") or {}))
-        except TypeError as exc:
-            raise ConfigError(f"[tracks]: {exc}") from exc
     counts_extra: dict[str, Any] = {}
-    positions = _merge_receivers(positions, counts_extra, notes, quiet, timings)
+    with _stage("receiver merge", quiet, timings):
+        positions, merged, note = merge_receivers(positions)
+    if merged is not None:
+        counts_extra["receiver_merge"] = dict(sorted(merged.stats.items()))
+    if note:
+        notes.append(note)
     with _stage("tracks", quiet, timings):
         tracks, removed = build_tracks(positions, tparams)
     if tracks.n == 0:
@@ -183,55 +171,51 @@ def run_pipeline(
             f"(removed: {', '.join(f'{k} {v}' for k, v in removed.items() if v)})"
         )
     mmsis = np.unique(tracks.seg_mmsi).tolist()
-    registry = None
-    build_registry = _optional("vessels.registry", "build_registry")
     with _stage("registry", quiet, timings):
-        if build_registry is not None:
-            registry = build_registry(static, carriers)
-            registry.ids = dict(input_ids or {})
-        elif carriers is not None:
-            notes.append("carrier list given but vessels.registry is not available: ignored")
+        registry = build_registry(static, None if carriers is None else Path(carriers))
+        registry.ids = dict(input_ids or {})
         profiles = build_profiles(static, set(int(m) for m in mmsis))
-        latest = getattr(registry, "latest", None)
-        if isinstance(latest, dict):  # the registry checks IMO check digits; prefer its IMO
-            for m, prof in profiles.items():
-                prof.imo = (latest.get(m) or {}).get("imo")
+        for m, prof in profiles.items():  # the registry checks IMO check digits; prefer its IMO
+            prof.imo = (registry.latest.get(m) or {}).get("imo")
     carrier_set = _carrier_set(registry, mmsis)
 
+    ports: PortIndex | None = None
     if events is None:
-        from vessels.events import events_to_table
-
-        found: list[Any] = []
-        ports = None
-        detect_tracks = _optional("detectors", "detect_tracks")
         with _stage("detectors", quiet, timings):
-            if detect_tracks is None or registry is None or det_config is None:
-                notes.append("the detectors package is not available: no AIS events detected")
-            else:
-                found, ctx = detect_tracks(
-                    tracks, registry, config=det_config, anchorages=anchorages
-                )
-                ports = ctx.ports
-                found = _regional_normal(found, tracks, det_config, ctx)
-        step_params = _effective_params(det_config, tparams)
+            found, ctx = detect_tracks(tracks, registry, config=cfg, anchorages=anchorages)
+            ports = ctx.ports
+            found = _regional_normal(found, tracks, cfg, ctx)
+        step_params = _effective_params(cfg, tparams)
         if sar_paths or sar is not None:
             with _stage("SAR fusion", quiet, timings):
                 if sar is None:
                     sar = read_sar(sar_paths)
-                found = _fuse_sar(
-                    sar, tracks, static, registry, det_config, found, notes, step_params
+                match_params = cfg.params("fusion", MatchParams)
+                dark_params = cfg.params("dark", DarkParams)
+                step_params["fusion"] = dataclasses.asdict(match_params)
+                step_params["dark"] = dataclasses.asdict(dark_params)
+                fused, others, match = fuse_events(
+                    sar,
+                    tracks,
+                    static,
+                    found,
+                    is_carrier=registry.is_carrier,
+                    match_params=match_params,
+                    dark_params=dark_params,
                 )
+                found = others + fused
+                if match.stats:
+                    notes.append("SAR: " + match.summary())
         events = events_to_table(found)
     else:
-        ports = None
-        step_params = {"tracks": _as_dict(tparams)}
+        step_params = {"tracks": dataclasses.asdict(tparams)}
     events = _sorted_events(events)
     with _stage("port calls", quiet, timings):
         visits, voyages, events, features = _port_calls(
-            tracks, events, registry, ports, anchorages, config, step_params
+            tracks, events, registry, ports, anchorages, cfg, step_params
         )
     with _stage("scoring", quiet, timings):
-        scoring = ScoringParams.from_mapping(config.get("scoring"))
+        scoring = cfg.params("scoring", ScoringParams)
         scores = score_vessels(events, scoring, carrier_set)
     counts: dict[str, Any] = {
         "positions_in": positions.num_rows,
@@ -268,36 +252,28 @@ def run_pipeline(
         features=features,
         registry=registry,
         ids=dict(input_ids or {}),
-        sar_scenes=getattr(sar, "scenes", None),
+        sar_scenes=None if sar is None else sar.scenes,
     )
 
 
 def _port_calls(
     tracks: Tracks,
     events: pa.Table,
-    registry: Registry | None,
-    ports: Any,
+    registry: Registry,
+    ports: PortIndex | None,
     anchorages: str | None,
-    config: dict[str, Any],
+    cfg: Config,
     step_params: dict[str, Any],
 ) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
     """Port visits, voyages, the events placed in their voyages, and the vessel features."""
-    from detectors.base import ContextParams, port_list
-    from vessels.config import make_params
-    from vessels.pipeline.features import FeatureParams, vessel_features
-    from vessels.pipeline.port_calls import port_call_step
-    from vessels.registry import Registry
-    from vessels.voyages import PortVisitParams
-
-    pv = make_params(PortVisitParams, config.get("port_visits") or {}, "port_visits")
-    fp = make_params(FeatureParams, config.get("features") or {}, "features")
-    step_params["port_visits"] = _as_dict(pv)
-    step_params["features"] = _as_dict(fp)
+    pv = cfg.params("port_visits", PortVisitParams)
+    fp = cfg.params("features", FeatureParams)
+    step_params["port_visits"] = dataclasses.asdict(pv)
+    step_params["features"] = dataclasses.asdict(fp)
     if ports is None:
-        ports = port_list(tracks, anchorages, ContextParams())[0]
+        ports = port_list(tracks, anchorages, cfg.params("context", ContextParams))[0]
     visits, voyages, events = port_call_step(tracks, events, ports, pv)
-    reg = registry if registry is not None else Registry()
-    features = vessel_features(tracks, events, visits, voyages, reg, ports, fp)
+    features = vessel_features(tracks, events, visits, voyages, registry, ports, fp)
     return visits, voyages, events, features
 
 
@@ -340,70 +316,23 @@ def _below_threshold(events: pa.Table, min_score: float) -> dict[str, int]:
     return {t: out[t] for t in EVENT_TYPES if t in out}
 
 
-#: Above this many rows the receiver merge is skipped (and the summary says so): ingest.merge
-#: costs ~1 us a row (benchmarks/bench_fusion.py), so 20 million rows stay within minutes.
-MERGE_MAX_ROWS = 20_000_000
-
-
-def _merge_receivers(
-    positions: pa.Table,
-    counts: dict[str, Any],
-    notes: list[str],
-    quiet: bool,
-    timings: dict[str, float],
-) -> pa.Table:
-    """One row per message heard by several receivers, receiver clock offsets corrected
-    (:func:`ingest.merge.merge_positions`), when there is more than one receiver."""
-    merge = _optional("ingest.merge", "merge_positions")
-    if merge is None or "receiver" not in positions.column_names:
-        return positions
-    n_recv = len(pa.compute.unique(positions.column("receiver").cast(pa.string())))
-    if n_recv < 2:
-        return positions
-    if positions.num_rows > MERGE_MAX_ROWS:
-        notes.append(
-            f"receiver merge skipped ({positions.num_rows:,} rows > {MERGE_MAX_ROWS:,}); "
-            "duplicates are still removed when tracks are built"
-        )
-        return positions
-    with _stage("receiver merge", quiet, timings):
-        res = merge(positions)
-    counts["receiver_merge"] = dict(sorted(res.stats.items()))
-    return res.positions  # type: ignore[no-any-return]
-
-
-def _as_dict(obj: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else obj  # type: ignore[arg-type]
-
-
-def _regional_normal(found: list[Any], tracks: Tracks, det_config: Any, ctx: Any) -> list[Any]:
+def _regional_normal(
+    found: list[Event], tracks: Tracks, cfg: Config, ctx: DetectContext
+) -> list[Event]:
     """Gaps measured against how long vessels around them usually go unheard
     (:mod:`detectors.regional`; needs every position, so a step of the batch pipeline)."""
-    apply = _optional("detectors.regional", "apply_regional_normal")
-    if apply is None:
-        return found
-    from detectors.gap import GapParams
-
-    params = det_config.get("gap", GapParams())
-    cell_deg = float(getattr(getattr(ctx, "params", None), "reception_cell_deg", 1.0))
-    out: list[Any] = apply(found, tracks, params, cell_deg)
+    params = cfg.params("gap", GapParams)
+    out: list[Event] = apply_regional_normal(found, tracks, params, ctx.params.reception_cell_deg)
     return out
 
 
-def _effective_params(det_config: Any, tparams: Any) -> dict[str, Any]:
+def _effective_params(cfg: Config, tparams: TrackParams) -> dict[str, Any]:
     """Every step's parameters as used (defaults included), for summary.json."""
-    out: dict[str, Any] = {"tracks": _as_dict(tparams)}
-    if det_config is None:
-        return out
-    available = _optional("detectors", "available_detectors")
-    load_spec = _optional("detectors.base", "load_spec")
-    if available is not None and load_spec is not None:
-        for name in available():
-            out[name] = _as_dict(load_spec(name, det_config.get(name)).params)
-    for name, params in sorted(getattr(det_config, "params", {}).items()):
-        out.setdefault(name, _as_dict(params))
+    out: dict[str, Any] = {"tracks": dataclasses.asdict(tparams)}
+    for name in DETECTOR_TYPES:
+        out[name] = dataclasses.asdict(load_spec(name, cfg.get(name)).params)
+    for name, params in sorted(cfg.tables.items()):
+        out.setdefault(name, dataclasses.asdict(params))
     return out
 
 
@@ -423,59 +352,15 @@ def _sorted_events(events: pa.Table) -> pa.Table:
 
 def read_sar(
     paths: Sequence[str | os.PathLike[str]], columns: str | dict[str, str] | None = None
-) -> Any:
+) -> SarInput:
     """The SAR detections and scenes of ``paths`` (:func:`ingest.sar.read_detections`, with the
-    ``columns`` mapping of ``--sar-columns``), or None when this build has no SAR reader. A
-    damaged compressed file is an :class:`InputError`."""
-    import lzma
-    import zlib
-
-    read = _optional("ingest.sar", "read_detections")
-    if read is None:
-        return None
+    ``columns`` mapping of ``--sar-columns``). A damaged compressed file is an
+    :class:`InputError`."""
     try:
-        return read([str(p) for p in paths], columns)
+        return read_detections([str(p) for p in paths], columns)
     except (EOFError, zlib.error, lzma.LZMAError, OSError) as exc:
         names = ", ".join(str(p) for p in paths)
         raise InputError(
             f"a SAR detection file cannot be decompressed or read ({exc}); check each file",
             names,
         ) from exc
-
-
-def _fuse_sar(
-    sar: Any,
-    tracks: Tracks,
-    static: pa.Table | None,
-    registry: Any,
-    det_config: Any,
-    events: list[Any],
-    notes: list[str],
-    step_params: dict[str, Any],
-) -> list[Any]:
-    """Match SAR detections to the tracks; add ``dark_detection`` / ``dark_rendezvous`` events
-    and enrich the AIS gaps that imagery saw (the same steps as :mod:`vessels.fusion.fuse`)."""
-    match = _optional("vessels.fusion.matching", "match_detections")
-    dark = _optional("vessels.fusion.dark", "detect")
-    if sar is None or match is None or dark is None:
-        notes.append("SAR fusion modules are not available: detections were not matched")
-        return events
-    from vessels.config import make_params
-    from vessels.fusion.dark import DarkParams
-    from vessels.fusion.fuse import vessel_lengths
-    from vessels.fusion.matching import MatchParams
-
-    other = getattr(det_config, "other", {}) or {}
-    match_params = make_params(MatchParams, other.get("fusion") or {}, "fusion")
-    dark_params = make_params(DarkParams, other.get("dark") or {}, "dark")
-    step_params["fusion"] = _as_dict(match_params)
-    step_params["dark"] = _as_dict(dark_params)
-    result = match(sar, tracks, lengths=vessel_lengths(static), params=match_params)
-    gaps = [e for e in events if e.type == "gap"]
-    rest = [e for e in events if e.type != "gap"]
-    is_carrier = getattr(registry, "is_carrier", None)
-    found: list[Any] = dark(result, tracks, dark_params, gaps=gaps, is_carrier=is_carrier)
-    stats = getattr(result, "stats", None)
-    if stats:
-        notes.append("SAR: " + result.summary())
-    return rest + found

@@ -28,9 +28,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
 
 import pyarrow as pa
 
@@ -68,19 +66,6 @@ class ScoringParams:
                     raise ConfigError(f"scoring.top_reasons must be a positive integer, got {v!r}")
             elif not isinstance(v, int | float) or not 0.0 <= float(v) <= 1.0:
                 raise ConfigError(f"scoring.{f.name} must be a number in [0, 1], got {v!r}")
-
-    @classmethod
-    def from_mapping(cls, table: Mapping[str, Any] | None) -> ScoringParams:
-        """From the ``[scoring]`` table of a config file; unknown keys are an error."""
-        if not table:
-            return cls()
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(table) - known)
-        if unknown:
-            raise ConfigError(
-                f"unknown key(s) in [scoring]: {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-            )
-        return cls(**dict(table))
 
 
 @dataclass(frozen=True)

@@ -34,16 +34,17 @@ import numpy as np
 import pyarrow as pa
 from distributed import Client
 
-from detectors import DETECTOR_MODULES, available_detectors
-from detectors.base import ContextParams, DetectorSpec, load_spec
+from detectors import EventCounts, detector_specs
+from detectors.base import ContextParams, DetectorSpec
 from detectors.carriers import mark_likely_carriers
+from detectors.encounter import EncounterParams
 from detectors.encounter.twins import drop_twin_encounters
 from detectors.groups import mark_meetings
 from detectors.loitering import LoiteringParams
 from vessels.anchorages import read_anchorages_csv
 from vessels.config import Config, load_config
 from vessels.errors import ConfigError, InputError, NoDataError
-from vessels.events import Event, events_to_table
+from vessels.events import Event
 from vessels.geo import PortIndex, port_index
 from vessels.registry import build_registry
 from vessels.scale import vessel_tasks
@@ -79,7 +80,7 @@ Future: TypeAlias = Any
 
 
 @dataclass
-class DistributedResult:
+class DistributedResult(EventCounts):
     """Events plus what the run did (for reports and the benchmark)."""
 
     events: list[Event]
@@ -95,49 +96,21 @@ class DistributedResult:
     window_reruns: int
     timings_s: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def table(self) -> pa.Table:
-        return events_to_table(self.events)
-
-    def counts(self) -> dict[str, int]:
-        out = {t: 0 for t in self.types}
-        for e in self.events:
-            out[e.type] = out.get(e.type, 0) + 1
-        return out
-
 
 def _specs(types: Sequence[str] | None, cfg: Config) -> list[DetectorSpec]:
-    """The detector modules asked for (as ``run_detectors`` resolves them), serial kernels."""
-    if types is None:
-        names = list(available_detectors())
-    else:
-        names = []
-        for t in (x.strip() for x in types):
-            if not t:
-                continue
-            if t not in DETECTOR_MODULES:
-                raise ConfigError(
-                    f"unknown detector type {t!r}; choose from {', '.join(DETECTOR_MODULES)}"
-                )
-            if t not in names:
-                names.append(t)
+    """The detectors asked for (:func:`detectors.detector_specs`, as ``run_detectors`` resolves
+    them), with serial kernels: Numba parallel regions inside dask worker threads abort the
+    process."""
     specs = []
-    for n in names:
-        if n not in PER_VESSEL + CROSS_VESSEL:
-            raise ConfigError(f"detector {n!r} has no distributed form yet")
-        try:
-            spec = load_spec(n, cfg.get(n))
-        except ImportError as exc:
-            raise ConfigError(f"detector {n!r} is not available: {exc}") from exc
-        if getattr(spec.params, "parallel", False):
-            # Numba parallel regions inside dask worker threads abort the process
-            spec = DetectorSpec(spec.name, spec.module, _serial(spec.params))
+    for spec in detector_specs(types, cfg):
+        if spec.name not in PER_VESSEL + CROSS_VESSEL:
+            raise ConfigError(f"detector {spec.name!r} has no distributed form yet")
+        if isinstance(spec.params, EncounterParams) and spec.params.parallel:
+            spec = dataclasses.replace(
+                spec, params=dataclasses.replace(spec.params, parallel=False)
+            )
         specs.append(spec)
     return specs
-
-
-def _serial(params: Any) -> Any:
-    return dataclasses.replace(params, parallel=False)
 
 
 def _as_client(client: Client | str) -> tuple[Any, bool]:
@@ -324,8 +297,8 @@ def detect_distributed_full(
     cfg = load_config(config)
     specs = _specs(types, cfg)
     names = [s.name for s in specs]
-    track_params = cfg.get("tracks", TrackParams())
-    cparams = cfg.get("context", ContextParams())
+    track_params = cfg.params("tracks", TrackParams)
+    cparams = cfg.params("context", ContextParams)
     cl, own_client = _as_client(client)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -366,7 +339,7 @@ def detect_distributed_full(
         timings["context"] = t1 - t0 - timings["read_and_tracks"]
         per = [s for s in specs if s.name in PER_VESSEL]
         edges = None
-        if any(s.stream_factory() is not None for s in per):
+        if any(s.has_stream for s in per):
             edges = _slice_edges(cl, parts, summaries, n_rows, scale.slice_rows)
         futs = [
             cl.submit(vessel_tasks.detect_part, p, ctx, per, seg_f, edges, pure=False)
@@ -392,7 +365,7 @@ def detect_distributed_full(
             events=mark_likely_carriers(
                 mark_meetings(drop_twin_encounters(_dedupe(events, names))),
                 registry,
-                loitering=cfg.get("loitering") or LoiteringParams(),
+                loitering=cfg.params("loitering", LoiteringParams),
             ),
             removed=removed,
             types=names,

@@ -9,14 +9,13 @@ workqueue layer aborts when two threads of one process enter a parallel region).
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from detectors.base import ContextParams, DetectContext, DetectorSpec
+from detectors.base import ContextParams, DetectContext, DetectorSpec, run_bounded
 from detectors.reception import DAY_MS, HOUR_MS, CellHourCounts
 from vessels.anchorages import AnchorageParams, anchorages_from_tracks
 from vessels.events import Event
@@ -24,7 +23,7 @@ from vessels.geo import PortIndex
 from vessels.registry import Registry
 from vessels.scale.partition import concat_tables
 from vessels.scale.quantiles import minute_counts, times_in_minutes
-from vessels.tracks import TrackParams, Tracks, build_tracks, take_rows
+from vessels.tracks import TrackParams, Tracks, build_tracks
 
 __all__ = [
     "Counts",
@@ -37,7 +36,6 @@ __all__ = [
     "part_counts",
     "part_summary",
     "part_times_in_minutes",
-    "run_bounded",
 ]
 
 I64 = npt.NDArray[np.int64]
@@ -176,37 +174,6 @@ def make_context(
     )
 
 
-def run_bounded(
-    spec: DetectorSpec,
-    tracks: Tracks,
-    ctx: DetectContext,
-    slice_rows: int,
-    edges: I64 | None = None,
-) -> list[Event]:
-    """``spec`` over ``tracks``, in time slices through its stream form when the input is big
-    (as ``detectors.run_detectors`` does: bounded memory, and the same events by the streaming
-    contract). ``edges``: the slices to use (those of the whole data set), else the input's
-    own when it holds more than ``slice_rows`` rows."""
-    factory = spec.stream_factory()
-    if factory is None:
-        return spec.detect(tracks, ctx)
-    if edges is None:
-        if tracks.n <= slice_rows:
-            return spec.detect(tracks, ctx)
-        n_slices = -(-tracks.n // slice_rows)
-        qs = np.linspace(0.0, 1.0, n_slices + 1)
-        edges = np.unique(np.quantile(tracks.t, qs).astype(np.int64))
-        edges[-1] = int(tracks.t.max()) + 1
-    stream = factory(ctx, spec.params)
-    out: list[Event] = []
-    for a, b in itertools.pairwise(edges.tolist()):
-        rows = np.flatnonzero((tracks.t >= a) & (tracks.t < b))
-        if rows.size:
-            out += stream.update(take_rows(tracks, rows))
-    out += stream.flush()
-    return out
-
-
 def global_segments(tracks: Tracks, all_seg_mmsi: npt.NDArray[np.uint32]) -> I64:
     """The single-process segment number of each of the partition's segments.
 
@@ -236,7 +203,7 @@ def detect_part(
     gseg = global_segments(part.tracks, all_seg_mmsi)
     out: list[Event] = []
     for spec in specs:
-        batch = edges is None or spec.stream_factory() is None
+        batch = edges is None or not spec.has_stream
         for e in run_bounded(spec, part.tracks, ctx, part.tracks.n + 1 if batch else 0, edges):
             s = e.evidence.get("segment")
             if isinstance(s, int) and 0 <= s < gseg.size:

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detectors.base import DetectContext, DetectorSpec
+from detectors.base import DetectContext, DetectorSpec, run_bounded
 from detectors.reception import HOUR_MS
 from vessels.events import Event
-from vessels.scale.vessel_tasks import Part, global_segments, run_bounded
+from vessels.scale.vessel_tasks import Part, global_segments
 from vessels.tracks import Tracks
 
 __all__ = [

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from vessels.errors import ConfigError
 
-__all__ = ["WatchParams", "watch_params"]
+__all__ = ["WatchParams"]
 
 
 @dataclass(frozen=True)
@@ -59,10 +58,3 @@ class WatchParams:
                 raise ConfigError(f"watch.{name} must be >= 0, got {v!r}")
         if self.round_rows < 1 or self.max_line_bytes < 128:
             raise ConfigError("watch.round_rows must be >= 1 and watch.max_line_bytes >= 128")
-
-
-def watch_params(table: dict[str, Any] | None) -> WatchParams:
-    """The ``[watch]`` table of a parameter file (unknown keys are errors)."""
-    from vessels.config import make_params
-
-    return WatchParams() if not table else make_params(WatchParams, table, "watch")  # type: ignore[no-any-return]

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from detectors import _specs
+from detectors import detector_specs
 from detectors.base import ContextParams, build_context
 from vessels.config import load_config
 from vessels.registry import build_registry
 from vessels.tracks import TrackParams
 from vessels.watch.areas import Areas, Watchlist
 from vessels.watch.engine import Engine, SourceInfo
-from vessels.watch.params import WatchParams, watch_params
+from vessels.watch.params import WatchParams
 from vessels.watch.sinks import Dispatcher, JsonlSink, StdoutSink, StoreSink, WebhookSink
 from vessels.watch.sources import SourceSpec
 
@@ -30,10 +30,10 @@ def make_engine(
     watchlist: str | None = None,
 ) -> Engine:
     cfg = load_config(config)
-    params: WatchParams = watch_params(cfg.other.get("watch"))
-    specs = _specs(types, cfg)
+    params = cfg.params("watch", WatchParams)
+    specs = detector_specs(types, cfg)
     registry = build_registry(None, carriers)
-    ctx_params = cfg.get("context", ContextParams())
+    ctx_params = cfg.params("context", ContextParams)
     ports = build_context(
         None,
         registry,
@@ -46,7 +46,7 @@ def make_engine(
         registry,
         ports,
         sources=[SourceInfo(s.text, sat=s.sat) for s in sources],
-        track_params=cfg.get("tracks", TrackParams()),
+        track_params=cfg.params("tracks", TrackParams),
         context_params=ctx_params,
         areas=Areas.read(areas) if areas else None,
         watchlist=Watchlist.read(watchlist) if watchlist else None,
