@@ -1,7 +1,7 @@
 """Dark periods: a vessel's AIS goes silent where it should have been heard.
 
 Definition (Welch et al. 2022, "Hot spots of unseen fishing vessels", Science Advances; GFW
-AIS-disabling code; detection-methods.md "Gap / disabling"): a gap of at least 12 h that starts
+AIS-disabling code; docs/references.md "Gap / disabling"): a gap of at least 12 h that starts
 more than 50 nm from shore, in a 1-degree cell where satellite reception is good (more than 10
 satellite positions per vessel-day) and after at least 14 satellite positions in the 12 h before.
 The length, shore and own-positions rules are cuts (a gap failing one scores below 0.5, in

@@ -1,6 +1,6 @@
 """Loitering: a vessel slow for hours far from shore.
 
-Definition (GFW pipe-loitering and the RFMO carrier-loitering rule; detection-methods.md
+Definition (GFW pipe-loitering and the RFMO carrier-loitering rule; docs/references.md
 "Loitering"): speed below 2 kn for at least 4 h (Miller et al. 2018 used 8 h) at least 20 nm
 from shore. Slowness is judged per step between reports (implied speed after allowing for
 position noise, and the reported speed where there is one), so a run can bridge satellite

@@ -2,7 +2,7 @@
 
 GFW pipe-anchorages: a place where many distinct vessels stay stationary for a long time is an
 anchorage (stationary >= 720 min within 0.5 km, S2 level-14 cells, >= 20 unique vessels;
-detection-methods.md, "Anchorages"). Cells here are ``cell_deg`` squares (0.005 deg is about
+docs/references.md, "Anchorages"). Cells here are ``cell_deg`` squares (0.005 deg is about
 0.55 km of latitude, close to an S2 L14 cell). No package ships an anchorage list, so the
 project derives one; a user CSV such as GFW's ``anchorage_overrides.csv.gz`` can be added.
 """

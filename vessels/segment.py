@@ -23,7 +23,7 @@ class SegmentParams:
     """Plausibility limits of one physical vessel.
 
     Defaults: gpsdio-segment v3 / GFW pipe-segment use 25-30 kn as the implied-speed limit
-    (detection-methods.md, "Identity"); ``noise_m`` absorbs position noise, and ``min_dt_s``
+    (docs/references.md, "Identity"); ``noise_m`` absorbs position noise, and ``min_dt_s``
     the minutes by which satellite and terrestrial receive times of one ship disagree (on the
     AMSA/exactEarth sample a 1 s floor split 174 of 1,865 MMSIs, a 2 min floor 27), so two
     close reports seconds apart are not "impossible". Ships sharing an MMSI far apart still

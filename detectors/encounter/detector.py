@@ -1,6 +1,6 @@
 """Encounters at sea (rendezvous, possible transshipment), after GFW pipe-encounters.
 
-Definition (detection-methods.md, "Encounter"; Miller et al. 2018; GFW pipe-encounters): two
+Definition (docs/references.md, "Encounter"; Miller et al. 2018; GFW pipe-encounters): two
 vessels within 500 m of each other for at least 2 h, median speed below 2 kn, at least 10 km
 from any port or anchorage, on tracks resampled to 10 min and interpolated only across gaps
 shorter than 1 h; encounters of the same pair less than 4 h apart are merged. Gear buoys
@@ -17,7 +17,7 @@ behaviour is ``max_slow_gap_h=0, max_slack_m=0, min_reports=0, use_reported_sog=
 - A reconstructed position is uncertain: far from any report the 500 m test allows
   ``drift_slack_kn`` per hour of distance to the nearest report (at most ``max_slack_m``).
 - Each vessel must have been heard at least ``min_reports`` times while close (pitfall 4 of
-  detection-methods.md: an interpolation is not an observation).
+  docs/references.md: an interpolation is not an observation).
 - The median speed counts only slots near a real report and takes the larger of implied speed
   and reported SOG, for *both* vessels (the mean of their medians, as GFW's merge of the two
   one-sided encounters gives): pair trawlers at 3-5 kn whose zig-zags look slow across a hole

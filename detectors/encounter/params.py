@@ -42,7 +42,7 @@ class EncounterParams:
     drift_slack_kn: float = 0.5
     max_slack_m: float = 750.0
     # Each vessel must have been heard this often while close: otherwise the encounter is an
-    # interpolation artefact (detection-methods.md, pitfall 4), not something AIS showed.
+    # interpolation artefact (docs/references.md, pitfall 4), not something AIS showed.
     min_reports: int = 3
     # One vessel on two transponders (detectors.encounter.twins, issue 13): two MMSIs within
     # twin_max_distance_m in slots where one was heard and both positions are observed or

@@ -1,7 +1,7 @@
 """``detect_distributed``: the detectors of ``detectors.run_detectors`` on a dask.distributed
 cluster, with the same events (ids, times, scores, evidence) as the single-process run.
 
-Plan (streaming-and-scale.md: dask.distributed, never a home-made scheduler):
+Plan (docs/references.md, "Dask": dask.distributed, never a home-made scheduler):
 
 1. Sources are read on the workers (Parquet by row groups, other files one per task) and split
    by an MMSI hash into partitions; each partition builds its tracks (``build_tracks``) and
