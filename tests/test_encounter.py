@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from detectors.base import DetectContext, build_context
 from detectors.encounter import EncounterParams, EncounterStream, detect
 from kernels.geo import destination
 from tests.naive_pairs import make_tracks
@@ -20,7 +20,7 @@ T0 = 1_700_000_000_000 - 1_700_000_000_000 % H
 CARRIER, FISHER, OTHER, BUOY = 636_012_345, 412_345_678, 244_111_222, 990_012_345
 
 
-def _ctx() -> SimpleNamespace:
+def _ctx() -> DetectContext:
     reg = Registry(
         latest={
             CARRIER: {"name": "COLD STAR", "ship_type": 70},
@@ -29,7 +29,7 @@ def _ctx() -> SimpleNamespace:
         },
         carrier_mmsi={CARRIER},
     )
-    return SimpleNamespace(registry=reg)
+    return build_context(None, reg)
 
 
 def _track(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pyarrow as pa
@@ -133,7 +132,7 @@ def test_stream_state_stays_bounded_on_a_long_stream() -> None:
     from tests.naive_pairs import make_tracks
 
     rng = np.random.default_rng(11)
-    s = EncounterStream(SimpleNamespace(registry=None, ports=port_index()))
+    s = EncounterStream(None)  # no context: no registry, the built-in port list
     t0 = 1_700_000_000_000 - 1_700_000_000_000 % H
     live: list[tuple[int, float, float, int]] = []  # mmsi, lat, lon, first hour
     sizes, found = [], []

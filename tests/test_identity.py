@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pyarrow as pa
 import pytest
 
+from detectors.base import DetectContext, build_context
 from detectors.identity import IdentityParams, IdentityStream, detect
 from detectors.identity_checks import invalid_mmsi_reason
 from kernels.geo import destination
 from vessels.errors import ConfigError
-from vessels.registry import build_registry
+from vessels.registry import Registry, build_registry
 from vessels.tracks import build_tracks
 
 H = 3_600_000
@@ -54,7 +53,14 @@ def _scene() -> list[tuple[int, int, float, float]]:
     return rows
 
 
-def _registry() -> SimpleNamespace:
+def _no_registry(class_b: set[int] | None = None) -> DetectContext:
+    """A context with no static data; ``class_b``: MMSIs seen sending class B reports."""
+    ctx = build_context(None, Registry())
+    ctx.class_b |= class_b or set()
+    return ctx
+
+
+def _registry() -> DetectContext:
     names = ["ALPHA", "BETA", "ALPHA", "GAMMA"]
     imos = [9074729, 9074729, 9074729, 9176187]  # valid check digits; the last differs
     static = pa.table(
@@ -69,7 +75,7 @@ def _registry() -> SimpleNamespace:
         }
     )
     del names
-    return SimpleNamespace(registry=build_registry(static))
+    return build_context(None, build_registry(static))
 
 
 def _by_kind(events: list) -> dict[str, list]:  # type: ignore[type-arg]
@@ -117,7 +123,7 @@ def test_invalid_mmsis_and_identity_changes() -> None:
     assert ch[0].score >= 0.5
     assert "GAMMA" in ch[0].reasons[0]
     # with class B known, invalid numbers score lower still
-    s = IdentityStream(SimpleNamespace(registry=None, class_b={41_234_567}))
+    s = IdentityStream(_no_registry(class_b={41_234_567}))
     s.update(tracks)
     low = {e.mmsi: e.score for e in s.flush() if e.evidence["kind"] == "invalid_mmsi"}
     assert low[41_234_567] < inv[41_234_567].score
@@ -178,7 +184,7 @@ def test_stream_forgets_silent_mmsis_and_reports_them_once() -> None:
     from tests.naive_pairs import make_tracks
 
     p = IdentityParams(forget_after_h=6.0)
-    s = IdentityStream(SimpleNamespace(registry=None, class_b=set()), p)
+    s = IdentityStream(_no_registry(), p)
     rows_all: list[tuple[int, int, float, float]] = []
     sizes, got = [], []
     for hour in range(240):
@@ -193,7 +199,7 @@ def test_stream_forgets_silent_mmsis_and_reports_them_once() -> None:
     inv = sorted(e.mmsi for e in got if e.evidence["kind"] == "invalid_mmsi")
     batch = sorted(
         e.mmsi
-        for e in detect(make_tracks(rows_all), SimpleNamespace(registry=None, class_b=set()))
+        for e in detect(make_tracks(rows_all), _no_registry())
         if e.evidence["kind"] == "invalid_mmsi"
     )
     assert inv == batch and len(inv) == 240 * 9

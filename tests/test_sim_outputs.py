@@ -33,6 +33,21 @@ def test_cli_writes_byte_identical_files(
         assert a.stat().st_size > 100
 
 
+def test_make_samples_reproduces_data_samples(tmp_path: Path) -> None:
+    """`make samples` (its recipe read from the Makefile) writes data_samples/ byte for byte."""
+    root = Path(__file__).resolve().parents[1]
+    recipe = (root / "Makefile").read_text().split("\nsamples:", 1)[1].split("\n\n", 1)[0]
+    args = recipe.replace("\\\n", " ").split("vessels simulate", 1)[1].split()
+    at = args.index("--out")
+    committed = root / args[at + 1]
+    args[at + 1] = str(tmp_path)
+    assert main(["simulate", *args, "--quiet"]) == 0
+    names = sorted(p.name for p in committed.iterdir())
+    assert names == sorted(p.name for p in tmp_path.iterdir())
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), name
+
+
 def test_outputs_readable_by_the_project(tmp_path: Path) -> None:
     from ingest import read_inputs
     from ingest.sar import read_detections
