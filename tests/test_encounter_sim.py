@@ -16,13 +16,14 @@ import pytest
 from detectors import run_detectors_full
 from detectors.base import build_context
 from detectors.encounter import EncounterParams, detect
+from tests.seeds import ENCOUNTER_SCENES
 from vessels.evaluate.events import evaluate, truth_from_doc
 from vessels.registry import build_registry
 from vessels.sim import SimConfig, simulate
 from vessels.tracks import build_tracks
 
 TYPES = ("encounter", "identity")
-SCENES = (("argentina", 4), ("argentina", 5), ("argentina", 6), ("west_africa", 2))
+SCENES = ENCOUNTER_SCENES  # held out from tuning (tests/seeds.py)
 NEGATIVES = ("pair_trawl", "anchored_pair", "anchored_group", "lane_pass", "buoy_tending")
 
 

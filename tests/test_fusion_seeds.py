@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from ingest.sar import read_detections
+from tests.seeds import FUSION_SCENES
 from vessels.evaluate.events import evaluate, truth_from_doc
 from vessels.evaluate.matches import match_accuracy
 from vessels.fusion.fuse import fuse_tables
 from vessels.sim import simulate, write_scenario
 from vessels.sim.config import SimConfig
 
-SCENARIOS = [(2, "argentina"), (23, "argentina"), (3, "west_africa")]
+SCENARIOS = FUSION_SCENES  # held out from tuning (tests/seeds.py)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,10 @@ from kernels.runs import find_gaps, window_counts
 from tests import naive_detect as nv
 from tests.naive_detect import T0, H, positions_table, track
 from vessels.errors import ConfigError
+from vessels.pipeline.scoring import ScoringParams
+
+#: the score from which an event counts (scoring, `vessels evaluate --min-score`)
+COUNTS = ScoringParams().min_event_score
 
 # 45S 55W: Argentine high seas edge, about 500 km from shore
 LAT, LON = -45.0, -55.0
@@ -65,7 +69,7 @@ def test_coverage_hole_scores_low() -> None:
     )
     gaps = _gaps(rows)
     assert len(gaps) == 3  # every vessel, all with low scores
-    assert all(g["score"] < 0.5 for g in gaps)
+    assert all(g["score"] < COUNTS for g in gaps)
     assert all(g["evidence"]["meets_welch_2022"] is False for g in gaps)
     assert all(g["evidence"]["cell_vessel_hours_during_gap"] == 0 for g in gaps)
 
@@ -88,7 +92,7 @@ def test_near_shore_and_short_gaps_only_in_naive_mode() -> None:
     assert _gaps(tb) == []
     naive = _gaps(tb, naive=True)
     assert sorted(g["mmsi"] for g in naive) == [412000002, 701000001]
-    assert all(g["score"] < 0.5 for g in naive)
+    assert all(g["score"] < COUNTS for g in naive)
     assert any("shore" in " ".join(g["reasons"]) for g in naive)
 
 
@@ -132,7 +136,7 @@ def test_fewer_than_14_own_positions_before_is_below_the_definition() -> None:
     # Welch et al. 2022: >= 14 positions in the 12 h before. Hourly reports give 13.
     (g,) = _gaps(_fleet(20, 40, step_min=60))
     assert g["evidence"]["positions_before_12h"] == 13
-    assert g["score"] < 0.5 and g["evidence"]["meets_welch_2022"] is False
+    assert g["score"] < COUNTS and g["evidence"]["meets_welch_2022"] is False
     assert any("13 own positions" in r for r in g["reasons"])
     (ok,) = _gaps(_fleet(20, 40, step_min=50))
     assert ok["evidence"]["positions_before_12h"] >= 14 and ok["score"] >= 0.6

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from detectors import run_detectors_full
+from tests.seeds import GAP_SCENES
 from vessels.evaluate.events import evaluate, truth_from_doc
 from vessels.sim import SimConfig, simulate
 
@@ -18,7 +19,7 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[int]]:
     """tp, fp, fn per type over a few seeded scenarios, plus the low-score gap count."""
     tot = {t: [0, 0, 0] for t in TYPES}
     tot["low_gaps"] = [0]
-    for seed, region in ((1, "argentina"), (2, "argentina"), (3, "west_africa")):
+    for seed, region in GAP_SCENES:
         sc = simulate(SimConfig(seed=seed, days=3, vessels=60, region=region))
         carriers = Path(tmp_path_factory.mktemp("c")) / "carriers.csv"
         mm = [v.mmsi for v in sc.vessels if v.kind == "carrier" and v.mmsi]
@@ -49,3 +50,11 @@ def test_coverage_holes_and_short_gaps_were_seen_and_scored_low(
 ) -> None:
     # the poor-reception box and gear buoys produce long silences that must not count
     assert scored["low_gaps"][0] >= 5
+
+
+def test_quality_scenes_are_held_out_from_tuning() -> None:
+    from tests.seeds import ENCOUNTER_SCENES, FUSION_SCENES, held_out
+
+    seeds = [s for s, _ in GAP_SCENES] + [s for _, s in ENCOUNTER_SCENES]
+    seeds += [s for s, _ in FUSION_SCENES]
+    assert all(held_out(s) for s in seeds)

@@ -12,6 +12,10 @@ from detectors import run_detectors_full
 from kernels.runs import run_stats, slow_steps, true_runs
 from tests import naive_detect as nv
 from tests.naive_detect import T0, H, positions_table, static_table, track
+from vessels.pipeline.scoring import ScoringParams
+
+#: the score from which an event counts (scoring, `vessels evaluate --min-score`)
+COUNTS = ScoringParams().min_event_score
 
 LAT, LON = -45.0, -55.0
 CARRIER, FISHER, CARGO = 636000001, 412000001, 538000001
@@ -72,7 +76,7 @@ def test_carrier_with_a_visible_partner_scores_lower_but_is_reported(tmp_path: P
     assert by[CARRIER]["evidence"]["visible_partner"] is True
     assert by[CARRIER]["evidence"]["hours_with_vessel_within_1km"] >= 7
     assert 0.6 <= by[CARRIER]["score"] < 0.8
-    assert by[FISHER]["score"] < 0.5  # a non-carrier loitering is context, not a verdict
+    assert by[FISHER]["score"] < COUNTS  # a non-carrier loitering is context, not a verdict
 
 
 def test_fishing_vessel_scores_lowest_and_carriers_only_mode(tmp_path: Path) -> None:
@@ -82,7 +86,7 @@ def test_fishing_vessel_scores_lowest_and_carriers_only_mode(tmp_path: Path) -> 
         [_loiter_then_go(FISHER, LAT, LON), _loiter_then_go(CARGO, LAT + 1, LON, slow_h=6.0)]
     )
     by = {e["mmsi"]: e for e in _run(tb, None, static)}
-    assert by[FISHER]["score"] < by[CARGO]["score"] < 0.5
+    assert by[FISHER]["score"] < by[CARGO]["score"] < COUNTS
     assert _run(tb, None, static, carriers_only=True) == []
 
 
@@ -151,7 +155,7 @@ def test_real_suez_queue_is_no_loitering(shared_data: Path) -> None:
     assert _run(tb, None) == []
     relaxed = _run(tb, None, min_shore_nm=0.0)
     assert len(relaxed) > 100  # the queue is there: slow for hours
-    assert max(e["score"] for e in relaxed) < 0.5
+    assert max(e["score"] for e in relaxed) < COUNTS
     assert np.median([e["evidence"]["distance_from_shore_km"] for e in relaxed]) < 10
 
 

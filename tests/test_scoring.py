@@ -12,6 +12,7 @@ from vessels.events import Event, events_to_table
 from vessels.pipeline.scoring import ScoringParams, score_vessels
 
 T0 = 1_700_000_000_000
+W = ScoringParams()  # the default weights: the tests follow them, never repeat them
 
 
 def ev(type_: str, mmsi: int | None, score: float, k: int = 0, other: int | None = None) -> Event:
@@ -32,7 +33,7 @@ def ev(type_: str, mmsi: int | None, score: float, k: int = 0, other: int | None
 
 def test_single_event_score_is_weight_times_score() -> None:
     s = score_vessels(events_to_table([ev("gap", 1, 0.8)]))
-    assert s[1].score == pytest.approx(0.8 * 0.8)
+    assert s[1].score == pytest.approx(W.weight_gap * 0.8)
     assert s[1].counts == {"gap": 1}
     assert s[1].reasons[0].share == pytest.approx(s[1].score)
     assert s[1].reasons[0].text.startswith("1 AIS gap (longest 2.0 h): gap reason 0")
@@ -41,7 +42,7 @@ def test_single_event_score_is_weight_times_score() -> None:
 def test_noisy_or_and_shares_add_up() -> None:
     evs = [ev("gap", 1, 0.9, 0), ev("gap", 1, 0.7, 1), ev("loitering", 1, 0.6, 2)]
     s = score_vessels(events_to_table(evs))[1]
-    ps = [0.8 * 0.9, 0.8 * 0.7, 0.8 * 0.6]
+    ps = [W.weight_gap * 0.9, W.weight_gap * 0.7, W.weight_loitering * 0.6]
     assert s.score == pytest.approx(1 - math.prod(1 - p for p in ps), abs=1e-6)
     assert sum(r.share for r in s.reasons) == pytest.approx(s.score, abs=1e-5)
     assert [r.type for r in s.reasons] == ["gap", "loitering"]  # strongest first
@@ -52,17 +53,19 @@ def test_noisy_or_and_shares_add_up() -> None:
 def test_pair_events_count_for_both_vessels_and_carrier_bonus() -> None:
     table = events_to_table([ev("encounter", 1, 0.8, other=2)])
     plain = score_vessels(table)
-    assert plain[1].score == plain[2].score == pytest.approx(0.8 * 0.8)
+    assert plain[1].score == plain[2].score == pytest.approx(W.weight_encounter * 0.8)
     bonus = score_vessels(table, carriers=frozenset({2}))
-    # vessel 1 met a carrier: its encounter weighs 0.8 + 0.1; the carrier itself gets no bonus
-    assert bonus[1].score == pytest.approx(0.9 * 0.8)
-    assert bonus[2].score == pytest.approx(0.8 * 0.8)
+    # vessel 1 met a carrier: its encounter weighs more; the carrier itself gets no bonus
+    with_bonus = W.weight_encounter + W.weight_carrier_bonus
+    assert bonus[1].score == pytest.approx(with_bonus * 0.8)
+    assert bonus[2].score == pytest.approx(W.weight_encounter * 0.8)
 
 
 def test_threshold_and_dark_detection_without_vessel() -> None:
-    table = events_to_table([ev("gap", 1, 0.49), ev("dark_detection", None, 0.9, 1)])
+    below = W.min_event_score - 0.01
+    table = events_to_table([ev("gap", 1, below), ev("dark_detection", None, 0.9, 1)])
     assert score_vessels(table) == {}
-    assert 1 in score_vessels(table, ScoringParams(min_event_score=0.4))
+    assert 1 in score_vessels(table, ScoringParams(min_event_score=below - 0.01))
 
 
 def test_weights_from_config_and_errors() -> None:
