@@ -16,6 +16,7 @@ from ingest.sar import DETECTIONS_SCHEMA, SCENES_SCHEMA, SarInput, SarStats, rea
 from kernels.geo import destination
 from tests.naive_fusion import make_tracks
 from vessels.evaluate.matches import match_accuracy
+from vessels.events import Event
 from vessels.fusion.dark import DarkParams, dark_detections, dark_rendezvous, enrich_gaps
 from vessels.fusion.matching import MatchParams, match_detections
 
