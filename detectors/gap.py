@@ -27,6 +27,7 @@ from detectors.reception import HOUR_MS
 from kernels.cellhour import T0_MS
 from kernels.geo import METRES_PER_NM, haversine_array_m
 from kernels.runs import find_gaps, window_counts
+from vessels.config import check_numbers
 from vessels.coverage import data_holes, hole_overlap_h
 from vessels.errors import ConfigError
 from vessels.events import Event
@@ -82,17 +83,8 @@ class GapParams:
     routine_max_score: float = 0.4
 
     def __post_init__(self) -> None:
-        for name in (
-            "min_gap_h",
-            "min_shore_nm",
-            "before_window_h",
-            "naive_min_gap_h",
-            "data_hole_min_h",
-            "coverage_max_score",
-        ):
-            v = getattr(self, name)
-            if not isinstance(v, int | float) or v < 0:
-                raise ConfigError(f"gap.{name} must be a number >= 0, got {v!r}")
+        names = ("min_gap_h", "min_shore_nm", "before_window_h", "naive_min_gap_h")
+        check_numbers(self, "gap", (*names, "data_hole_min_h", "coverage_max_score"))
         if self.full_score_gap_h <= self.min_gap_h:
             raise ConfigError("gap.full_score_gap_h must be greater than gap.min_gap_h")
 

@@ -30,6 +30,7 @@ import numpy.typing as npt
 from detectors.base import DetectContext, Detector
 from detectors.identity_sea import clone_while_dark_events, delayed_copy, near_hop_kn
 from kernels.geo import KNOT_MS, haversine_array_m
+from vessels.config import check_numbers
 from vessels.errors import ConfigError
 from vessels.events import Event
 from vessels.explain import reasons_from_evidence
@@ -75,17 +76,8 @@ class IdentityParams:
     forget_after_h: float = 35 * 24.0
 
     def __post_init__(self) -> None:
-        for name in (
-            "min_overlap_h",
-            "min_separation_km",
-            "merge_gap_h",
-            "min_jump_km",
-            "min_hop_speed_kn",
-            "forget_after_h",
-        ):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
-                raise ConfigError(f"identity.{name} must be a number >= 0, got {v!r}")
+        names = ("min_overlap_h", "min_separation_km", "merge_gap_h", "min_jump_km")
+        check_numbers(self, "identity", (*names, "min_hop_speed_kn", "forget_after_h"))
         if self.min_segment_points < 1 or self.min_identity_changes < 1:
             raise ConfigError("identity.min_segment_points and min_identity_changes must be >= 1")
 

@@ -27,6 +27,7 @@ from detectors.base import DetectContext, Detector
 from detectors.reception import HOUR_MS
 from kernels.geo import METRES_PER_NM
 from kernels.runs import run_stats, slow_steps, true_runs
+from vessels.config import check_numbers
 from vessels.errors import ConfigError
 from vessels.events import Event
 from vessels.explain import reasons_from_evidence
@@ -58,10 +59,8 @@ class LoiteringParams:
     min_lane_km: float = 5.0  # farther than this from a MARNET lane (vessels.lanes)
 
     def __post_init__(self) -> None:
-        for name in ("max_speed_kn", "min_duration_h", "min_shore_nm", "max_step_h", "noise_m"):
-            v = getattr(self, name)
-            if not isinstance(v, int | float) or v < 0:
-                raise ConfigError(f"loitering.{name} must be a number >= 0, got {v!r}")
+        names = ("max_speed_kn", "min_duration_h", "min_shore_nm", "max_step_h", "noise_m")
+        check_numbers(self, "loitering", names)
         if self.full_score_h <= self.min_duration_h:
             raise ConfigError("loitering.full_score_h must be greater than min_duration_h")
 

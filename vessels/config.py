@@ -30,16 +30,17 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 import os
 import tomllib
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from vessels.errors import ConfigError
 
-__all__ = ["TABLES", "Config", "load_config", "make_params", "table_class"]
+__all__ = ["TABLES", "Config", "check_numbers", "load_config", "make_params", "table_class"]
 
 #: Every table a parameter file may hold: name -> "module:Class" of its parameter dataclass.
 TABLES: dict[str, str] = {
@@ -175,3 +176,29 @@ def _parse(data: Mapping[str, Any], source: str | None) -> Config:
             raise
         raise ConfigError(f"{source}: {exc}") from exc
     return Config(tables, dict(data), source)
+
+
+def check_numbers(
+    params: object,
+    table: str,
+    names: Iterable[str],
+    *,
+    minimum: float = 0.0,
+    strict: bool = False,
+    integer: bool = False,
+) -> None:
+    """For a parameter dataclass's ``__post_init__``: a :class:`ConfigError` unless each field in
+    ``names`` is a finite number (an integer when ``integer``) at least ``minimum`` (above it
+    when ``strict``), named ``[table].name`` in the message."""
+    kind = "an integer" if integer else "a number"
+    bound = f"> {minimum:g}" if strict else f">= {minimum:g}"
+    for name in names:
+        v = getattr(params, name)
+        ok = (
+            isinstance(v, int if integer else int | float)
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+            and (v > minimum if strict else v >= minimum)
+        )
+        if not ok:
+            raise ConfigError(f"{table}.{name} must be {kind} {bound}, got {v!r}")

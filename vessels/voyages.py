@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from kernels.portvisits import port_visit_runs
+from vessels.config import check_numbers
 from vessels.errors import ConfigError
 from vessels.geo import PortIndex
 from vessels.tracks import Tracks
@@ -55,10 +56,8 @@ class PortVisitParams:
     noise_m: float = 50.0
 
     def __post_init__(self) -> None:
-        for name in ("entry_km", "exit_km", "stop_kn", "port_gap_h", "min_duration_h", "noise_m"):
-            v = getattr(self, name)
-            if not isinstance(v, int | float) or isinstance(v, bool) or not v >= 0:
-                raise ConfigError(f"port_visits.{name} must be a number >= 0, got {v!r}")
+        names = ("entry_km", "exit_km", "stop_kn", "port_gap_h", "min_duration_h", "noise_m")
+        check_numbers(self, "port_visits", names)
         if self.exit_km < self.entry_km:
             raise ConfigError("port_visits.exit_km must be at least entry_km")
 

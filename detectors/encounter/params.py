@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from vessels.errors import ConfigError
+from vessels.config import check_numbers
 
 __all__ = ["EncounterParams"]
 
@@ -58,21 +57,11 @@ class EncounterParams:
     parallel: bool = False  # kernels on all cores (never inside dask tasks)
 
     def __post_init__(self) -> None:
-        for name in ("max_distance_m", "min_duration_h", "resample_step_min", "max_interp_gap_h"):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-                raise ConfigError(f"encounter.{name} must be a positive number, got {v!r}")
-        for name in (
-            "max_median_speed_kn",
-            "min_port_distance_km",
-            "merge_gap_h",
-            "max_joint_silence_h",
-            "joint_silence_tolerance_h",
-            "joint_silence_drift_kn",
-        ):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
-                raise ConfigError(f"encounter.{name} must be a number >= 0, got {v!r}")
+        positive = ("max_distance_m", "min_duration_h", "resample_step_min", "max_interp_gap_h")
+        check_numbers(self, "encounter", positive, strict=True)
+        names = ("max_median_speed_kn", "min_port_distance_km", "merge_gap_h")
+        joint = ("max_joint_silence_h", "joint_silence_tolerance_h", "joint_silence_drift_kn")
+        check_numbers(self, "encounter", (*names, *joint))
 
     @property
     def step_ms(self) -> int:

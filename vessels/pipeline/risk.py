@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from vessels.config import check_numbers
 from vessels.errors import ConfigError, InputError
 from vessels.registry import Registry
 
@@ -50,10 +51,8 @@ class RiskModelParams:
     reasons_per_vessel: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("n_bags", "trees_per_bag", "min_samples_leaf", "folds", "explain_top"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ConfigError(f"risk.{name} must be an integer >= 1, got {v!r}")
+        names = ("n_bags", "trees_per_bag", "min_samples_leaf", "folds", "explain_top")
+        check_numbers(self, "risk", names, minimum=1, integer=True)
         if self.folds < 2:
             raise ConfigError("risk.folds must be at least 2")
 
