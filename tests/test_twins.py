@@ -4,10 +4,9 @@ offshore. The pair search links both MMSIs in one identity event and no encounte
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
+from detectors.base import DetectContext, build_context
 from detectors.encounter import EncounterParams, EncounterStream, detect
 from detectors.encounter.twins import drop_twin_encounters
 from kernels.geo import destination
@@ -18,13 +17,13 @@ from vessels.registry import Registry
 A, B, C = 412_000_101, 412_000_102, 636_000_103  # class A unit, class B unit, a carrier
 
 
-def _ctx() -> SimpleNamespace:
+def _ctx() -> DetectContext:
     latest = {
         A: {"name": "FU YUAN YU 7", "ship_type": 30},
         B: {"name": "FUYUANYU7", "ship_type": 30},
         C: {"name": "COLD STAR", "ship_type": 70},
     }
-    return SimpleNamespace(registry=Registry(latest=latest, carrier_mmsi={C}))
+    return build_context(None, Registry(latest=latest, carrier_mmsi={C}))
 
 
 def _ship(mmsi: int, offset_m: float, every_s: int, rng: np.random.Generator) -> list:
