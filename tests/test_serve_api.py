@@ -81,6 +81,7 @@ def test_vessel_profile(api: TestClient) -> None:
     v = api.get(f"/api/vessels/{GAP_MMSI}").json()
     assert v["name"] == EVIL_HTML
     assert [h["name"] for h in v["history"]] == ["OCEAN ONE", EVIL_HTML]
+    assert v["history"][0]["length_m"] == 30  # bow 20 m + stern 10 m from the static report
     assert [o["mmsi"] for o in v["same_imo"]] == [LOITER_MMSI]
     assert [(e["type"], e["counting"]) for e in v["events"]] == [
         ("gap", True),

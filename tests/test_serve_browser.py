@@ -80,6 +80,8 @@ def test_review_desk_in_chromium(server: str, artifacts: Path, tmp_path: Path) -
             page.wait_for_selector("#serve-vessel .review")
             assert page.locator("#detail").get_attribute("data-mmsi") == str(GAP_MMSI)
             assert (page.locator("#detail-title").text_content() or "").startswith(EVIL_HTML)
+            page.wait_for_selector("#serve-vessel p.dims")
+            assert "30 m × 8 m" in (page.locator("#serve-vessel p.dims").text_content() or "")
             hist = page.locator("#history tbody tr")
             page.wait_for_selector("#history tbody tr:nth-child(2)")
             assert EVIL_HTML in (hist.nth(1).text_content() or "")

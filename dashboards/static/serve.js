@@ -308,6 +308,14 @@
     ident.parentNode.insertBefore(box, ident.nextSibling);
     getJSON("api/vessels/" + v.mmsi).then(function (p) {
       vreviews[v.mmsi] = p.review;
+      var dims = p.history.filter(function (h) { return h.length_m || h.beam_m; });
+      if (dims.length) { // the latest reported size, and whether it ever changed
+        var last = dims[dims.length - 1], sizes = {};
+        dims.forEach(function (h) { sizes[h.length_m + "x" + h.beam_m] = 1; });
+        var dp = el("p", "Size (static reports): " + (last.length_m || "?") + " m × " + (last.beam_m || "?") + " m" +
+          (Object.keys(sizes).length > 1 ? " — changed " + (Object.keys(sizes).length - 1) + " time(s) in its reports" : ""), "dims");
+        links.parentNode.insertBefore(dp, links);
+      }
       holder.appendChild(reviewForm("vessel", String(v.mmsi), p.review, function (nr) { vreviews[v.mmsi] = nr; }));
       p.events.forEach(function (e) { reviews[e.event_id] = e.review; detected[e.event_id] = e.detected; });
       if (!v._loaded) { // identity history and same-IMO vessels come from the API

@@ -332,6 +332,23 @@ def _tracks_table(p: PipelineResult) -> pa.Table:
     )
 
 
+def _dimensions(static: pa.Table | None) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+    """{(mmsi, t ms): (length, beam)} in metres from the static reports' bow/stern/port/starboard
+    distances (None where a report gives none: 0 means not available in AIS)."""
+    if static is None or static.num_rows == 0 or "to_bow" not in static.column_names:
+        return {}
+    cols = {
+        k: static.column(k).to_pylist() for k in ("to_bow", "to_stern", "to_port", "to_starboard")
+    }
+    mm = static.column("mmsi").to_pylist()
+    tt = static.column("t").cast(pa.int64()).to_pylist()
+    out: dict[tuple[int, int], tuple[int | None, int | None]] = {}
+    for i in range(static.num_rows):
+        b, st, po, sb = (cols[k][i] or 0 for k in ("to_bow", "to_stern", "to_port", "to_starboard"))
+        out[(int(mm[i]), int(tt[i]))] = ((b + st) or None, (po + sb) or None)
+    return out
+
+
 def _identity_table(p: PipelineResult) -> pa.Table:
     """Static-data history: one row per change of a vessel's identity (vessels.pipeline.profiles)."""
     rows = [
@@ -339,11 +356,16 @@ def _identity_table(p: PipelineResult) -> pa.Table:
         for m in sorted(p.profiles)
         for h in p.profiles[m].history
     ]
+    dims = _dimensions(p.static)
+    length = [dims.get((r["mmsi"], r["t"]), (None, None))[0] for r in rows]
+    beam = [dims.get((r["mmsi"], r["t"]), (None, None))[1] for r in rows]
     ts = pa.timestamp("ms", tz="UTC")
     return pa.table(
         {
             "mmsi": pa.array([r["mmsi"] for r in rows], pa.uint32()),
             "t": pa.array([r["t"] for r in rows], pa.int64()).cast(ts),
+            "length_m": pa.array(length, pa.int32()),
+            "beam_m": pa.array(beam, pa.int32()),
             "name": pa.array([r.get("name") for r in rows], pa.string()),
             "callsign": pa.array([r.get("callsign") for r in rows], pa.string()),
             "imo": pa.array([r.get("imo") for r in rows], pa.uint32()),

@@ -185,6 +185,13 @@ def _timeline_svg(tr: Track | None, events: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def _dims(r: dict[str, Any]) -> str:
+    length, beam = r.get("length_m"), r.get("beam_m")
+    if not length and not beam:
+        return ""
+    return f"{length or '?'} m × {beam or '?'} m"
+
+
 def _kv(rows: list[tuple[str, Any]]) -> str:
     return (
         '<table class="kv">'
@@ -256,10 +263,11 @@ def dossier_html(
     hist = (
         "".join(
             f"<tr><td>{h(_iso(r['t']))}</td><td>{h(r['name'])}</td><td>{h(r['callsign'])}</td>"
-            f"<td>{h(r['imo'])}</td><td>{h(r['ship_type'])}</td><td>{h(r['destination'])}</td></tr>"
+            f"<td>{h(r['imo'])}</td><td>{h(r['ship_type'])}</td><td>{h(_dims(r))}</td>"
+            f"<td>{h(r['destination'])}</td></tr>"
             for r in v.get("history", [])
         )
-        or '<tr><td colspan="6">no static reports</td></tr>'
+        or '<tr><td colspan="7">no static reports</td></tr>'
     )
     same = (
         "".join(
@@ -292,7 +300,7 @@ A flag is a lead for investigation, not proof.</p>
 <section id="events"><h2>Events that count ({len(counting)})</h2>{"".join(_event_block(e) for e in counting) or "<p>none</p>"}
 <h2>Context events, not counted ({len(context)})</h2>{"".join(_event_block(e) for e in context) or "<p>none</p>"}</section>
 <section id="history"><h2>Static data history</h2><table><thead><tr><th>first seen</th><th>name</th>
-<th>callsign</th><th>IMO</th><th>ship type</th><th>destination</th></tr></thead><tbody>{hist}</tbody></table></section>
+<th>callsign</th><th>IMO</th><th>ship type</th><th>length × beam</th><th>destination</th></tr></thead><tbody>{hist}</tbody></table></section>
 <section id="same-imo"><h2>Same IMO under other MMSIs</h2><table><thead><tr><th>MMSI</th><th>flag</th>
 <th>name</th><th>first report</th><th>last report</th></tr></thead><tbody>{same}</tbody></table></section>
 <section id="reviews"><h2>Vessel review history</h2><table><thead><tr><th>when</th><th>who</th>

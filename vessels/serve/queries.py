@@ -280,7 +280,8 @@ def vessel_detail(con: sqlite3.Connection, mmsi: int) -> dict[str, Any] | None:
     out["history"] = [
         dict(h)
         for h in con.execute(
-            "SELECT t, name, callsign, imo, ship_type, destination FROM serve_identity "
+            "SELECT t, name, callsign, imo, ship_type, destination, length_m, beam_m "
+            "FROM serve_identity "
             "WHERE mmsi = ? ORDER BY t",
             (mmsi,),
         )

@@ -31,6 +31,15 @@ __all__ = ["REVIEW_STATUSES", "Source", "connect", "init_schema", "load_investig
 
 REVIEW_STATUSES = ("new", "reviewing", "confirmed", "dismissed", "escalated")
 
+# rebuilt on every load (so a store made before a column was added keeps working)
+_IDENTITY_DDL = (
+    "CREATE TABLE IF NOT EXISTS serve_identity (mmsi INTEGER NOT NULL, t INTEGER NOT NULL, "
+    "name TEXT, callsign TEXT, imo INTEGER, ship_type TEXT, destination TEXT, "
+    "length_m INTEGER, beam_m INTEGER)",
+    "CREATE INDEX IF NOT EXISTS serve_identity_mmsi ON serve_identity (mmsi, t)",
+    "CREATE INDEX IF NOT EXISTS serve_identity_imo ON serve_identity (imo)",
+)
+
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS serve_sources (
     source_id INTEGER PRIMARY KEY,
@@ -68,12 +77,6 @@ CREATE TABLE IF NOT EXISTS serve_events (
 CREATE INDEX IF NOT EXISTS serve_events_mmsi ON serve_events (mmsi);
 CREATE INDEX IF NOT EXISTS serve_events_other ON serve_events (other_mmsi);
 CREATE INDEX IF NOT EXISTS serve_events_time ON serve_events (start_ms);
-CREATE TABLE IF NOT EXISTS serve_identity (
-    mmsi INTEGER NOT NULL, t INTEGER NOT NULL,
-    name TEXT, callsign TEXT, imo INTEGER, ship_type TEXT, destination TEXT
-);
-CREATE INDEX IF NOT EXISTS serve_identity_mmsi ON serve_identity (mmsi, t);
-CREATE INDEX IF NOT EXISTS serve_identity_imo ON serve_identity (imo);
 CREATE TABLE IF NOT EXISTS serve_reviews (
     kind TEXT NOT NULL CHECK (kind IN ('event', 'vessel')),
     key TEXT NOT NULL,
@@ -133,6 +136,9 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
 
 def init_schema(con: sqlite3.Connection) -> None:
     con.executescript(_SCHEMA)
+    with con:
+        for ddl in _IDENTITY_DDL:
+            con.execute(ddl)
 
 
 def _ms(v: Any) -> int | None:
@@ -233,7 +239,9 @@ def load_investigations(con: sqlite3.Connection, folders: list[Path]) -> list[So
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     with con:
         con.execute("DELETE FROM serve_vessels")
-        con.execute("DELETE FROM serve_identity")
+        con.execute("DROP TABLE IF EXISTS serve_identity")
+        for ddl in _IDENTITY_DDL:
+            con.execute(ddl)
         con.execute("UPDATE serve_events SET detected = 0")
         for folder, vessels, events, identity, summary in tables:
             has_tracks = (folder / "tracks.parquet").is_file()
@@ -274,7 +282,7 @@ def load_investigations(con: sqlite3.Connection, folders: list[Path]) -> list[So
             )
             if identity is not None:
                 con.executemany(
-                    "INSERT INTO serve_identity VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO serve_identity VALUES (?,?,?,?,?,?,?,?,?)",
                     [
                         (
                             int(r["mmsi"]),
@@ -284,6 +292,8 @@ def load_investigations(con: sqlite3.Connection, folders: list[Path]) -> list[So
                             r["imo"],
                             r["ship_type"],
                             r["destination"],
+                            r.get("length_m"),  # absent in outputs from before 2026-12-05
+                            r.get("beam_m"),
                         )
                         for r in identity.to_pylist()
                     ],
