@@ -268,3 +268,16 @@ def test_tagblock_and_sar_texts_and_report(tagblock_sar: InvestigateResult) -> N
     for e in _gaps_across_input_holes(tagblock_sar):
         assert e["score"] < 0.5, e["event_id"]
     _assert_every_event_in_report(tagblock_sar, "tag-block + KSAT")
+
+
+def test_suez_ids_in_detect_output(shared_data: Path, suez: dict[str, Any], tmp_path: Path) -> None:
+    from vessels.cli import main
+
+    f = shared_data / "movingpandas_evergiven_suez" / "boat-positions.csv"
+    out = tmp_path / "events.csv"
+    assert main(["detect", str(f), "--columns", SUEZ_COLUMNS, "-o", str(out), "--quiet"]) == 0
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # `vessels detect` names the queue's vessels by their own ids (1..256) too
+    assert rows and all(r["id"] in suez["ids"] for r in rows)
+    assert all(r["other_id"] in suez["ids"] for r in rows if r["other_mmsi"])

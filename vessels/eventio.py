@@ -22,7 +22,7 @@ from vessels.errors import InputError
 from vessels.schema import EVENTS_SCHEMA
 from vessels.textsafe import csv_cell, xml_text
 
-__all__ = ["EVENT_FORMATS", "read_events", "write_events", "write_table_csv"]
+__all__ = ["EVENT_FORMATS", "read_events", "with_ids", "write_events", "write_table_csv"]
 
 EVENT_FORMATS = (".jsonl", ".csv", ".parquet", ".geoparquet", ".geojson", ".kml")
 
@@ -30,6 +30,17 @@ EVENT_FORMATS = (".jsonl", ".csv", ".parquet", ".geoparquet", ".geojson", ".kml"
 #: Optional columns kept after the schema's: the input's own vessel ids (``id``, ``other_id``)
 #: when they are not MMSIs (pseudo-MMSIs stand in for them, see :mod:`ingest.ids`).
 ID_COLUMNS = ("id", "other_id")
+
+
+def with_ids(events: pa.Table, ids: dict[int, str]) -> pa.Table:
+    """``events`` with the input's own vessel ids (``id``, ``other_id``) when the inputs named
+    vessels by ids that are not MMSIs (``ids``: pseudo-MMSI -> id); unchanged otherwise."""
+    if not ids:
+        return events
+    for src, name in (("mmsi", "id"), ("other_mmsi", "other_id")):
+        col = [None if m is None else ids.get(int(m)) for m in events.column(src).to_pylist()]
+        events = events.append_column(name, pa.array(col, pa.string()))
+    return events
 
 
 def _iso(ts: datetime) -> str:

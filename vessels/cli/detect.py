@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from detectors import run_detectors_full
     from ingest import read_inputs
-    from vessels.eventio import EVENT_FORMATS, write_events
+    from vessels.eventio import EVENT_FORMATS, with_ids, write_events
     from vessels.events import events_to_table
 
     out = Path(args.output)
@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
         anchorages=args.anchorages,
     )
     events = [e for e in res.events if e.score >= args.min_score]
-    write_events(events_to_table(events), out)
+    ids = {int(m): str(i) for i, m in (getattr(data.stats, "id_map", None) or {}).items()}
+    write_events(with_ids(events_to_table(events), ids), out)
     if not args.quiet:
         counts = {t: 0 for t in res.types}
         strong = {t: 0 for t in res.types}

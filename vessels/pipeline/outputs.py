@@ -29,7 +29,7 @@ from vessels import __version__
 from vessels.atomic import atomic_write, output_error
 from vessels.config import Config, load_config
 from vessels.errors import InputError
-from vessels.eventio import write_events, write_table_csv
+from vessels.eventio import with_ids, write_events, write_table_csv
 from vessels.pipeline.profiles import Profile, ship_type_text
 from vessels.pipeline.risk import RiskResult
 from vessels.pipeline.run import PipelineResult, _stage
@@ -252,17 +252,6 @@ def _coverage_meta(cov: dict[str, Any], min_h: float = 24.0) -> dict[str, Any]:
         ],
         "n_inputs": len(cov.get("inputs") or []),
     }
-
-
-def _with_ids(events: pa.Table, ids: dict[int, str]) -> pa.Table:
-    """``events`` with the input's own vessel ids (``id``, ``other_id``) when the inputs named
-    vessels by ids that are not MMSIs; unchanged otherwise."""
-    if not ids:
-        return events
-    for src, name in (("mmsi", "id"), ("other_mmsi", "other_id")):
-        col = [None if m is None else ids.get(int(m)) for m in events.column(src).to_pylist()]
-        events = events.append_column(name, pa.array(col, pa.string()))
-    return events
 
 
 def _iso(ms: int | None) -> str:
@@ -566,7 +555,7 @@ def write_outputs(
             _write_vessels_csv(rows, tmp / "vessels.csv")
             pq.write_table(_vessels_table(rows), tmp / "vessels.parquet", compression="zstd")
         with _stage("events", quiet, timings):
-            events_out = _with_ids(p.events, p.ids)
+            events_out = with_ids(p.events, p.ids)
             for ext in ("csv", "geojson", "parquet", "kml"):
                 write_events(events_out, tmp / f"events.{ext}")
         with _stage("tracks", quiet, timings):
