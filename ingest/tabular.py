@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -77,6 +77,34 @@ _STATIC_NUM = ("imo", "ship_type", "to_bow", "to_stern", "to_port", "to_starboar
 
 
 _FREE_TEXT = ("name", "callsign", "destination", "receiver")
+
+
+class _LineCounter:
+    """A binary stream that counts the lines of what is read through it (for the CSV
+    parser, which skips empty lines without saying how many)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._newlines = 0
+        self._last = b"\n"
+        self.closed = False
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n)
+        if data:
+            self._newlines += data.count(b"\n")
+            self._last = data[-1:]
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+
+    def lines(self) -> int:
+        """Lines read so far (a last line without a newline counts)."""
+        return self._newlines + (self._last != b"\n")
 
 
 def _column(col: pa.ChunkedArray) -> pd.Series:
@@ -313,17 +341,24 @@ def _read_csv_blocks(
             column_types={c: pa.binary() if c in text_cols else pa.string() for c in wanted},
             strings_can_be_null=True,
         )
-        with open_binary(src) as fh:
+        with open_binary(src) as raw:
+            counted = _LineCounter(raw)
             reader = pacsv.open_csv(
-                fh, read_options=read_opts, parse_options=parse, convert_options=conv
+                counted, read_options=read_opts, parse_options=parse, convert_options=conv
             )
             stats.formats[f"csv:{layout.name}"] = stats.formats.get(f"csv:{layout.name}", 0) + 1
+            rows = 0
             for batch in reader:
                 if layout.time_format == "auto":  # decided once, so every block reads alike
                     times = batch.column(layout.columns["t"]).to_pandas()
                     layout = replace(
                         layout, time_format=resolve_time_format(times, "auto", src.name)
                     )
+                rows += batch.num_rows
                 yield convert_table(pa.Table.from_batches([batch]), layout, src.name, stats)
+            # empty lines, which the CSV parser skips, are lines read too
+            blank = max(0, counted.lines() - 1 - rows)  # less the header
+            stats.lines += blank
+            stats.outcome("blank", blank)
     except pa.ArrowInvalid as exc:
         raise InputError(f"CSV cannot be parsed ({one_line(exc)})", src.name) from exc

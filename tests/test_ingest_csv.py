@@ -314,3 +314,15 @@ def test_non_canonical_parquet_counts_each_row_once(tmp_path: Path) -> None:
     st = read_inputs([f]).stats
     assert st.lines == 4 and st.rejects == {"implausible_time": 1}
     assert st.outcomes == {"position": 3} and st.accounted() == 4
+
+
+def test_empty_csv_lines_are_counted(tmp_path: Path) -> None:
+    """The CSV parser skips empty lines; the summary still accounts for them."""
+    f = tmp_path / "gaps.csv"
+    f.write_text(
+        "mmsi,timestamp,lat,lon\n\n211234560,2024-05-01T12:00:00Z,1,2\n\n\n"
+        "211234560,2024-05-01T12:01:00Z,1,2"
+    )
+    st = read_inputs([f]).stats
+    assert st.lines == 5 and st.outcomes == {"blank": 3, "position": 2}
+    assert st.reconciliation().endswith("(every one counted)")
