@@ -15,6 +15,7 @@ import json
 import signal
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,9 @@ class WatchApp:
         ).hexdigest()
         self.checkpoints = 0
         self.checkpoint_bytes = 0
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detectors")
+        self.inflight: tuple[Any, Future[Any]] | None = None
+        self.next_lane = 0
         self._restore()
 
     # -- state ------------------------------------------------------------------------------
@@ -123,18 +127,45 @@ class WatchApp:
         for i, feed in enumerate(self.feeds):
             eng.sources[i].finished = feed.finished
         now = _now_ms()
-        out += eng.tick(now)
+        out += eng.tick(now, rounds=False)
+        out += self._rounds(now, wait=final)
         if final:
             out += eng.finish(now)
         self.dispatcher.emit(out)
         if now - self.last_status >= self.p.status_interval_s * 1000 or final:
             self.status(now)
-        if self.opts.state_dir is not None and (
-            now - self.last_checkpoint >= self.p.checkpoint_interval_s * 1000 or final
+        if (
+            self.opts.state_dir is not None
+            and self.inflight is None  # never while a round changes the detectors' state
+            and (now - self.last_checkpoint >= self.p.checkpoint_interval_s * 1000 or final)
         ):
             self.last_checkpoint = now
             self.checkpoint()
         return out
+
+    def _rounds(self, now: int, wait: bool) -> list[Alert]:
+        """Detector rounds run in a thread of their own, one at a time, so that a long round
+        never holds up the alerts that need no history; the next round takes every row
+        that became ready meanwhile."""
+        eng = self.engine
+        out: list[Alert] = []
+        if self.inflight is not None and (wait or self.inflight[1].done()):
+            lane, fut = self.inflight
+            self.inflight = None
+            out += eng.apply_round(lane, fut.result(), now)
+        if self.inflight is None and not wait:
+            for k in range(len(eng.lanes)):
+                lane = eng.lanes[(self.next_lane + k) % len(eng.lanes)]
+                chunk = eng.due_chunk(lane)
+                if chunk is not None:
+                    self.inflight = (lane, self.pool.submit(eng.run_round, lane, chunk))
+                    self.next_lane = (self.next_lane + k + 1) % len(eng.lanes)
+                    break
+        return out
+
+    def settle(self) -> None:
+        """Wait for a detector round in flight and send its alerts (before a checkpoint)."""
+        self.dispatcher.emit(self._rounds(_now_ms(), wait=True))
 
     def status(self, now: int) -> dict[str, Any]:
         eng = self.engine
@@ -217,10 +248,12 @@ class WatchApp:
                         raise t.exception()  # type: ignore[misc]
                 had = any(f.items for f in self.feeds)
                 await loop.run_in_executor(None, self.step)
+                if any(f.items for f in self.feeds):
+                    continue  # behind: the next step at once
                 now = _now_ms()
                 if had:
                     idle_since = now
-                all_done = all(f.finished for f in self.feeds)
+                all_done = all(f.finished and not f.items for f in self.feeds)
                 idle = (
                     self.opts.exit_when_idle_s is not None
                     and now - idle_since >= self.opts.exit_when_idle_s * 1000
@@ -237,7 +270,7 @@ class WatchApp:
             await loop.run_in_executor(None, lambda: self.step(final=True))
         else:
             await loop.run_in_executor(None, self.step)
-            self.last_checkpoint = 0
+            await loop.run_in_executor(None, self.settle)
             self.checkpoint()
         hook = self.dispatcher.webhook()
         if hook is not None:
@@ -245,4 +278,5 @@ class WatchApp:
             if self.opts.state_dir is not None:
                 self.checkpoint()
         self.dispatcher.close()
+        self.pool.shutdown()
         return 0

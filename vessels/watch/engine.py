@@ -22,6 +22,7 @@ re-run detectors (gap, loitering) and by the fast path, and retracts a final gap
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +75,7 @@ class _Lane:
 
     runner: ChunkedRunner
     span_ms: int
+    max_rows: int | None  # a round also when this many rows wait (None: by span only)
     ready: list[pa.Table] = field(default_factory=list)
     ready_rows: int = 0
     last_round_ms: int = NO_TIME
@@ -141,8 +143,8 @@ class Engine:
         # check needs reports of both transmitters in one chunk): it runs in a lane of its own
         # with longer rounds; its immediate alerts come from the fast path.
         groups = [
-            ([s for s in specs if s.name != "identity"], params.round_span_min),
-            ([s for s in specs if s.name == "identity"], params.identity_round_span_min),
+            ([s for s in specs if s.name != "identity"], params.round_span_min, params.round_rows),
+            ([s for s in specs if s.name == "identity"], params.identity_round_span_min, None),
         ]
         self.lanes = [
             _Lane(
@@ -155,8 +157,9 @@ class Engine:
                     removed=self.removed if i == 0 else None,
                 ),
                 int(span * 60_000),
+                max_rows,
             )
-            for i, (group, span) in enumerate(groups)
+            for i, (group, span, max_rows) in enumerate(groups)
             if group
         ]
         self.registry = registry
@@ -184,6 +187,7 @@ class Engine:
         self.late = 0
         self.rows_in = 0
         self.latency = Latency()
+        self.round_s: list[float] = []  # seconds of the last detector rounds
         self.finished = False
 
     # -- rows in --------------------------------------------------------------------------
@@ -542,23 +546,58 @@ class Engine:
             return min(marks)
         return max(heads) if heads else NO_TIME
 
-    def tick(self, now_ms: int, *, force_round: bool = False) -> list[Alert]:
-        """Release rows the watermark passed; a detector round when due; silence checks."""
+    def tick(self, now_ms: int, *, rounds: bool = True) -> list[Alert]:
+        """Release rows the watermark passed; silence checks; with ``rounds``, the detector
+        rounds that are due, here (a service runs them beside, see :meth:`due_chunk`)."""
         out: list[Alert] = []
         wm = self.watermark(now_ms)
         if wm > self.released_ms or self.waiting:
             self._release(wm)
-        for lane in self.lanes:
-            due = (
-                lane.ready_rows >= self.p.round_rows
-                or self.released_ms - lane.last_round_ms >= lane.span_ms
-                or force_round
-            )
-            if lane.ready_rows and due:
-                out += self._round(lane, now_ms)
+        if rounds:
+            for lane in self.lanes:
+                chunk = self.due_chunk(lane)
+                if chunk is not None:
+                    out += self.apply_round(lane, self.run_round(lane, chunk), now_ms)
         if now_ms - self.last_silence_wall >= self.p.silence_check_s * 1000:
             self.last_silence_wall = now_ms
             out += self._silences(now_ms)
+        return out
+
+    def due_chunk(self, lane: _Lane, force: bool = False) -> pa.Table | None:
+        """The rows of ``lane``'s next round when it is due (taken out of the lane)."""
+        if not lane.ready_rows:
+            return None
+        due = (
+            force
+            or self.released_ms - lane.last_round_ms >= lane.span_ms
+            or (lane.max_rows is not None and lane.ready_rows >= lane.max_rows)
+        )
+        if not due:
+            return None
+        chunk = pa.concat_tables(lane.ready, promote_options="permissive")
+        lane.ready, lane.ready_rows = [], 0
+        lane.last_round_ms = self.released_ms
+        return chunk
+
+    def run_round(self, lane: _Lane, chunk: pa.Table) -> tuple[list[Event] | None, list[Event]]:
+        """The detectors over one chunk: finals and pending events. Touches only the lane's
+        runner, so it may run in another thread than :meth:`ingest`."""
+        t0 = time.perf_counter()
+        finals = lane.runner.push(chunk)
+        self.round_s = [*self.round_s[-19:], round(time.perf_counter() - t0, 3)]
+        return finals, list(lane.runner.pending)
+
+    def apply_round(
+        self, lane: _Lane, result: tuple[list[Event] | None, list[Event]], now_ms: int
+    ) -> list[Alert]:
+        """Alerts from a round's finals and pending events (in the ingest thread)."""
+        finals, pending = result
+        out: list[Alert] = []
+        if finals is None:
+            return out
+        trig = int(lane.runner.prev_wm)
+        self._apply(lane, finals, pending, trig, now_ms, out)
+        self.book.forget_before(trig)
         return out
 
     def _release(self, wm: int) -> None:
@@ -580,20 +619,6 @@ class Engine:
         self.waiting = keep
         heads = [s.head_ms for s in self.sources]
         self.released_ms = max(self.released_ms, min(wm, max(heads)))
-
-    def _round(self, lane: _Lane, now_ms: int) -> list[Alert]:
-        chunk = pa.concat_tables(lane.ready, promote_options="permissive")
-        lane.ready, lane.ready_rows = [], 0
-        self.last_round_wall = now_ms
-        lane.last_round_ms = self.released_ms
-        finals = lane.runner.push(chunk)
-        out: list[Alert] = []
-        if finals is None:
-            return out
-        trig = int(lane.runner.prev_wm)
-        self._apply(lane, finals, lane.runner.pending, trig, now_ms, out)
-        self.book.forget_before(trig)
-        return out
 
     def _apply(
         self,
@@ -789,8 +814,9 @@ class Engine:
             s.finished = True
         self._release(2**62)
         for lane in self.lanes:
-            if lane.ready_rows:
-                out += self._round(lane, now_ms)
+            chunk = self.due_chunk(lane, force=True)
+            if chunk is not None:
+                out += self.apply_round(lane, self.run_round(lane, chunk), now_ms)
         out += self._silences(now_ms)
         for lane in self.lanes:
             finals = lane.runner.finish()
@@ -880,6 +906,7 @@ class Engine:
             "late_rows": self.late,
             "removed": dict(self.removed),
             "latency": self.latency.summary(),
+            "round_s": list(self.round_s),
         }
 
 

@@ -28,7 +28,9 @@ from vessels.errors import ConfigError
 
 __all__ = ["Feed", "SourceSpec", "parse_source", "run_source"]
 
-MAX_PENDING_BYTES = 64 * 1024 * 1024
+MAX_PENDING_BYTES = 8 * 1024 * 1024
+#: Bytes of one source an engine step takes at most (bounds the step, hence the latency).
+STEP_BYTES = 2 * 1024 * 1024
 READ_BYTES = 256 * 1024
 
 
@@ -96,9 +98,16 @@ class Feed:
             if self.pending_bytes > MAX_PENDING_BYTES:
                 self.room.clear()
 
-    def take(self) -> list[tuple[bytes, int, int]]:
-        out, self.items, self.pending_bytes = self.items, [], 0
-        self.room.set()
+    def take(self, max_bytes: int = STEP_BYTES) -> list[tuple[bytes, int, int]]:
+        """Queued items, oldest first, up to about ``max_bytes``."""
+        n = size = 0
+        while n < len(self.items) and (size < max_bytes or n == 0):
+            size += len(self.items[n][0])
+            n += 1
+        out, self.items = self.items[:n], self.items[n:]
+        self.pending_bytes -= size
+        if self.pending_bytes <= MAX_PENDING_BYTES:
+            self.room.set()
         return out
 
     async def wait_room(self) -> None:
