@@ -121,26 +121,23 @@ def bench_vessels(data: bytes) -> tuple[float, int, int]:
             res = decode_nmea_bytes([data], fixed_time_ms=1_600_000_000_000)
         best = min(best, c.cpu)
     assert res is not None
-    from kernels.ais import decode as K
+    from kernels.ais import layout as L
 
-    return best, int(res.counters[K.C_MESSAGES]), int(res.positions["mmsi"].shape[0])
+    return best, int(res.counters[L.C_MESSAGES]), int(res.positions["mmsi"].shape[0])
 
 
 def bench_kernel_only(data: bytes) -> float:
     """CPU seconds of the decode kernel alone."""
-    from ingest.nmea import NmeaDecoder, _position_arrays, _static_arrays, row_capacity
+    from ingest.nmea import NmeaDecoder, row_capacity
     from kernels.ais import decode as K
 
     buf = np.frombuffer(data, np.uint8)
     best_k = float("inf")
     cap = row_capacity(len(data))
     for _ in range(3):
-        dec = NmeaDecoder(fixed_time_ms=1_600_000_000_000)
-        sta_i, sta_txt = _static_arrays(cap)
-        state = (dec.counters, *_position_arrays(cap), sta_i, sta_txt, dec.pend_i, dec.pend_len)
-        state += (dec.pend_data, dec.pghp, dec.rc_bytes, dec.rc_int, dec.scratch, dec.work)
+        state = NmeaDecoder(fixed_time_ms=1_600_000_000_000).state_for(cap)
         with Clock() as c_k:
-            K.decode_chunk(buf, buf.shape[0], True, dec.fixed_t, False, state)
+            K.decode_chunk(state, buf, True)
         best_k = min(best_k, c_k.cpu)
     return best_k
 

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingest.nmea import NmeaDecoder, positions_table, static_table
-from kernels.ais import decode as K
+from kernels.ais import layout as L
 
 __all__ = ["DecodeCounts", "LineFramer", "LiveDecoder"]
 
@@ -104,10 +104,10 @@ class LiveDecoder(NmeaDecoder):
     def counts(self) -> DecodeCounts:
         c = self.counters
         rej = {
-            name: int(c[K.C_REJ + code])
-            for code, name in enumerate(K.REJECT_NAMES)
-            if c[K.C_REJ + code]
+            name: int(c[L.C_REJ + code])
+            for code, name in enumerate(L.REJECT_NAMES)
+            if c[L.C_REJ + code]
         }
         if self.no_time:
             rej["no_time"] = self.no_time
-        return DecodeCounts(int(c[K.C_LINES]), int(c[K.C_MESSAGES]), rej)
+        return DecodeCounts(int(c[L.C_LINES]), int(c[L.C_MESSAGES]), rej)

@@ -65,7 +65,10 @@ def row_capacity(nbytes: int) -> int:
     return nbytes // L.MIN_ROW_BYTES + 1
 
 
-def _position_arrays(cap: int) -> tuple[npt.NDArray[Any], ...]:
+_Array = npt.NDArray[Any]
+
+
+def _position_arrays(cap: int) -> tuple[_Array, _Array, _Array, _Array, _Array]:
     """Field-major, one array per value width (layout in ``kernels.ais.layout``): each row is
     already a typed column. The kernel writes every field of the rows it uses."""
     return (
@@ -144,19 +147,19 @@ class NmeaDecoder:
     def __init__(self, *, fixed_time_ms: int | None = None, keep_bad_checksum: bool = False):
         self.fixed_t = NO_TIME if fixed_time_ms is None else int(fixed_time_ms)
         self.keep_bad = bool(keep_bad_checksum)
-        self.counters = np.zeros(K.N_COUNTERS, np.int64)
-        self.pend_i = np.zeros((K.N_SLOTS, L.P_N), np.int64)
-        self.pend_len = np.zeros((K.N_SLOTS, K.MAX_PARTS), np.int64)
-        self.pend_data = np.zeros((K.N_SLOTS, K.MAX_PARTS, K.MAX_PART_CHARS), np.uint8)
+        self.counters = np.zeros(L.N_COUNTERS, np.int64)
+        self.pend_i = np.zeros((L.N_SLOTS, L.P_N), np.int64)
+        self.pend_len = np.zeros((L.N_SLOTS, L.MAX_PARTS), np.int64)
+        self.pend_data = np.zeros((L.N_SLOTS, L.MAX_PARTS, L.MAX_PART_CHARS), np.uint8)
         self.pghp = np.zeros((L.PG_ROWS, L.PG_COLS), np.int64)
         self.pghp[L.G_CC, :] = -1
         self.pghp[L.R_CK, :] = -1
-        self.rc_bytes = np.zeros((K.RECV_SLOTS, K.RECV_LEN), np.uint8)
-        self.rc_int = np.zeros(K.RECV_INTS, np.int64)
-        self.rc_int[K.RECV_LAST] = -1
-        self.rc_int[K.RECV_SLOTS : K.RECV_SLOTS + K.RECV_HASH] = -1
-        self.scratch = np.zeros(K.MAX_PARTS * K.MAX_PART_CHARS, np.uint8)
-        self.work = np.zeros(32, np.int64)
+        self.rc_bytes = np.zeros((L.RECV_SLOTS, L.RECV_LEN), np.uint8)
+        self.rc_int = np.zeros(L.RECV_INTS, np.int64)
+        self.rc_int[L.RECV_LAST] = -1
+        self.rc_int[L.RECV_SLOTS : L.RECV_SLOTS + L.RECV_HASH] = -1
+        self.scratch = np.zeros(L.MAX_PARTS * L.MAX_PART_CHARS, np.uint8)
+        self.work = np.zeros(L.WORK_INTS, np.int64)
         self._carry = b""
         self._pos_parts: list[tuple[npt.NDArray[Any], ...]] = []
         self._sta_parts: list[tuple[npt.NDArray[Any], ...]] = []
@@ -166,20 +169,13 @@ class NmeaDecoder:
         self._sta_done = 0  # static rows handed out (ingest.live), no longer held
         self._names: list[str] = []
 
-    def _run(self, data: bytes, final: bool) -> int:
-        buf = np.frombuffer(data, dtype=np.uint8)
-        cap = row_capacity(len(data))
-        pos = _position_arrays(cap)
-        sta_i, sta_txt = _static_arrays(cap)
-        self.counters[K.C_NPOS] = 0
-        self.counters[K.C_NSTA] = 0
-        scal = self.pghp[L.G_SCALARS]
-        scal[L.S_POS_BASE] = self._rows[0]
-        scal[L.S_STA_BASE] = self._rows[1]
-        scal[L.S_NFIX] = 0
-        state = (
+    def state_for(self, rows: int) -> L.DecoderState:
+        """The decoder state for one call: this stream's carried-over arrays (counters, pending
+        messages, $PGHP state, receiver names) and fresh arrays for ``rows`` rows."""
+        sta_i, sta_txt = _static_arrays(rows)
+        return L.DecoderState(
             self.counters,
-            *pos,
+            *_position_arrays(rows),
             sta_i,
             sta_txt,
             self.pend_i,
@@ -190,12 +186,27 @@ class NmeaDecoder:
             self.rc_int,
             self.scratch,
             self.work,
+            self.fixed_t,
+            self.keep_bad,
         )
-        used = int(K.decode_chunk(buf, buf.shape[0], final, self.fixed_t, self.keep_bad, state))
-        if self.counters[K.C_ROWS_FULL]:  # cannot happen while MIN_ROW_BYTES is a true bound
+
+    def _run(self, data: bytes, final: bool) -> int:
+        buf = np.frombuffer(data, dtype=np.uint8)
+        cap = row_capacity(len(data))
+        state = self.state_for(cap)
+        pos = (state.pos_f, state.pos_s, state.pos_t, state.pos_i, state.pos_b)
+        sta_i, sta_txt = state.sta_i, state.sta_txt
+        self.counters[L.C_NPOS] = 0
+        self.counters[L.C_NSTA] = 0
+        scal = self.pghp[L.G_SCALARS]
+        scal[L.S_POS_BASE] = self._rows[0]
+        scal[L.S_STA_BASE] = self._rows[1]
+        scal[L.S_NFIX] = 0
+        used = K.decode(state, buf, final)
+        if self.counters[L.C_ROWS_FULL]:  # cannot happen while MIN_ROW_BYTES is a true bound
             raise VesselsError("internal error: NMEA decoder row capacity exceeded")
-        npos = int(self.counters[K.C_NPOS])
-        nsta = int(self.counters[K.C_NSTA])
+        npos = int(self.counters[L.C_NPOS])
+        nsta = int(self.counters[L.C_NSTA])
         self._apply_fixes()
         # Views when the arrays are mostly used (no copy), copies when mostly empty (memory).
         if npos:
@@ -240,7 +251,7 @@ class NmeaDecoder:
 
     def receivers(self) -> list[str]:
         """Receiver names interned so far, by code."""
-        n = int(self.rc_int[K.RECV_SLOTS + K.RECV_HASH])
+        n = int(self.rc_int[L.RECV_SLOTS + L.RECV_HASH])
         for i in range(len(self._names), n):
             raw = bytes(self.rc_bytes[i, : self.rc_int[i]]).decode("latin-1")
             self._names.append(strip_controls(raw) or "")  # feed text: no control characters

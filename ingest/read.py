@@ -33,7 +33,7 @@ from ingest.sources import (
 from ingest.static import dedupe_static
 from ingest.threads import prefetch
 from ingest.validate import keep_plausible, validate_positions, validate_static
-from kernels.ais import decode as K
+from kernels.ais import layout as L
 from vessels.errors import InputError, NoDataError
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
 
@@ -47,28 +47,28 @@ def _nmea_stats(res: nmea.NmeaResult, no_time: int) -> IngestStats:
     st = IngestStats(
         files=1,
         bytes=res.bytes_read,
-        lines=int(c[K.C_LINES]),
-        sentences=int(c[K.C_SENTENCES]),
-        messages=int(c[K.C_MESSAGES]),
-        kept_bad_checksum=int(c[K.C_KEPT_BAD]),
+        lines=int(c[L.C_LINES]),
+        sentences=int(c[L.C_SENTENCES]),
+        messages=int(c[L.C_MESSAGES]),
+        kept_bad_checksum=int(c[L.C_KEPT_BAD]),
     )
-    st.messages_by_type = {t: int(c[K.C_TYPE + t]) for t in range(64) if c[K.C_TYPE + t]}
-    for code, name in enumerate(K.REJECT_NAMES):
+    st.messages_by_type = {t: int(c[L.C_TYPE + t]) for t in range(64) if c[L.C_TYPE + t]}
+    for code, name in enumerate(L.REJECT_NAMES):
         if name == "bad_time":  # an unreadable tag-block time: the line is still read
-            st.notes[name] = int(c[K.C_REJ + code])
+            st.notes[name] = int(c[L.C_REJ + code])
         else:
-            st.reject(name, int(c[K.C_REJ + code]))
+            st.reject(name, int(c[L.C_REJ + code]))
     st.reject("no_time", no_time)
-    st.shared_lines = int(c[K.C_SHARED])
-    st.outcome("blank", int(c[K.C_BLANK]))
-    st.outcome("comment", int(c[K.C_COMMENT]))
-    st.outcome("clock", int(c[K.C_CLOCK]))
-    st.outcome("pghp", int(c[K.C_PGHP]) - st.rejects.get("bad_pghp", 0))
-    st.outcome("joined_fragment", int(c[K.C_JOINED]))
+    st.shared_lines = int(c[L.C_SHARED])
+    st.outcome("blank", int(c[L.C_BLANK]))
+    st.outcome("comment", int(c[L.C_COMMENT]))
+    st.outcome("clock", int(c[L.C_CLOCK]))
+    st.outcome("pghp", int(c[L.C_PGHP]) - st.rejects.get("bad_pghp", 0))
+    st.outcome("joined_fragment", int(c[L.C_JOINED]))
     other = (t for t in range(64) if t not in POSITION_TYPES and t not in STATIC_TYPES)
-    st.outcome("other_message", sum(int(c[K.C_TYPE + t]) for t in other))
+    st.outcome("other_message", sum(int(c[L.C_TYPE + t]) for t in other))
     st.time_sources = {
-        name: int(c[K.C_TSRC + k]) for k, name in enumerate(K.TSRC_NAMES) if k and c[K.C_TSRC + k]
+        name: int(c[L.C_TSRC + k]) for k, name in enumerate(L.TSRC_NAMES) if k and c[L.C_TSRC + k]
     }
     return st
 

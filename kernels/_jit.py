@@ -26,8 +26,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import pickle
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -35,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import numba as nb
-from numba.core import caching
+import numpy as np
+from numba.core import caching, event
 
 #: The folder holding the top-level ``kernels`` package (the modules are found by name there).
 _ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +186,15 @@ def _module_cache_path(module: str, base: str) -> str:
     return path
 
 
+def module_cache_has_code(module: str) -> bool:
+    """Whether the cache folder of kernel ``module`` (its current sources) holds compiled code."""
+    try:
+        path = os.path.join(cache_base(), f"{module}-{_key_this_run(module)}")
+        return any(name.endswith(".nbi") for name in os.listdir(path))
+    except OSError:
+        return False
+
+
 class _KernelLocator(caching._CacheLocator):
     """Numba cache locator for a function of the ``kernels`` package: the folder of its module's
     key, and that key as the source stamp (not the file's path or modification time)."""
@@ -226,6 +238,46 @@ class _KernelCache(caching.FunctionCache):
     _impl_class = _KernelCacheImpl
 
 
+#: The flag of two-pass kernels (count the output, allocate, then write it): typed booleans, not
+#: the literals False/True, for which Numba would compile the pass function twice.
+COUNT_ONLY = np.bool_(False)
+WRITE = np.bool_(True)
+
+
+#: What a cold compile of `make demo`'s kernels took on a 2-core machine (the figure the notice
+#: below gives; ``python -m benchmarks.bench_firstrun`` measures it).
+COLD_COMPILE_S = 60
+#: Set to 0 to silence the notice (the tests do, as their checks of stderr must not depend on
+#: whether a cache was warm).
+NOTICE_ENV = "VESSELS_COMPILE_NOTICE"
+
+
+class _CompileNotice(event.Listener):  # type: ignore[misc]
+    """One line on stderr when this process first compiles a kernel (a cold cache): a first run
+    would otherwise sit silent for as long as compiling takes."""
+
+    def __init__(self) -> None:
+        self.said = False
+
+    def on_start(self, ev: Any) -> None:
+        if self.said or os.environ.get(NOTICE_ENV, "1") == "0":
+            return
+        module = getattr(ev.data["dispatcher"].py_func, "__module__", "") or ""
+        if module == _PACKAGE or module.startswith(_PACKAGE + "."):
+            self.said = True
+            sys.stderr.write(
+                f"vessels: compiling the Numba kernels once, about {COLD_COMPILE_S} s; "
+                "later runs start at once\n"
+            )
+            sys.stderr.flush()
+
+    def on_end(self, ev: Any) -> None:
+        pass
+
+
+event.register("numba:compile", _CompileNotice())  # type: ignore[no-untyped-call]
+
+
 def _kernel_jit(**options: Any) -> Callable[[Any], Any]:
     """``numba.njit(nogil=True, **options)`` cached per kernel module (see above)."""
 
@@ -240,6 +292,52 @@ def _kernel_jit(**options: Any) -> Callable[[Any], Any]:
 njit = _kernel_jit()
 njit_parallel = _kernel_jit(parallel=True)
 njit_inline = _kernel_jit(inline="always")
+
+
+def is_cached(dispatcher: Any, sig: tuple[Any, ...]) -> bool:
+    """Whether the on-disk cache holds ``dispatcher`` compiled for argument types ``sig``."""
+    try:
+        cache = dispatcher._cache
+        key = cache._index_key(sig, dispatcher.targetctx.codegen())
+        return key in cache._cache_file._load_index()
+    except Exception:  # Numba internals: when they change, compile as usual (no harm)
+        return True
+
+
+_CHILD = """
+import pickle, sys, importlib
+module, name, sig = pickle.load(sys.stdin.buffer)
+getattr(importlib.import_module(module), name).compile(sig)
+"""
+
+
+def compile_in_parallel(jobs: list[tuple[Any, tuple[Any, ...]]]) -> None:
+    """Compile ``(dispatcher, argument types)`` pairs the cache lacks side by side: the first in
+    this process, each other one in a child process at the same time, each writing the shared
+    cache, which this process then reads instead of compiling. For independent kernels that
+    take long to compile (a helper both use is compiled twice, as each needs it). A child that
+    fails costs nothing but time: this process compiles what is missing when it is called."""
+    todo = [(disp, sig) for disp, sig in jobs if not is_cached(disp, sig)]
+    if len(todo) < 2:
+        return
+    env = {**os.environ, NOTICE_ENV: "0"}  # the notice is this process's to give
+    children = []
+    for disp, sig in todo[1:]:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        assert child.stdin is not None
+        child.stdin.write(pickle.dumps((disp.py_func.__module__, disp.py_func.__name__, sig)))
+        child.stdin.close()
+        children.append(child)
+    disp, sig = todo[0]
+    disp.compile(sig)
+    for child in children:
+        child.wait()
 
 
 def _no_refcount_option() -> dict[str, Any]:
@@ -258,8 +356,13 @@ NO_REFCOUNT: dict[str, Any] = _no_refcount_option()
 njit_borrowed = _kernel_jit(**NO_REFCOUNT)
 
 __all__ = [
+    "COUNT_ONLY",
     "NO_REFCOUNT",
+    "WRITE",
     "cache_base",
+    "compile_in_parallel",
+    "is_cached",
+    "module_cache_has_code",
     "module_key",
     "njit",
     "njit_borrowed",

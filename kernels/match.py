@@ -10,11 +10,12 @@ sweep. Distances in metres, speeds in knots, times in ms since the epoch.
 from __future__ import annotations
 
 import math
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import prange
 
-from kernels._jit import njit, njit_parallel
+from kernels._jit import COUNT_ONLY, WRITE, njit, njit_parallel
 from kernels.geo import KNOT_MS, destination, haversine_m, initial_bearing_deg
 
 M_PER_DEG = 111_195.0  # metres per degree of latitude on the mean sphere
@@ -204,54 +205,103 @@ def _far_in_lat(t, lat, a, b, lo, T, lat0, half_dlat, max_extrap_ms, max_interp_
     return far
 
 
+class Track(NamedTuple):
+    """A track table's columns, rows sorted by (segment, time); segment k is rows
+    ``seg_start[k]:seg_start[k + 1]``."""
+
+    seg_start: Any
+    t: Any
+    lat: Any
+    lon: Any
+    sog: Any
+    cog: Any
+
+
+class Scenes(NamedTuple):
+    """Satellite scenes: time, order by time, and a lat/lon box (centre and half-extents)."""
+
+    t: Any
+    order: Any
+    lat0: Any
+    lon0: Any
+    half_dlat: Any
+    half_dlon: Any
+
+
+class Projection(NamedTuple):
+    """How far and how surely a segment is placed at a scene time (see ``project_at``), and
+    its search radius ``min(n_sigma * sigma, max_radius_m)``."""
+
+    max_interp_gap_ms: Any
+    max_extrap_ms: Any
+    sigma0_m: Any
+    growth_kn: Any
+    growth_frac: Any
+    unknown_speed_kn: Any
+    meander_frac: Any
+    n_sigma: Any
+    max_radius_m: Any
+
+
+class Placements(NamedTuple):
+    """``project_to_scenes``'s output columns, one row per (scene, segment) placement."""
+
+    scene: Any
+    seg: Any
+    lat: Any
+    lon: Any
+    sigma_m: Any
+    dt_ms: Any
+    method: Any
+    speed_kn: Any
+    row: Any
+
+
 @njit
-def _walk_segment(
-    k, emit, out_j, seg_start, t, lat, lon, sog, cog, scene_t, scene_order, scene_lat0,
-    scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms, sigma0_m,
-    growth_kn, growth_frac, unknown_speed_kn, meander_frac, n_sigma, max_radius_m, o_scene, o_seg, o_lat,
-    o_lon, o_sig, o_dt, o_meth, o_spd, o_row,
-):  # fmt: skip
-    """Scenes in time order against one segment, with a pointer that only moves forward (the
-    segment's rows stay in cache). Counts placements, and writes them when ``emit``."""
-    a = seg_start[k]
-    b = seg_start[k + 1]
+def _walk_segment(k, tr, sc, p, out, out_j, emit):
+    """Scenes in time order against segment ``k``, with a pointer that only moves forward (the
+    segment's rows stay in cache). Counts placements, and writes them to ``out`` from row
+    ``out_j`` on when ``emit``."""
+    a = tr.seg_start[k]
+    b = tr.seg_start[k + 1]
     c = 0
     if b <= a:
         return c
     lo = a
-    t_first = t[a] - max_extrap_ms
-    t_last = t[b - 1] + max_extrap_ms
-    for q in range(scene_order.shape[0]):
-        s = scene_order[q]
-        ts = scene_t[s]
+    t_first = tr.t[a] - p.max_extrap_ms
+    t_last = tr.t[b - 1] + p.max_extrap_ms
+    for q in range(sc.order.shape[0]):
+        s = sc.order[q]
+        ts = sc.t[s]
         if ts < t_first:
             continue
         if ts > t_last:
             break
-        while lo < b and t[lo] <= ts:
+        while lo < b and tr.t[lo] <= ts:
             lo += 1
-        if _far_in_lat(t, lat, a, b, lo, ts, scene_lat0[s], scene_half_dlat[s], max_extrap_ms,
-                       max_interp_gap_ms, max_radius_m):  # fmt: skip
+        if _far_in_lat(tr.t, tr.lat, a, b, lo, ts, sc.lat0[s], sc.half_dlat[s], p.max_extrap_ms,
+                       p.max_interp_gap_ms, p.max_radius_m):  # fmt: skip
             continue  # cheap rejection before any trigonometry
         ok, plat, plon, sig, dt, meth, spd, row = project_at(
-            t, lat, lon, sog, cog, a, b, lo, ts, max_interp_gap_ms, max_extrap_ms, sigma0_m,
-            growth_kn, growth_frac, unknown_speed_kn, meander_frac,
+            tr.t, tr.lat, tr.lon, tr.sog, tr.cog, a, b, lo, ts, p.max_interp_gap_ms,
+            p.max_extrap_ms, p.sigma0_m, p.growth_kn, p.growth_frac, p.unknown_speed_kn,
+            p.meander_frac,
         )  # fmt: skip
+        radius = min(p.n_sigma * sig, p.max_radius_m)
         if ok and _in_box(
-            plat, plon, scene_lat0[s], scene_lon0[s], scene_half_dlat[s], scene_half_dlon[s],
-            min(n_sigma * sig, max_radius_m),
-        ):  # fmt: skip
+            plat, plon, sc.lat0[s], sc.lon0[s], sc.half_dlat[s], sc.half_dlon[s], radius
+        ):
             if emit:
                 j = out_j + c
-                o_scene[j] = s
-                o_seg[j] = k
-                o_lat[j] = plat
-                o_lon[j] = plon
-                o_sig[j] = sig
-                o_dt[j] = dt
-                o_meth[j] = meth
-                o_spd[j] = spd
-                o_row[j] = row
+                out.scene[j] = s
+                out.seg[j] = k
+                out.lat[j] = plat
+                out.lon[j] = plon
+                out.sigma_m[j] = sig
+                out.dt_ms[j] = dt
+                out.method[j] = meth
+                out.speed_kn[j] = spd
+                out.row[j] = row
             c += 1
     return c
 
@@ -285,40 +335,36 @@ def project_to_scenes(
     search radius ``min(n_sigma * sigma, max_radius_m)``. Output arrays in segment order:
     scene, seg, lat, lon, sigma_m, dt_ms, method, speed_kn, row.
     """
-    n_seg = seg_start.shape[0] - 1
+    tr = Track(seg_start, t, lat, lon, sog, cog)
     order = np.argsort(scene_t, kind="mergesort")
+    sc = Scenes(scene_t, order, scene_lat0, scene_lon0, scene_half_dlat, scene_half_dlon)
+    p = Projection(max_interp_gap_ms, max_extrap_ms, sigma0_m, growth_kn, growth_frac,
+                   unknown_speed_kn, meander_frac, n_sigma, max_radius_m)  # fmt: skip
+    n_seg = seg_start.shape[0] - 1
     counts = np.zeros(n_seg, dtype=np.int64)
     e_i = np.empty(0, dtype=np.int64)
     e_f = np.empty(0, dtype=np.float64)
-    e_b = np.empty(0, dtype=np.int8)
+    none = Placements(e_i, e_i, e_f, e_f, e_f, e_i, np.empty(0, dtype=np.int8), e_f, e_i)
     for k in prange(n_seg):
-        counts[k] = _walk_segment(
-            k, False, 0, seg_start, t, lat, lon, sog, cog, scene_t, order, scene_lat0,
-            scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms,
-            sigma0_m, growth_kn, growth_frac, unknown_speed_kn, meander_frac, n_sigma, max_radius_m,
-            e_i, e_i, e_f, e_f, e_f, e_i, e_b, e_f, e_i,
-        )  # fmt: skip
+        counts[k] = _walk_segment(k, tr, sc, p, none, np.int64(0), COUNT_ONLY)
     offs = np.zeros(n_seg + 1, dtype=np.int64)
     for k in range(n_seg):
         offs[k + 1] = offs[k] + counts[k]
     n = offs[n_seg]
-    o_scene = np.empty(n, dtype=np.int64)
-    o_seg = np.empty(n, dtype=np.int64)
-    o_lat = np.empty(n, dtype=np.float64)
-    o_lon = np.empty(n, dtype=np.float64)
-    o_sig = np.empty(n, dtype=np.float64)
-    o_dt = np.empty(n, dtype=np.int64)
-    o_meth = np.empty(n, dtype=np.int8)
-    o_spd = np.empty(n, dtype=np.float64)
-    o_row = np.empty(n, dtype=np.int64)
+    out = Placements(
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.float64),
+        np.empty(n, dtype=np.float64),
+        np.empty(n, dtype=np.float64),
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.int8),
+        np.empty(n, dtype=np.float64),
+        np.empty(n, dtype=np.int64),
+    )
     for k in prange(n_seg):
-        _walk_segment(
-            k, True, offs[k], seg_start, t, lat, lon, sog, cog, scene_t, order, scene_lat0,
-            scene_lon0, scene_half_dlat, scene_half_dlon, max_interp_gap_ms, max_extrap_ms,
-            sigma0_m, growth_kn, growth_frac, unknown_speed_kn, meander_frac, n_sigma, max_radius_m,
-            o_scene, o_seg, o_lat, o_lon, o_sig, o_dt, o_meth, o_spd, o_row,
-        )  # fmt: skip
-    return o_scene, o_seg, o_lat, o_lon, o_sig, o_dt, o_meth, o_spd, o_row
+        _walk_segment(k, tr, sc, p, out, offs[k], WRITE)
+    return out
 
 
 @njit

@@ -55,7 +55,7 @@ def report_keys(t, lat, lon, t0, bin_ms, cell_deg):
 
 @njit
 def _count_key(keys, k):
-    lo = _first_geq(keys, 0, keys.shape[0], k)
+    lo = _first_geq(keys, np.int64(0), keys.shape[0], k)  # int64, not a literal: one compile
     hi = _first_geq(keys, lo, keys.shape[0], k + 1)
     return hi - lo
 

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import prange
 
-from kernels._jit import njit, njit_parallel
+from kernels._jit import COUNT_ONLY, WRITE, njit, njit_parallel
 from kernels.geo import EARTH_RADIUS_M, haversine_m
 
 METRES_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
@@ -163,8 +163,8 @@ def _pairs_impl(keys, slot_rank, bounds, lat, lon, vid, max_m, cell_deg, n_bands
             n_bands,
             n_lon_max,
             r * n_bands * n_lon_max,
-            False,
-            0,
+            COUNT_ONLY,
+            np.int64(0),
             e_i,
             e_i,
             e_f,
@@ -189,7 +189,7 @@ def _pairs_impl(keys, slot_rank, bounds, lat, lon, vid, max_m, cell_deg, n_bands
                 n_bands,
                 n_lon_max,
                 r * n_bands * n_lon_max,
-                True,
+                WRITE,
                 offs[p],
                 out_a,
                 out_b,

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import prange
 
-from kernels._jit import njit, njit_parallel
+from kernels._jit import COUNT_ONLY, WRITE, njit, njit_parallel
 from kernels.geo import KNOT_MS, destination, haversine_m
 
 NO_SLOT = np.iinfo(np.int64).min
@@ -229,8 +229,8 @@ def _resample_impl(
             prev_t[s],
             prev_lat[s],
             prev_lon[s],
-            False,
-            0,
+            COUNT_ONLY,
+            np.int64(0),
             e_i,
             s,
             e_i,
@@ -264,7 +264,7 @@ def _resample_impl(
             prev_t[s],
             prev_lat[s],
             prev_lon[s],
-            True,
+            WRITE,
             offs[s],
             out_seg,
             s,

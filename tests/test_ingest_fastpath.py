@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.nmea import NmeaResult, decode_nmea_bytes
-from kernels.ais import decode as K
+from kernels.ais import layout as L
 from tests.naive_ingest import read_lines
 from tests.test_ingest_pyais import NMEA_DIRS, nmea_files
 
@@ -58,7 +58,7 @@ SAMPLE_LINES = [
 def same(a: NmeaResult, b: NmeaResult) -> None:
     # Every counter but the rows written by the last chunk (reset for each chunk).
     ca, cb = a.counters.copy(), b.counters.copy()
-    ca[[K.C_NPOS, K.C_NSTA]] = cb[[K.C_NPOS, K.C_NSTA]] = 0
+    ca[[L.C_NPOS, L.C_NSTA]] = cb[[L.C_NPOS, L.C_NSTA]] = 0
     assert np.array_equal(ca, cb), {
         i: (int(x), int(y)) for i, (x, y) in enumerate(zip(ca, cb, strict=True)) if x != y
     }
@@ -87,7 +87,7 @@ def test_fast_path_equals_general_path_on_real_files(shared_data: Path, name: st
             lines += read_lines(f)
     fast, slow = both(lines)
     same(fast, slow)
-    assert fast.counters[K.C_LINES] == len(lines)
+    assert fast.counters[L.C_LINES] == len(lines)
 
 
 def test_fast_path_equals_general_path_on_the_scenario() -> None:
@@ -99,17 +99,17 @@ def test_fast_path_equals_general_path_on_the_scenario() -> None:
 
 def test_fast_path_keeps_bad_checksums_like_the_general_path() -> None:
     good, _ = both(SAMPLE_LINES)
-    assert good.counters[K.C_REJ + K.REJ_BAD_CHECKSUM] == 0
+    assert good.counters[L.C_REJ + L.REJ_BAD_CHECKSUM] == 0
     assert good.positions["mmsi"].shape[0] == 9  # every position line, and the 2-part type 5
     assert good.static["mmsi"].shape[0] == 2  # (the type 24 and the type 5)
     # None of these checksums is FF.
     lines = [x[: x.rindex(b"*") + 1] + b"FF" + x[x.rindex(b"*") + 3 :] for x in SAMPLE_LINES[:8]]
     fast, slow = both(lines, keep_bad_checksum=True)
     same(fast, slow)
-    assert fast.counters[K.C_KEPT_BAD] == 8
+    assert fast.counters[L.C_KEPT_BAD] == 8
     fast, slow = both(lines)
     same(fast, slow)
-    assert fast.counters[K.C_REJ + K.REJ_BAD_CHECKSUM] == 8
+    assert fast.counters[L.C_REJ + L.REJ_BAD_CHECKSUM] == 8
 
 
 def mutate(line: bytes, rnd: random.Random) -> bytes:
@@ -154,9 +154,9 @@ def test_row_capacity_from_buffer_size_holds_for_the_shortest_reports() -> None:
     """Capacity is bytes // MIN_ROW_BYTES + 1: a buffer of nothing but the shortest position
     reports (type 27 from pyais's encoder, empty channel) must fit, on both paths."""
     line = nmea(b"!AIVDO,1,1,,,K1mg=5ChgMPi>2U`,0*00")
-    assert len(line) == K.MIN_ROW_BYTES
+    assert len(line) == L.MIN_ROW_BYTES
     for data in (line * 500, (line + b"\n") * 500, b"\n".join([line] * 500)):
         res = decode_nmea_bytes([data], fixed_time_ms=FIXED_T)
-        assert res.counters[K.C_ROWS_FULL] == 0
+        assert res.counters[L.C_ROWS_FULL] == 0
         assert res.positions["mmsi"].shape[0] == 500
         assert set(res.positions["mmsi"].tolist()) == {123456789}

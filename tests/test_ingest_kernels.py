@@ -15,7 +15,7 @@ from pyais.encode import encode_dict
 
 from ingest.nmea import NmeaResult, decode_nmea_bytes, positions_table, static_table
 from kernels.ais import bits as B
-from kernels.ais import decode as K
+from kernels.ais import layout as L
 from tests import naive_ingest as N
 
 ALPHABET = "".join(chr(c) for c in range(48, 88)) + "".join(chr(c) for c in range(96, 120))
@@ -24,7 +24,7 @@ T0 = 1_700_000_000_000
 
 def rejects(res: NmeaResult) -> dict[str, int]:
     c = res.counters
-    return {n: int(c[K.C_REJ + i]) for i, n in enumerate(K.REJECT_NAMES) if c[K.C_REJ + i]}
+    return {n: int(c[L.C_REJ + i]) for i, n in enumerate(L.REJECT_NAMES) if c[L.C_REJ + i]}
 
 
 def decode(text: str | bytes, **kw: object) -> NmeaResult:
@@ -233,7 +233,7 @@ def test_interleaved_multipart_with_other_sentences_between() -> None:
     assert sorted(table.column("name").to_pylist()) == ["ALPHA", "BRAVO"]
     assert res.positions["mmsi"].tolist() == [211000003]
     assert rejects(res) == {"non_ais_sentence": 1}  # the $GPZDA is a clock line, not a reject
-    assert int(res.counters[K.C_CLOCK]) == 1
+    assert int(res.counters[L.C_CLOCK]) == 1
 
 
 def test_tag_block_groups_assemble_without_sequence_ids() -> None:
@@ -262,11 +262,11 @@ def test_orphans_incomplete_and_bounded_pending_table() -> None:
     res = decode(TYPE5_A[1] + "\n" + TYPE5_B[0] + "\n")
     assert rejects(res) == {"multipart_orphan": 1, "multipart_incomplete": 1}
     firsts = []
-    for i in range(K.N_SLOTS + 44):
+    for i in range(L.N_SLOTS + 44):
         body = f"AIVDM,2,1,{i % 10},{'AB'[i // 10 % 2]}{i},{TYPE5_A[0].split(',')[5]},0"
         firsts.append(f"!{body}*{N.nmea_checksum(body):02X}")
     res = decode("\n".join(firsts) + "\n")
-    assert rejects(res) == {"multipart_incomplete": K.N_SLOTS + 44}
+    assert rejects(res) == {"multipart_incomplete": L.N_SLOTS + 44}
 
 
 def test_bad_checksum_rejected_or_kept_and_counted() -> None:
@@ -275,7 +275,7 @@ def test_bad_checksum_rejected_or_kept_and_counted() -> None:
     assert res.positions["mmsi"].shape[0] == 0 and rejects(res) == {"bad_checksum": 1}
     kept = decode(bad + "\n", keep_bad_checksum=True)
     assert kept.positions["mmsi"].tolist() == [211000003]
-    assert int(kept.counters[K.C_KEPT_BAD]) == 1 and rejects(kept) == {}
+    assert int(kept.counters[L.C_KEPT_BAD]) == 1 and rejects(kept) == {}
     # Kept rows are flagged through their receiver name; good rows of the same receiver not.
     t = "\\c:1700000000,s:rx1*00\\"
     bad5 = [x[:-2] + ("00" if x[-2:] != "00" else "11") for x in TYPE5_A]
@@ -285,7 +285,7 @@ def test_bad_checksum_rejected_or_kept_and_counted() -> None:
     assert pos.column("receiver").to_pylist() == ["rx1|badcrc", "rx1", "|badcrc"]
     sta, _ = static_table(res)
     assert sta.column("receiver").to_pylist() == ["rx1|badcrc"]
-    assert int(res.counters[K.C_KEPT_BAD]) == 3
+    assert int(res.counters[L.C_KEPT_BAD]) == 3
 
 
 @pytest.mark.parametrize(
@@ -324,7 +324,7 @@ def test_too_long_payload_and_binary_garbage_never_crash() -> None:
     rng = np.random.default_rng(7)
     junk = rng.integers(0, 256, 200_000, dtype=np.uint8).tobytes()
     res = decode(junk + b"\n" + POS.encode() + b"\n" + junk[:5000])
-    assert int(res.counters[K.C_LINES]) > 100
+    assert int(res.counters[L.C_LINES]) > 100
     assert 211000003 in res.positions["mmsi"].tolist()
 
 
@@ -332,7 +332,7 @@ def test_too_long_payload_and_binary_garbage_never_crash() -> None:
 @given(st.binary(max_size=400))
 def test_random_bytes_never_crash(data: bytes) -> None:
     res = decode(data + b"\n" + POS.encode() + b"\n")
-    assert int(res.counters[K.C_LINES]) >= 1
+    assert int(res.counters[L.C_LINES]) >= 1
 
 
 def test_several_sentences_on_one_line() -> None:
@@ -366,7 +366,7 @@ def test_chunked_decoding_equals_one_buffer(shared_data: Path, rel: str) -> None
         for k, v in whole.static.items():
             np.testing.assert_array_equal(v, parts.static[k], err_msg=k)
         c1, c2 = whole.counters.copy(), parts.counters.copy()
-        c1[[K.C_NPOS, K.C_NSTA]] = 0
-        c2[[K.C_NPOS, K.C_NSTA]] = 0
+        c1[[L.C_NPOS, L.C_NSTA]] = 0
+        c2[[L.C_NPOS, L.C_NSTA]] = 0
         np.testing.assert_array_equal(c1, c2)
         assert whole.receivers == parts.receivers

@@ -218,23 +218,24 @@ def test_gpzda_clock_lines_date_the_amsa_feed(shared_data: Path) -> None:
 
 
 def test_zda_rule_max_age_and_bad_clock_lines() -> None:
-    from kernels.ais import decode as K
+    from kernels.ais import layout as L
+    from kernels.ais.bits import NO_TIME
 
     zda = "$GPZDA,114702.51,27,01,2012,,*66"
     t0 = civil_ms(2012, 1, 27, 11, 47, 2, 510)
     # Before any clock line: no time; after it: the clock's time; a tag block still wins.
     text = f"{SENTENCE}\n{zda}\n{SENTENCE}\n\\c:1635731889*00\\{SENTENCE}\n"
-    assert _one(text)["t"].tolist() == [K.NO_TIME, t0, 1635731889000]
+    assert _one(text)["t"].tolist() == [NO_TIME, t0, 1635731889000]
     # Split anywhere, the clock survives the chunk boundary.
     data = text.encode()
     for cut in (10, len(SENTENCE) + 5, len(SENTENCE) + len(zda) + 3):
         res = decode_nmea_bytes([data[:cut], data[cut:]])
-        assert res.positions["t"].tolist() == [K.NO_TIME, t0, 1635731889000]
+        assert res.positions["t"].tolist() == [NO_TIME, t0, 1635731889000]
     # A clock that stopped long ago dates nothing.
-    stale = f"{zda}\n" + "#\n" * K.ZDA_MAX_LINES + f"{SENTENCE}\n"
-    assert _one(stale)["t"].tolist() == [K.NO_TIME]
+    stale = f"{zda}\n" + "#\n" * L.ZDA_MAX_LINES + f"{SENTENCE}\n"
+    assert _one(stale)["t"].tolist() == [NO_TIME]
     # A corrupt clock line is a counted reject, and the previous clock stays in force.
     res = decode_nmea_bytes([f"{zda}\n$GPZDA,114703.52,27,01,2012,,*00\n{SENTENCE}\n".encode()])
     assert res.positions["t"].tolist() == [t0]
-    assert res.counters[K.C_REJ + K.REJ_BAD_CLOCK] == 1 and res.counters[K.C_CLOCK] == 1
-    assert res.counters[K.C_TSRC + K.TSRC_ZDA] == 1
+    assert res.counters[L.C_REJ + L.REJ_BAD_CLOCK] == 1 and res.counters[L.C_CLOCK] == 1
+    assert res.counters[L.C_TSRC + L.TSRC_ZDA] == 1

@@ -56,13 +56,32 @@ json.dump(out, sys.stdout)
 """
 
 
+OTHER = "from kernels._jit import njit\n\n@njit\ndef g(x):\n    return x - 1\n"
+
+
+def _package(root: Path, **modules: str) -> Path:
+    """A ``kernels`` package under ``root`` with the real ``_jit.py`` and these modules."""
+    pkg = root / "kernels"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    shutil.copy(ROOT / "kernels" / "_jit.py", pkg / "_jit.py")
+    for name, text in modules.items():
+        (pkg / f"{name}.py").write_text(text)
+    return pkg
+
+
 def _run(root: Path, cache: Path) -> dict[str, int]:
     env = {**os.environ, "PYTHONPATH": str(root), "NUMBA_CACHE_DIR": str(cache)}
+    env["VESSELS_COMPILE_NOTICE"] = "1"
     done = subprocess.run(
         [sys.executable, "-c", _PROBE], env=env, cwd=root, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     result: dict[str, int] = json.loads(done.stdout)
+    # One line on stderr as soon as a kernel compiles, none when everything loads.
+    compiled = result["f_misses"] + result["g_misses"] > 0
+    notices = [line for line in done.stderr.splitlines() if "compiling the Numba kernels" in line]
+    assert len(notices) == (1 if compiled else 0), done.stderr
     return result
 
 
@@ -70,19 +89,12 @@ def test_an_edited_helper_recompiles_its_callers_only_and_a_moved_checkout_compi
     tmp_path: Path,
 ) -> None:
     src = tmp_path / "a"
-    pkg = src / "kernels"
-    pkg.mkdir(parents=True)
-    (pkg / "__init__.py").write_text("")
-    shutil.copy(ROOT / "kernels" / "_jit.py", pkg / "_jit.py")
-    (pkg / "helper.py").write_text(
-        "from kernels._jit import njit_inline\n\n@njit_inline\ndef twice(x):\n    return 2 * x\n"
-    )
-    (pkg / "user.py").write_text(
-        "from kernels._jit import njit\nfrom kernels.helper import twice\n\n"
-        "@njit\ndef f(x):\n    return twice(x) + 1\n"
-    )
-    (pkg / "other.py").write_text(
-        "from kernels._jit import njit\n\n@njit\ndef g(x):\n    return x - 1\n"
+    pkg = _package(
+        src,
+        helper="from kernels._jit import njit_inline\n\n@njit_inline\ndef twice(x):\n    return 2 * x\n",
+        user="from kernels._jit import njit\nfrom kernels.helper import twice\n\n"
+        "@njit\ndef f(x):\n    return twice(x) + 1\n",
+        other=OTHER,
     )
     cache = tmp_path / "cache"
     first = _run(src, cache)
@@ -109,6 +121,34 @@ def test_an_edited_helper_recompiles_its_callers_only_and_a_moved_checkout_compi
     folders = sorted(p.name.split("-")[0] for p in cache.iterdir())
     # One folder per key: the helper's edit gave helper and user a second one, not other.
     assert folders.count("kernels.other") == 1 and folders.count("kernels.user") == 2
+
+
+_PARALLEL = """
+import json, sys
+import numba as nb
+from kernels._jit import compile_in_parallel, is_cached
+from kernels import other, user
+sig = (nb.types.int64,)
+before = [is_cached(user.f, sig), is_cached(other.g, sig)]
+compile_in_parallel([(user.f, sig), (other.g, sig)])
+after = [is_cached(user.f, sig), is_cached(other.g, sig)]
+out = {"before": before, "after": after, "g": other.g(5)}
+out["g_hits"] = sum(other.g.stats.cache_hits.values())
+json.dump(out, sys.stdout)
+"""
+
+
+def test_compile_in_parallel_leaves_every_kernel_in_the_cache(tmp_path: Path) -> None:
+    _package(tmp_path, user=OTHER.replace("g(x)", "f(x)").replace("- 1", "+ 1"), other=OTHER)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", _PARALLEL], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["before"] == [False, False] and out["after"] == [True, True]
+    # g was compiled by the child process: this one loaded it from the cache.
+    assert out["g"] == 4 and out["g_hits"] == 1
 
 
 def test_stale_kernel_caches_are_pruned_and_others_kept(tmp_path: Path) -> None:

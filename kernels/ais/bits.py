@@ -13,6 +13,9 @@ import numpy as np
 # loops are compiled with njit_borrowed (no reference counting), so no helper pays atomic
 # reference-count updates per sentence, inlined or not.
 from kernels._jit import njit, njit_inline
+from kernels.ais.ascii import DOT, LOWER_A, LOWER_F, UPPER_A, UPPER_F, ZERO, is_digit
+
+AT_SIGN = ord("@")  # ends AIS text
 
 #: Marks "no time" in int64 time columns (a value no real receive time can take).
 NO_TIME = np.iinfo(np.int64).min
@@ -24,9 +27,10 @@ MAX_PLAUSIBLE_MS = 4_102_444_800_000
 
 
 def _sixbit_table() -> np.ndarray:
+    """Payload armouring (IEC 61162-1): '0'..'W' carry 0..39, '`'..'w' carry 40..63."""
     t = np.full(256, -1, np.int64)
-    t[48:88] = np.arange(40)
-    t[96:120] = np.arange(40, 64)
+    t[ord("0") : ord("W") + 1] = np.arange(40)
+    t[ord("`") : ord("w") + 1] = np.arange(40, 64)
     return t
 
 
@@ -43,31 +47,41 @@ def sixbit(c):
 
 
 @njit_inline
-def _bits(six, start, end):
-    """Bits ``start:end`` (all inside the payload) as an unsigned integer."""
+def field_u(six, start, width):
+    """Unsigned field of ``width`` (<= 57) bits at bit ``start``, all inside the payload (the
+    caller checked its length: one inlined body per field, where ``getu`` has three).
+
+    Whole 6-bit characters are shifted into an accumulator, then the field is cut out: a
+    handful of shifts per field instead of a loop per bit.
+    """
+    end = start + width
     c0 = start // 6
     c1 = (end - 1) // 6
     acc = 0
     for ci in range(c0, c1 + 1):
         acc = (acc << 6) | six[ci]
     acc >>= (c1 + 1) * 6 - end
-    return acc & ((1 << (end - start)) - 1)
+    return acc & ((1 << width) - 1)
+
+
+@njit_inline
+def field_s(six, start, width):
+    """Two's-complement signed ``field_u``."""
+    v = field_u(six, start, width)
+    if v >= (1 << (width - 1)):
+        v -= 1 << width
+    return v
 
 
 @njit_inline
 def getu(six, nbits_avail, start, nbits):
-    """Unsigned field of ``nbits`` (<= 57) at bit ``start``; bits past ``nbits_avail`` read as 0.
-
-    Whole 6-bit characters are shifted into an accumulator, then the field is cut out: a
-    handful of shifts per field instead of a loop per bit.
-    """
-    end = start + nbits
-    if end <= nbits_avail:
-        return _bits(six, start, end)
+    """Unsigned field of ``nbits`` (<= 57) at bit ``start``; bits past ``nbits_avail`` read as 0."""
+    if start + nbits <= nbits_avail:
+        return field_u(six, start, nbits)
     if start >= nbits_avail:
         return 0
     # The field runs past the payload: read what is there, then pad with zeros.
-    return _bits(six, start, nbits_avail) << (end - nbits_avail)
+    return field_u(six, start, nbits_avail - start) << (start + nbits - nbits_avail)
 
 
 @njit_inline
@@ -96,10 +110,11 @@ def get_text(six, nbits_avail, start, nchars, out, row, col0):
         take = 6
         if nbits_avail - pos < 6:
             take = nbits_avail - pos
+        # AIS six-bit ASCII: 0..31 are '@'..'_' (64..95), 32..63 are ' '..'?' as they are.
         v = getu(six, nbits_avail, pos, take) << (6 - take)
         if v < 32:
             v += 64
-        if v == 64:
+        if v == AT_SIGN:
             break
         out[row, col0 + k] = v
         pos += take
@@ -139,18 +154,18 @@ def epoch_digits_ms(buf, a, b):
     v = 0
     nd = 0
     i = a
-    while i < b and 48 <= buf[i] <= 57:
-        v = v * 10 + (buf[i] - 48)
+    while i < b and is_digit(buf[i]):
+        v = v * 10 + (buf[i] - ZERO)
         nd += 1
         i += 1
         if nd > 13:
             return NO_TIME
     frac_ms = 0
-    if i < b and buf[i] == 46:  # '.'
+    if i < b and buf[i] == DOT:
         i += 1
         scale = 100
-        while i < b and 48 <= buf[i] <= 57:
-            frac_ms += (buf[i] - 48) * scale
+        while i < b and is_digit(buf[i]):
+            frac_ms += (buf[i] - ZERO) * scale
             scale //= 10
             i += 1
     if i != b or nd == 0:
@@ -174,18 +189,19 @@ def read_uint(buf, a, b):
     v = 0
     for i in range(a, b):
         c = buf[i]
-        if c < 48 or c > 57:
+        if not is_digit(c):
             return -1
-        v = v * 10 + (c - 48)
+        v = v * 10 + (c - ZERO)
     return v
 
 
 @njit_inline
 def hexval(c):
-    if 48 <= c <= 57:
-        return c - 48
-    if 65 <= c <= 70:
-        return c - 55
-    if 97 <= c <= 102:
-        return c - 87
+    """Value of a hexadecimal digit (either case), or -1."""
+    if is_digit(c):
+        return c - ZERO
+    if UPPER_A <= c <= UPPER_F:
+        return c - UPPER_A + 10
+    if LOWER_A <= c <= LOWER_F:
+        return c - LOWER_A + 10
     return -1

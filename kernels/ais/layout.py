@@ -7,6 +7,11 @@ with one array per field.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
 # positions, field-major (one contiguous row per field), one array per width so that each
 # row already is the typed column: float64 (2, n) lat/lon, float32 (2, n) speed/course,
 # int64 (n,) time, int32 (3, n), int8 (6, n)
@@ -93,7 +98,7 @@ C_SHARED = 130  # sentences (or $ lines) after the first on one line
 N_COUNTERS = 136
 
 TSRC_NAMES = ("none", "pghp", "tag_block", "trailing_epoch", "line_prefix", "fixed", "zda_clock")
-TSRC_ZDA = 6
+TSRC_NONE, TSRC_PGHP, TSRC_TAG, TSRC_TRAILING, TSRC_PREFIX, TSRC_FIXED, TSRC_ZDA = range(7)
 
 REJ_BAD_CHECKSUM = 0
 REJ_MALFORMED = 1
@@ -106,11 +111,14 @@ REJ_GARBAGE = 7
 REJ_BAD_TIME = 8
 REJ_EMPTY = 9
 REJ_TOO_LONG = 10
+REJ_NO_POSITION = 11  # lat 91 or lon 181: "not available"
+REJ_BAD_POSITION = 12  # out of range
 REJ_MALFORMED_TAG = 13
 REJ_BAD_PGHP = 14
+REJ_INVALID_MMSI = 15  # 0 or more than nine digits
 REJ_BAD_CLOCK = 16
 
-#: Reject reason names by code (index); codes 11, 12 and 15 come from ``kernels.ais.messages``.
+#: Reject reason names by code (index).
 REJECT_NAMES = (
     "bad_checksum",
     "malformed_sentence",
@@ -158,3 +166,35 @@ RECV_LEN = 48
 RECV_HASH = 8192
 RECV_LAST = RECV_SLOTS + RECV_HASH + 1  # in the receiver ints: the last name found
 RECV_INTS = RECV_SLOTS + RECV_HASH + 2
+
+#: Scratch integers of the decoder (field positions of the line being parsed).
+WORK_INTS = 32
+
+
+class DecoderState(NamedTuple):
+    """Everything ``decode_chunk`` reads and writes besides the input bytes, in one structure
+    (a Numba tuple: free to pass to an inlined helper, and named in every one that uses it).
+
+    The caller owns the arrays: rows go to the position and static arrays from
+    ``counters[C_NPOS]`` / ``counters[C_NSTA]`` on; the pending table, ``$PGHP`` state and
+    receiver names carry over from one chunk to the next.
+    """
+
+    counters: npt.NDArray[np.int64]  # (N_COUNTERS,), the C_* layout
+    pos_f: npt.NDArray[np.float64]  # (PF_N, rows): lat, lon
+    pos_s: npt.NDArray[np.float32]  # (PS_N, rows): speed, course
+    pos_t: npt.NDArray[np.int64]  # (rows,): receive time, ms
+    pos_i: npt.NDArray[np.int32]  # (PI_N, rows): MMSI, receiver, heading
+    pos_b: npt.NDArray[np.int8]  # (PB_N, rows): status, type, satellite, second, bad, time source
+    sta_i: npt.NDArray[np.int64]  # (rows, SI_N)
+    sta_txt: npt.NDArray[np.uint8]  # (rows, TX_N): call sign, name, destination
+    pend_i: npt.NDArray[np.int64]  # (N_SLOTS, P_N): pending multi-sentence messages
+    pend_len: npt.NDArray[np.int64]  # (N_SLOTS, MAX_PARTS): payload characters per part
+    pend_data: npt.NDArray[np.uint8]  # (N_SLOTS, MAX_PARTS, MAX_PART_CHARS): six-bit values
+    pghp: npt.NDArray[np.int64]  # (PG_ROWS, PG_COLS): $PGHP and clock-line state
+    rc_bytes: npt.NDArray[np.uint8]  # (RECV_SLOTS, RECV_LEN): receiver names
+    rc_int: npt.NDArray[np.int64]  # (RECV_INTS,): name lengths, hash table, count, last found
+    six: npt.NDArray[np.uint8]  # (MAX_PARTS * MAX_PART_CHARS,): the message being decoded
+    work: npt.NDArray[np.int64]  # (WORK_INTS,): field positions of the line being parsed
+    fixed_t: int  # the time of sentences that carry none (ms), or NO_TIME
+    keep_bad: bool  # keep (and count) sentences with a wrong checksum
