@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# No "compiling the Numba kernels" line: what the tests read on stderr must not depend on whether
+# the kernel cache was warm (tests/test_kernel_cache.py checks the line itself).
+os.environ["VESSELS_COMPILE_NOTICE"] = "0"
+# No warming child on a cold cache (vessels/pipeline/warm.py): a test's run stays one process.
+os.environ["VESSELS_WARM"] = "0"
 
 
 @pytest.fixture(scope="session")

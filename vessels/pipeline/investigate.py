@@ -22,6 +22,7 @@ from ingest import read_inputs
 from vessels.anchorages import read_anchorages_csv
 from vessels.config import Config, load_config
 from vessels.errors import InputError, NoDataError, VesselsError
+from vessels.pipeline import warm
 from vessels.pipeline.outputs import OUTPUT_FILES, VesselRow, check_out_dir, write_outputs
 from vessels.pipeline.risk import KnownCases, RiskResult, read_known_cases
 from vessels.pipeline.run import (
@@ -169,8 +170,13 @@ def _investigate(
     if sar:  # read first: a bad detection file fails in seconds, not after the detectors
         with _stage("SAR read", quiet, timings):
             sar_input = read_sar(sar, sar_columns)
-    with _stage("ingest", quiet, timings):
-        res = read_inputs([str(p) for p in inputs], quiet=quiet, **read_kw)
+    # First run: the pipeline's kernels compile in a child meanwhile (vessels/pipeline/warm.py).
+    warming = warm.start()
+    try:
+        with _stage("ingest", quiet, timings):
+            res = read_inputs([str(p) for p in inputs], quiet=quiet, **read_kw)
+    finally:
+        warm.wait(warming)
     positions = res.positions
     if positions.num_rows == 0:
         raise NoDataError(
