@@ -359,3 +359,38 @@ def test_dossier_and_overview(api: TestClient) -> None:
     # the SAR scene's footprint, written by investigate as sar_scenes.geojson
     assert [(sc["id"], len(sc["rings"][0])) for sc in ov["scenes"]] == [("S1A_TEST_SCENE", 5)]
     assert all(lat0 <= p[0] <= lat1 for p in ov["ports"])
+
+
+def test_port_calls_on_the_profile(inv: Path, tmp_path: Path) -> None:
+    """Port visits that investigate wrote (port_visits.parquet) show on the profile and the
+    dossier."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    copy = tmp_path / "inv"
+    copy.mkdir()
+    for f in inv.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    ts = pa.timestamp("ms", tz="UTC")
+    pq.write_table(
+        pa.table(
+            {
+                "mmsi": pa.array([GAP_MMSI], pa.uint32()),
+                "port": ["Abidjan"],
+                "port_code": ["CIABJ"],
+                "start": pa.array([1_700_000_000_000], pa.int64()).cast(ts),
+                "end": pa.array([1_700_036_000_000], pa.int64()).cast(ts),
+                "duration_h": [10.0],
+                "confidence": pa.array([3], pa.int8()),
+            }
+        ),
+        copy / "port_visits.parquet",
+    )
+    c = client(copy, tmp_path / "s.db")
+    calls = c.get(f"/api/vessels/{GAP_MMSI}").json()["port_calls"]
+    assert calls == [
+        {"port": "Abidjan", "port_code": "CIABJ", "start": 1_700_000_000_000,
+         "end": 1_700_036_000_000, "duration_h": 10.0, "confidence": 3}
+    ]  # fmt: skip
+    assert "Abidjan (CIABJ)" in c.get(f"/api/vessels/{GAP_MMSI}/dossier").text
+    assert c.get(f"/api/vessels/{PAIR[0]}").json()["port_calls"] == []

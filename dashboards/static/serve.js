@@ -308,6 +308,22 @@
     ident.parentNode.insertBefore(box, ident.nextSibling);
     getJSON("api/vessels/" + v.mmsi).then(function (p) {
       vreviews[v.mmsi] = p.review;
+      if (p.port_calls && p.port_calls.length) {
+        box.appendChild(el("h3", "Port calls"));
+        var pt = el("table"); pt.id = "port-calls";
+        var hr = el("tr");
+        ["port", "arrived (UTC)", "left (UTC)", "hours"].forEach(function (x) { hr.appendChild(el("th", x)); });
+        var ph = el("thead"); ph.appendChild(hr); pt.appendChild(ph);
+        var pb = el("tbody");
+        p.port_calls.forEach(function (c) {
+          var tr = el("tr");
+          tr.appendChild(el("td", (c.port || "?") + (c.port_code ? " (" + c.port_code + ")" : "")));
+          tr.appendChild(el("td", UI.iso(c.start))); tr.appendChild(el("td", UI.iso(c.end)));
+          tr.appendChild(el("td", c.duration_h === null ? "" : c.duration_h.toFixed(1), "num"));
+          pb.appendChild(tr);
+        });
+        pt.appendChild(pb); box.appendChild(pt);
+      }
       var dims = p.history.filter(function (h) { return h.length_m || h.beam_m; });
       if (dims.length) { // the latest reported size, and whether it ever changed
         var last = dims[dims.length - 1], sizes = {};

@@ -277,6 +277,15 @@ def dossier_html(
         )
         or '<tr><td colspan="5">none seen</td></tr>'
     )
+    ports = (
+        "".join(
+            f"<tr><td>{h(c.get('port') or '?')}{' (' + h(c['port_code']) + ')' if c.get('port_code') else ''}"
+            f"</td><td>{h(_iso(c['start']))}</td><td>{h(_iso(c['end']))}</td>"
+            f"<td>{h(_fmt(c.get('duration_h')))}</td></tr>"
+            for c in v.get("port_calls", [])
+        )
+        or '<tr><td colspan="4">none detected</td></tr>'
+    )
     reasons = v.get("top_reasons") or "No event passed the score threshold."
     aud = (
         "".join(
@@ -301,6 +310,8 @@ A flag is a lead for investigation, not proof.</p>
 <h2>Context events, not counted ({len(context)})</h2>{"".join(_event_block(e) for e in context) or "<p>none</p>"}</section>
 <section id="history"><h2>Static data history</h2><table><thead><tr><th>first seen</th><th>name</th>
 <th>callsign</th><th>IMO</th><th>ship type</th><th>length × beam</th><th>destination</th></tr></thead><tbody>{hist}</tbody></table></section>
+<section id="port-calls"><h2>Port calls</h2><table><thead><tr><th>port</th><th>arrived</th>
+<th>left</th><th>hours</th></tr></thead><tbody>{ports}</tbody></table></section>
 <section id="same-imo"><h2>Same IMO under other MMSIs</h2><table><thead><tr><th>MMSI</th><th>flag</th>
 <th>name</th><th>first report</th><th>last report</th></tr></thead><tbody>{same}</tbody></table></section>
 <section id="reviews"><h2>Vessel review history</h2><table><thead><tr><th>when</th><th>who</th>

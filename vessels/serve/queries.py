@@ -299,6 +299,14 @@ def vessel_detail(con: sqlite3.Connection, mmsi: int) -> dict[str, Any] | None:
         ):
             same.append(dict(o))
     out["same_imo"] = same
+    out["port_calls"] = [
+        dict(p)
+        for p in con.execute(
+            "SELECT port, port_code, start_ms AS start, end_ms AS end, duration_h, confidence "
+            "FROM serve_port_visits WHERE mmsi = ? ORDER BY start_ms",
+            (mmsi,),
+        )
+    ]
     evs = con.execute(
         _EVENT_SELECT + " WHERE e.mmsi = ? OR e.other_mmsi = ? ORDER BY e.start_ms",
         (mmsi, mmsi),

@@ -38,6 +38,10 @@ _IDENTITY_DDL = (
     "length_m INTEGER, beam_m INTEGER)",
     "CREATE INDEX IF NOT EXISTS serve_identity_mmsi ON serve_identity (mmsi, t)",
     "CREATE INDEX IF NOT EXISTS serve_identity_imo ON serve_identity (imo)",
+    "CREATE TABLE IF NOT EXISTS serve_port_visits (mmsi INTEGER NOT NULL, port TEXT, "
+    "port_code TEXT, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, duration_h REAL, "
+    "confidence INTEGER)",
+    "CREATE INDEX IF NOT EXISTS serve_port_visits_mmsi ON serve_port_visits (mmsi, start_ms)",
 )
 
 _SCHEMA = f"""
@@ -229,21 +233,23 @@ def load_investigations(con: sqlite3.Connection, folders: list[Path]) -> list[So
         vessels = _read(folder, "vessels.parquet")
         events = _read(folder, "events.parquet")
         identity = _read(folder, "identity.parquet", required=False)
+        visits = _read(folder, "port_visits.parquet", required=False)
         summary_path = folder / "summary.json"
         try:
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             summary = {}
-        tables.append((folder, vessels, events, identity, summary))
+        tables.append((folder, vessels, events, identity, visits, summary))
     sources = []
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     with con:
         con.execute("DELETE FROM serve_vessels")
         con.execute("DROP TABLE IF EXISTS serve_identity")
+        con.execute("DROP TABLE IF EXISTS serve_port_visits")
         for ddl in _IDENTITY_DDL:
             con.execute(ddl)
         con.execute("UPDATE serve_events SET detected = 0")
-        for folder, vessels, events, identity, summary in tables:
+        for folder, vessels, events, identity, visits, summary in tables:
             has_tracks = (folder / "tracks.parquet").is_file()
             con.execute(
                 "INSERT INTO serve_sources (path, loaded_at, summary, has_tracks) "
@@ -298,6 +304,15 @@ def load_investigations(con: sqlite3.Connection, folders: list[Path]) -> list[So
                         for r in identity.to_pylist()
                     ],
                 )
+            if visits is not None:
+                con.executemany(
+                    "INSERT INTO serve_port_visits VALUES (?,?,?,?,?,?,?)",
+                    [
+                        (int(r["mmsi"]), r.get("port"), r.get("port_code"), _ms(r["start"]),
+                         _ms(r["end"]), r.get("duration_h"), r.get("confidence"))
+                        for r in visits.to_pylist()
+                    ],
+                )  # fmt: skip
         # former names and callsigns are found by search too: one column, one scan
         con.execute(
             "UPDATE serve_vessels SET search = search || ' ' || coalesce((SELECT "
