@@ -18,8 +18,9 @@ def register(sub: Any) -> None:
         "ingest",
         help="decode AIS NMEA / provider CSV / Parquet into canonical position and static tables",
         description="Decode AIS inputs (NMEA with tag blocks, $PGHP or logger timestamps; "
-        "MarineCadastre, DMA, wide satellite-provider, NARI or mapped CSV; Parquet; plain or "
-        ".gz/.xz/.bz2/.zip) and print a summary of what was read, kept and rejected.",
+        "MarineCadastre, DMA, wide satellite-provider, NARI, self-describing (mmsi,timestamp,"
+        "lat,lon,...) or mapped CSV; Parquet; plain or .gz/.xz/.bz2/.zip) and print a summary "
+        "of what was read, kept and rejected, accounting for every line (docs/ingest.md).",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or folders")
     p.add_argument("-o", "--output", required=True, help="positions Parquet file to write")
@@ -32,7 +33,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--columns",
         metavar="MAP",
-        help="CSV column mapping, e.g. mmsi=ID,t=time,lat=y,lon=x (for unknown layouts)",
+        help="CSV column mapping, e.g. mmsi=ID,t=time,lat=y,lon=x (for headers whose names "
+        "do not say what they hold, or to settle an ambiguous one)",
     )
     p.add_argument(
         "--time-format",
