@@ -263,6 +263,14 @@ def test_tagblock_and_sar_texts_and_report(tagblock_sar: InvestigateResult) -> N
     types = set(events.column("type").to_pylist())
     # 493 RADARSAT-2 detections, none at a time any AIS of this file was heard
     assert "dark_detection" in types
+    # nothing is flagged, yet hundreds of detections score high: the CLI must not say "all
+    # events scored below the threshold", but that those belong to no AIS vessel
+    c = tagblock_sar.summary["counts"]
+    strong = int(pa.compute.sum(pa.compute.greater_equal(events.column("score"), 0.5)).as_py())
+    assert not tagblock_sar.flagged() and strong > 100
+    line = nothing_flagged_line(c, 0.5)
+    assert "all " not in line.split(":")[1][:5] and f"{strong} unmatched satellite" in line
+    assert "belong to no AIS vessel" in line
     assert assert_text_from_evidence(events, "tag-block + KSAT") == events.num_rows
     assert_vessel_reasons_from_events(events, where="tag-block + KSAT")
     for e in _gaps_across_input_holes(tagblock_sar):

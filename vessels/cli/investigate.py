@@ -216,13 +216,35 @@ def nothing_flagged_line(counts: dict[str, Any], min_score: float) -> str:
     """Why no vessel is flagged, and how to see what was found."""
     from vessels.pipeline.scoring import TYPE_WORDS
 
-    below = counts.get("events_below_threshold_by_type") or {}
+    def words(by_type: dict[str, int]) -> str:
+        return ", ".join(
+            f"{n} {TYPE_WORDS.get(t, (t, t))[0 if n == 1 else 1]}" for t, n in by_type.items() if n
+        )
+
     if not counts.get("events"):
         return "no vessel flagged: the detectors found no event in these inputs"
-    parts = [f"{n} {TYPE_WORDS.get(t, (t, t))[0 if n == 1 else 1]}" for t, n in below.items() if n]
+    below = {t: n for t, n in (counts.get("events_below_threshold_by_type") or {}).items() if n}
+    n_below = sum(below.values())
+    strong = {
+        t: n - below.get(t, 0)
+        for t, n in (counts.get("events_by_type") or {}).items()
+        if n - below.get(t, 0) > 0
+    }
+    parts = []
+    if n_below:
+        every = "all " if not strong else ""
+        parts.append(
+            f"{every}{n_below:,} events scored below the {min_score:.2f} threshold at which events "
+            f"count ({words(below)}); they are context, not leads"
+        )
+    if strong:
+        parts.append(
+            f"{words(strong)} reached it but belong to no AIS vessel (a satellite detection with "
+            "no AIS identity is a lead on the map, not on a vessel)"
+        )
     return (
-        f"no vessel flagged: all {counts['events']:,} events scored below the "
-        f"{min_score:.2f} threshold at which events count ({', '.join(parts)}); they are context, "
-        "not leads. See them in report.html (switch 'show context'), in events.csv (column "
-        "score), or rank vessels by them with --min-score 0.2"
+        "no vessel flagged: "
+        + "; ".join(parts)
+        + ". See them in report.html (switch 'show context' and the map), in events.csv (column "
+        "score), or rank vessels by weaker events with --min-score 0.2"
     )
