@@ -251,6 +251,11 @@ def test_suez_ids_map_back_and_texts(suez: dict[str, Any], run: str) -> None:
     report = {v["mmsi"]: v["id"] for v in _report_data(res)["vessels"]}
     assert all(report[m] == mapping[m] for m in report)
     assert assert_text_from_evidence(events, f"Suez {run}") == events.num_rows
+    assert assert_vessel_reasons_from_events(events, where=f"Suez {run}") >= len(res.flagged())
+    with open(res.out_dir / "vessels.csv", encoding="utf-8", newline="") as fh:
+        top = {int(r["mmsi"]): r["top_reasons"] for r in csv.DictReader(fh)}
+    for v in res.flagged():  # the vessel table says what the regenerated reasons say
+        assert v.reasons and v.reasons[0][0] in top[v.mmsi]
     assert all("input id" in e["reasons"][0] for e in events.to_pylist())
     _assert_every_event_in_report(res, f"Suez {run}")
 
