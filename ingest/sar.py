@@ -13,8 +13,8 @@ Formats recognised by their column names (a ``columns`` mapping covers the rest)
 - GeoJSON: Point features are detections (properties as above), Polygon features are scenes.
 
 Every input row is accounted for: it is accepted or counted under a reject reason
-(``no_position``, ``bad_position``, ``no_time``, ``bad_confidence``, ``not_vessel``,
-``duplicate_id``). Units: times ms since epoch UTC, lengths metres, heading degrees true,
+(``no_position``, ``bad_position``, ``no_time``, ``implausible_time`` (before 2000 or after
+tomorrow, ``ingest.validate``), ``bad_confidence``, ``not_vessel``, ``duplicate_id``). Units: times ms since epoch UTC, lengths metres, heading degrees true,
 confidence a probability in [0, 1] (percent and HIGH/MEDIUM/LOW are converted).
 """
 
@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ingest.sources import READ_ERRORS, one_line
+from ingest.validate import plausible_times
 from vessels.errors import InputError, SchemaError
 from vessels.schema import TIME_TYPE
 
@@ -454,6 +455,9 @@ def read_detections(
         no_t = keep & (t == _NAT)
         stats.reject("no_time", int(no_t.sum()))
         keep &= ~no_t
+        odd_t = keep & ~plausible_times(t.astype(np.int64))  # before 2000 or in the future
+        stats.reject("implausible_time", int(odd_t.sum()))
+        keep &= ~odd_t
         ids = det["detection_id"]
         seen: Counter[str] = Counter()
         dup = np.zeros(keep.shape[0], dtype=bool)

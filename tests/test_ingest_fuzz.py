@@ -352,3 +352,17 @@ def test_damaged_sar_inputs_are_one_line_errors(tmp_path: Path) -> None:
         with pytest.raises(InputError) as err:
             read_detections([path])
         assert str(err.value).startswith(str(path)) and "\n" not in str(err.value), err.value
+
+
+def test_sar_detections_with_impossible_dates_are_counted(tmp_path: Path) -> None:
+    from ingest.sar import read_detections
+
+    f = tmp_path / "sar.csv"
+    f.write_text(
+        "detection_id,scene_id,time,lat,lon\n"
+        "a,s1,2019-06-01T10:00:00Z,1.0,2.0\n"
+        "b,s2,1900-01-01T00:00:00Z,1.0,2.0\n"
+        "c,s3,2100-01-01T00:00:00Z,1.0,2.0\n"
+    )
+    res = read_detections([f])
+    assert res.stats.accepted == 1 and res.stats.rejects == {"implausible_time": 2}
