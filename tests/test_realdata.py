@@ -248,6 +248,11 @@ def test_suez_ids_map_back_and_texts(suez: dict[str, Any], run: str) -> None:
     for r in rows:
         assert r["id"] == mapping[int(r["mmsi"])]
         assert r["other_id"] == (mapping[int(r["other_mmsi"])] if r["other_mmsi"] else "")
+    for name in ("vessel_features", "port_visits", "voyages"):  # the other vessel tables too
+        t = pq.read_table(res.out_dir / f"{name}.parquet")
+        if t.num_rows:
+            got = zip(t.column("mmsi").to_pylist(), t.column("id").to_pylist(), strict=True)
+            assert all(i == mapping[m] for m, i in got), name
     report = {v["mmsi"]: v["id"] for v in _report_data(res)["vessels"]}
     assert all(report[m] == mapping[m] for m in report)
     assert assert_text_from_evidence(events, f"Suez {run}") == events.num_rows

@@ -222,6 +222,17 @@ def _has_model(rows: list[VesselRow]) -> bool:
     return any(r.model_risk is not None for r in rows)
 
 
+def _with_id(table: pa.Table, ids: dict[int, str]) -> pa.Table:
+    """``table`` with the input's own vessel id beside its ``mmsi`` column, when the inputs
+    named vessels by ids that are not MMSIs; unchanged otherwise."""
+    if not ids or "mmsi" not in table.column_names or "id" in table.column_names:
+        return table
+    col = [None if m is None else ids.get(int(m)) for m in table.column("mmsi").to_pylist()]
+    return table.add_column(
+        table.column_names.index("mmsi") + 1, pa.field("id", pa.string()), pa.array(col)
+    )
+
+
 def _event_counts(events: pa.Table) -> dict[int, dict[str, int]]:
     """Events per vessel (either side of a pair) and type, whatever their score."""
     out: dict[int, dict[str, int]] = {}
@@ -568,10 +579,10 @@ def write_outputs(
             pq.write_table(_identity_table(p), tmp / "identity.parquet", compression="zstd")
         with _stage("port call files", quiet, timings):
             for name, table in (("port_visits", p.visits), ("voyages", p.voyages)):
-                table = table if table is not None else pa.table({})
+                table = _with_id(table, p.ids) if table is not None else pa.table({})
                 write_table_csv(table, tmp / f"{name}.csv")
                 pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
-            features = p.features if p.features is not None else pa.table({})
+            features = _with_id(p.features, p.ids) if p.features is not None else pa.table({})
             pq.write_table(features, tmp / "vessel_features.parquet", compression="zstd")
         with _stage("grids", quiet, timings):
             write_grids(build_grids(p.tracks, p.events, grid_params), tmp / "grids.nc")
