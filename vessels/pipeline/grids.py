@@ -95,19 +95,15 @@ def build_grids(
     all_lon = np.concatenate([tracks.lon, ev_lon])
     all_t = np.concatenate([tracks.t, ev_t.astype(np.int64)])
     sp = _spec(all_lat, all_lon, all_t, params)
+    # the grid as every kernel takes it: origin, cell size, shape, first day and day count
+    grid = (sp.lat0, sp.lon0, sp.step, sp.nlat, sp.nlon, sp.day0_ms, sp.ndays)
     pos, sat, hours = activity_grid(
         tracks.t,
         tracks.lat,
         tracks.lon,
         tracks.is_sat,
         tracks.seg_start,
-        sp.lat0,
-        sp.lon0,
-        sp.step,
-        sp.nlat,
-        sp.nlon,
-        sp.day0_ms,
-        sp.ndays,
+        *grid,
         int(params.max_interval_h * 3_600_000),
     )
     ev_counts = np.zeros((len(EVENT_TYPES), sp.ndays, sp.nlat, sp.nlon), dtype=np.int32)
@@ -120,13 +116,7 @@ def build_grids(
                 ev_lat[m],
                 ev_lon[m],
                 np.ones(int(m.sum())),
-                sp.lat0,
-                sp.lon0,
-                sp.step,
-                sp.nlat,
-                sp.nlon,
-                sp.day0_ms,
-                sp.ndays,
+                *grid,
             ).astype(np.int32)
     with np.errstate(divide="ignore", invalid="ignore"):
         quality = np.where(hours > 0, pos * 24.0 / hours, np.nan).astype(np.float32)
