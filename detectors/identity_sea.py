@@ -25,6 +25,7 @@ import numpy.typing as npt
 from kernels.geo import KNOT_MS, haversine_array_m, haversine_m
 from vessels.events import Event
 from vessels.explain import reasons_from_evidence
+from vessels.registry import Registry
 from vessels.tracks import Tracks
 
 __all__ = ["clone_while_dark_events", "delayed_copy", "near_hop_kn"]
@@ -73,7 +74,7 @@ def near_hop_kn(a: Any, b: Any, t0: int, t1: int, max_dt_min: float) -> float:
     return float(np.median(d / np.maximum(dt[near] / 1000.0, 1.0) / KNOT_MS))
 
 
-def clone_while_dark_events(tracks: Tracks, registry: Any, p: Any) -> list[Event]:
+def clone_while_dark_events(tracks: Tracks, registry: Registry | None, p: Any) -> list[Event]:
     """``clone_while_dark`` events of every MMSI in ``tracks`` (all its segments in time
     order: the far reports may have become a segment of their own or not)."""
     out: list[Event] = []
@@ -105,7 +106,7 @@ def _clone(
     rows: tuple[int, int],
     g1: int,
     g2: int,
-    registry: Any,
+    registry: Registry | None,
     p: Any,
 ) -> Event | None:
     """Reports g1+1 .. g2 between two silences: a second transmitter?"""
@@ -131,7 +132,7 @@ def _clone(
     fastest = float(np.nanmax(own)) if np.isfinite(own).any() else 0.0
     if trip_kn <= p.clone_speed_margin * fastest:
         return None
-    name = registry.name(mmsi) if registry is not None and hasattr(registry, "name") else None
+    name = registry.name(mmsi) if registry is not None else None
     clone_h = (t[b] - t[a]) / _H
     score = 0.6 + 0.1 * min(1.0, (trip_kn - p.clone_min_round_trip_kn) / 20.0)
     score += 0.05 * min(1.0, out_km / 500.0)

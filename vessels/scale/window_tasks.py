@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from detectors.base import DetectContext, DetectorSpec, run_bounded
+from detectors.encounter.params import EncounterParams
 from detectors.reception import HOUR_MS
 from vessels.events import Event
 from vessels.scale.vessel_tasks import Part, global_segments
@@ -213,39 +213,28 @@ def detect_window(
     return WindowResult(owned, need)
 
 
-def tile_halo_km(params: Any) -> float:
+def tile_halo_km(params: EncounterParams) -> float:
     """How far outside its band a track must still count, so that any two vessels the encounter
     detector may pair share a band: the pairing distance with the slack of reconstructed
     positions, the drift allowed across a bridged hole, and 10 km for interpolation along a
     chord rather than the great circle."""
-    pair_m = float(getattr(params, "max_distance_m", 500.0)) + 2 * float(
-        getattr(params, "max_slack_m", 0.0)
-    )
-    drift_m = (
-        float(getattr(params, "slow_gap_max_kn", 0.0))
-        * float(getattr(params, "max_slow_gap_h", 0.0))
-        * 1852.0
-    )
+    pair_m = params.max_distance_m + 2 * params.max_slack_m
+    drift_m = params.slow_gap_max_kn * params.max_slow_gap_h * 1852.0
     return (pair_m + drift_m) / 1000.0 + 10.0
 
 
-def window_margin_ms(params: Any) -> int:
+def window_margin_ms(params: EncounterParams) -> int:
     """How far outside a window an encounter's data must reach for it to be exact.
 
     A resampled slot is exact once both reports around it are in the window (at most the
     longest bridged hole away); a run's start is exact once an earlier qualifying run within
     the merge gap (or a joint silence) would be seen whole; the same on the right for the end.
     """
-    g_h = max(
-        float(getattr(params, "max_interp_gap_h", 1.0)),
-        float(getattr(params, "max_slow_gap_h", 0.0)),
-    )
-    joint_h = float(getattr(params, "max_joint_silence_h", 0.0))
+    g_h = max(params.max_interp_gap_h, params.max_slow_gap_h)
+    joint_h = params.max_joint_silence_h
     if joint_h > 0:  # a run may still join one this far back across a joint silence
-        joint_h += float(getattr(params, "joint_silence_tolerance_h", 0.0))
-    twin_h = float(getattr(params, "twin_merge_gap_h", 0.0))  # one vessel on two transponders
-    m_h = max(float(getattr(params, "merge_gap_h", 0.0)), joint_h, twin_h) + float(
-        getattr(params, "min_duration_h", 0.0)
-    )
-    step = int(getattr(params, "step_ms", 600_000))
+        joint_h += params.joint_silence_tolerance_h
+    twin_h = params.twin_merge_gap_h  # one vessel on two transponders
+    m_h = max(params.merge_gap_h, joint_h, twin_h) + params.min_duration_h
+    step = params.step_ms
     return int((g_h + m_h + 1.0) * HOUR_MS) + 2 * step
