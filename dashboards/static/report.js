@@ -380,7 +380,6 @@
     var drawn = drawTrack(0, T.n || 0, "#5d6d7e", 0.8);
     ctx.globalAlpha = 1;
     var shown = 0;
-    if (hook("drawOverlay")) hook("drawOverlay")(ctx, px, view);
     DATA.events.forEach(function (e) { if (e.ctx) { if (evIn(e)) shown++; drawEvent(e, false); } });
     DATA.events.forEach(function (e) { if (!e.ctx) { if (evIn(e)) shown++; drawEvent(e, false); } });
     drawScaleBar(w, h);
@@ -401,6 +400,8 @@
       });
       drawTicks(selected.track[0], selected.track[1]); // under the line, which stays unbroken
       drawTrack(selected.track[0], selected.track[1], "#111", 2.2);
+      // serve.js: the selected vessel's track from the server at this zoom, over the overview's
+      if (hook("drawOverlay")) hook("drawOverlay")(ctx, px, view);
       (eventsOf[selected.mmsi] || []).forEach(function (e) { drawEvent(e, true); });
     }
     if (activeEvent && activeEvent.lat !== null && evIn(activeEvent)) {

@@ -369,7 +369,7 @@
     if (!track || track.mmsi !== sel.mmsi) return;
     var win = UI.window(), b = UI.data.bbox, mid = (b[2] + b[3]) / 2;
     ctx.save();
-    ctx.strokeStyle = "#c0392b"; ctx.lineWidth = 1.8; ctx.globalAlpha = 0.9;
+    ctx.strokeStyle = "#111"; ctx.lineWidth = 2.2; // the same line as the overview's, in detail
     track.pieces.forEach(function (p) { // one line per piece: never across a silence
       ctx.beginPath();
       var started = false;
