@@ -50,3 +50,32 @@ def test_report_prints_on_a4(tmp_path: Path) -> None:
             abs(float(page_.mediabox.width) - 595) < 2
             and abs(float(page_.mediabox.height) - 842) < 2
         )
+
+
+def test_page_markup_is_balanced() -> None:
+    """report.html (the markup of the report and of the dashboard) closes every element it opens
+    (a stray end tag once cut the help text in two)."""
+    from html.parser import HTMLParser
+    from importlib import resources
+
+    void = {"meta", "input", "br", "link", "img", "hr"}
+
+    class Check(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.bad: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag not in void:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.stack and self.stack[-1] == tag:
+                self.stack.pop()
+            else:
+                self.bad.append(f"</{tag}> at {self.getpos()} inside {self.stack[-2:]}")
+
+    c = Check()
+    c.feed((resources.files("dashboards") / "static" / "report.html").read_text(encoding="utf-8"))
+    assert c.bad == [] and c.stack == []
