@@ -49,4 +49,4 @@ samples: setup
 	$(BIN)/vessels simulate --out data_samples/scenario --seed 7 --days 3 --vessels 60 --format nmea
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
