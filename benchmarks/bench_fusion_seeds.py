@@ -24,7 +24,7 @@ from vessels.evaluate.events import evaluate, truth_from_doc
 from vessels.evaluate.matches import match_accuracy
 from vessels.fusion.fuse import fuse_tables
 from vessels.sim import simulate, write_scenario
-from vessels.sim.config import SimConfig
+from vessels.sim.params import SimConfig
 
 
 def _seeds(spec: str) -> list[int]:

@@ -15,7 +15,7 @@ frequent identity changes. Each finding is an ``identity`` event with ``evidence
 - ``two_transmitters`` and ``clone_while_dark``: two transmitters on one MMSI a few km apart,
   and a second transmitter while the owner is dark (issue 13; :mod:`detectors.identity_sea`).
   One vessel on two MMSIs (``two_transponders``) is found by the pair search of
-  :mod:`detectors.encounter` (:mod:`detectors.twins`).
+  :mod:`detectors.encounter` (:mod:`detectors.encounter.twins`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from vessels.evaluate.events import evaluate, truth_from_doc
 from vessels.evaluate.matches import match_accuracy
 from vessels.fusion.fuse import fuse_tables
 from vessels.sim import simulate, write_scenario
-from vessels.sim.config import SimConfig
+from vessels.sim.params import SimConfig
 
 SCENARIOS = FUSION_SCENES  # held out from tuning (tests/seeds.py)
 

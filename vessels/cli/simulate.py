@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vessels.errors import ConfigError, InputError
-from vessels.sim.config import REGIONS, SimConfig
+from vessels.sim.params import REGIONS, SimConfig
 
 DEFAULT_VESSELS = 60
 # what a scenario folder holds (every --format and --scale): a folder of only these names, or

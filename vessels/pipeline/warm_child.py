@@ -7,8 +7,8 @@ import tempfile
 from pathlib import Path
 
 from vessels.pipeline.investigate import investigate
-from vessels.sim.config import SimConfig
 from vessels.sim.core import simulate
+from vessels.sim.params import SimConfig
 from vessels.sim.writers import write_scenario
 
 

@@ -14,15 +14,15 @@ from vessels.lazy import lazy_attributes
 
 if TYPE_CHECKING:  # for type checkers; at run time each name is imported on first use
     from vessels.sim.bulk import ScaleConfig, simulate_scale
-    from vessels.sim.config import REGIONS, SimConfig
     from vessels.sim.core import Scenario, simulate
+    from vessels.sim.params import REGIONS, SimConfig
     from vessels.sim.writers import write_scenario
 
 __getattr__ = lazy_attributes(
     __name__,
     {
-        "REGIONS": "vessels.sim.config",
-        "SimConfig": "vessels.sim.config",
+        "REGIONS": "vessels.sim.params",
+        "SimConfig": "vessels.sim.params",
         "Scenario": "vessels.sim.core",
         "simulate": "vessels.sim.core",
         "ScaleConfig": "vessels.sim.bulk",

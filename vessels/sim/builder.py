@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from kernels.geo import destination, haversine_m, initial_bearing_deg
-from vessels.sim.config import SimConfig
 from vessels.sim.fleet import Vessel, make_identity
 from vessels.sim.geography import Geography, Port
 from vessels.sim.motion import NAV_FISHING, NAV_UNDERWAY, Track, gc_interp
+from vessels.sim.params import SimConfig
 
 __all__ = ["Builder", "Injected"]
 

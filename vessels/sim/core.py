@@ -11,10 +11,10 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from vessels.schema import POSITIONS_SCHEMA, STATIC_SCHEMA
-from vessels.sim.config import SimConfig
 from vessels.sim.fleet import Vessel
 from vessels.sim.geography import Geography, geography
 from vessels.sim.labels import LabelParams, label
+from vessels.sim.params import SimConfig
 from vessels.sim.plans import Injected, Plans
 from vessels.sim.receivers import Messages, Pass, receive, satellite_passes
 from vessels.sim.sar import SarResult, simulate_sar

@@ -12,7 +12,7 @@ import numpy as np
 from kernels.geo import destination, haversine_m
 from vessels.errors import ConfigError
 from vessels.geo import distance_to_shore_km, port_index
-from vessels.sim.config import REGIONS, Region, Station
+from vessels.sim.params import REGIONS, Region, Station
 
 __all__ = ["Geography", "Port", "geography"]
 

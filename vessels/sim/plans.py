@@ -1,6 +1,6 @@
 """What every ship does: fleets with their routines, and the injected behaviour with its labels.
 
-:class:`Plans` places ships in the region of a :class:`~vessels.sim.config.SimConfig` and fills
+:class:`Plans` places ships in the region of a :class:`~vessels.sim.params.SimConfig` and fills
 their true tracks. Injected events are recorded as :class:`Injected` (steps, not times);
 :mod:`vessels.sim.labels` turns them and a definition-based scan of the true tracks into truth.
 """

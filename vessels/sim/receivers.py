@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vessels.sim.config import SimConfig
 from vessels.sim.fleet import Vessel
 from vessels.sim.geography import Geography, haversine_np
 from vessels.sim.motion import NAV_ANCHOR, NAV_MOORED
+from vessels.sim.params import SimConfig
 
 __all__ = ["Messages", "Pass", "receive", "satellite_passes"]
 

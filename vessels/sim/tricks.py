@@ -24,8 +24,8 @@ import numpy as np
 
 from kernels.geo import KNOT_MS, destination, haversine_m
 from vessels.sim.builder import Injected
-from vessels.sim.config import BEHAVIOURS
 from vessels.sim.motion import NAV_UNDERWAY
+from vessels.sim.params import BEHAVIOURS
 
 if TYPE_CHECKING:
     from vessels.sim.plans import Plans

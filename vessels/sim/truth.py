@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
-from vessels.sim.config import SimConfig
 from vessels.sim.fleet import Vessel
 from vessels.sim.geography import Geography
 from vessels.sim.labels import LabelParams
+from vessels.sim.params import SimConfig
 from vessels.sim.plans import Injected
 from vessels.sim.receivers import Pass
 from vessels.sim.sar import SarResult
