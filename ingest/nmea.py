@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from ingest.arrow_np import from_numpy, from_strings
 from kernels.ais import decode as K
 from kernels.ais import layout as L
 from kernels.ais.bits import NO_TIME
@@ -374,15 +375,15 @@ def _receiver_column(
         codes = np.where(bad != 0, np.where(codes < 0, 2 * n, codes + n), codes).astype(np.int32)
         names = names + [x + BADCRC for x in names] + [BADCRC]
         flags = flags + flags
-    idx = pa.array(codes, mask=codes < 0, type=pa.int32())
-    col = pa.DictionaryArray.from_arrays(idx, pa.array(names, type=pa.string()))
+    idx = from_numpy(codes, pa.int32(), codes < 0)
+    col = pa.DictionaryArray.from_arrays(idx, from_strings(names))
     flag = np.array([*flags, -1], np.int8)
     return col, flag[np.where(codes < 0, len(flags), np.minimum(codes, len(flags)))]
 
 
 def _is_sat(kernel_sat: npt.NDArray[np.int8], name_sat: npt.NDArray[np.int8]) -> pa.Array:
     sat = np.where(kernel_sat == 1, 1, name_sat)
-    return pa.array(sat == 1, mask=sat < 0, type=pa.bool_())
+    return from_numpy(sat == 1, pa.bool_(), sat < 0)
 
 
 def _text(fixed: npt.NDArray[np.uint8]) -> pa.Array:
@@ -390,7 +391,7 @@ def _text(fixed: npt.NDArray[np.uint8]) -> pa.Array:
     width = fixed.shape[1]
     raw = np.ascontiguousarray(fixed).view(f"S{width}").ravel()
     text = np.char.strip(np.char.decode(raw, "ascii"))
-    return pa.array(text, mask=text == "", type=pa.string())
+    return from_strings(text, text == "")
 
 
 def positions_table(res: NmeaResult) -> tuple[pa.Table, int]:
@@ -416,18 +417,18 @@ def _positions_from_columns(
         p = {k: v[keep] for k, v in p.items()}
     recv, name_sat = _receiver_column(p["receiver"], receivers, p["bad"])
     cols = [
-        pa.array(p["mmsi"], type=pa.uint32()),
-        pa.array(p["t"], type=TIME_TYPE),
-        pa.array(p["lat"], type=pa.float64()),
-        pa.array(p["lon"], type=pa.float64()),
-        pa.array(p["sog"], type=pa.float32()),
-        pa.array(p["cog"], type=pa.float32()),
-        pa.array(p["heading"], type=pa.int16()),
-        pa.array(p["nav_status"], type=pa.int8()),
-        pa.array(p["msg_type"], type=pa.uint8()),
+        from_numpy(p["mmsi"], pa.uint32()),
+        from_numpy(p["t"], TIME_TYPE),
+        from_numpy(p["lat"], pa.float64()),
+        from_numpy(p["lon"], pa.float64()),
+        from_numpy(p["sog"], pa.float32()),
+        from_numpy(p["cog"], pa.float32()),
+        from_numpy(p["heading"], pa.int16()),
+        from_numpy(p["nav_status"], pa.int8()),
+        from_numpy(p["msg_type"], pa.uint8()),
         recv,
         _is_sat(p["sat"], name_sat),
-        pa.array(p["ais_second"], type=pa.int8()),
+        from_numpy(p["ais_second"], pa.int8()),
     ]
     return pa.Table.from_arrays(cols, schema=POSITIONS_SCHEMA), no_time
 
@@ -445,12 +446,12 @@ def static_table(res: NmeaResult) -> tuple[pa.Table, int]:
     recv, _ = _receiver_column(s["receiver"], res.receivers, s["bad"])
 
     def nz(a: npt.NDArray[Any], typ: pa.DataType) -> pa.Array:
-        return pa.array(a, mask=a == 0, type=typ)
+        return from_numpy(a, typ, a == 0)
 
     cols = [
-        pa.array(s["mmsi"], type=pa.uint32()),
-        pa.array(s["t"], type=TIME_TYPE),
-        pa.array(s["msg_type"], type=pa.uint8()),
+        from_numpy(s["mmsi"], pa.uint32()),
+        from_numpy(s["t"], TIME_TYPE),
+        from_numpy(s["msg_type"], pa.uint8()),
         nz(s["imo"], pa.uint32()),
         _text(s["callsign"]),
         _text(s["name"]),

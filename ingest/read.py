@@ -280,8 +280,6 @@ def _iter_one(
     time_format: str | None = None,
 ) -> Iterator[tuple[str, pa.Table]]:
     """The tables of one source as they are read; its counts added to ``stats`` at its end."""
-    from ingest.tabular import read_csv  # pandas is imported only for tables
-
     fmt = sniff_format(src)
     tick = progress(src.size, src.name) if progress is not None else None
     if fmt == "nmea":
@@ -292,6 +290,8 @@ def _iter_one(
         return
     st = IngestStats(files=1, bytes=src.size or 0)
     if fmt == "csv":
+        from ingest.tabular import read_csv  # pandas is imported only for tables
+
         for p, s in read_csv(src, mapping, st, time_format):
             yield "positions", p
             yield "static", _mark_lone(s, all_lone=False)

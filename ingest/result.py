@@ -12,6 +12,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingest.arrow_np import to_numpy
+
 __all__ = [
     "POSITION_TYPES",
     "RIDES_ON_POSITION",
@@ -131,7 +133,7 @@ def _fmt_time(ms: int | None) -> str:
 
 def _ids(col: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.int64]:
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    return np.asarray(pc.unique(pc.drop_null(arr)).to_numpy(zero_copy_only=False), np.int64)
+    return to_numpy(pc.unique(pc.drop_null(arr)), np.int64)
 
 
 @dataclass

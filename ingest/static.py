@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingest.arrow_np import from_numpy, to_numpy
 from vessels.schema import STATIC_SCHEMA
 
 __all__ = ["dedupe_static"]
@@ -29,7 +30,7 @@ def dedupe_static(static: pa.Table) -> pa.Table:
             continue
         col = sorted_t.column(name).combine_chunks()
         a, b = col.slice(1), col.slice(0, n - 1)
-        ne = pc.fill_null(pc.not_equal(a, b), False)
-        null_diff = pc.xor(pc.is_null(a), pc.is_null(b))
-        changed[1:] |= pc.or_(ne, null_diff).to_numpy(zero_copy_only=False)
-    return sorted_t.filter(pa.array(changed))
+        ne = to_numpy(pc.not_equal(a, b), bool)  # null (either side null) reads as False
+        null_diff = to_numpy(pc.xor(pc.is_null(a), pc.is_null(b)), bool)
+        changed[1:] |= ne | null_diff
+    return sorted_t.filter(from_numpy(changed, pa.bool_()))

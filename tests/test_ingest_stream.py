@@ -111,3 +111,27 @@ def test_thread_errors_reach_the_caller() -> None:
             behind.put(x)
     assert seen == [0, 1, 2]
     assert np.all(np.diff(seen) == 1)
+
+
+def test_buffer_conversions_equal_pyarrows_own() -> None:
+    from ingest.arrow_np import from_numpy, from_strings, to_numpy
+
+    rng = np.random.default_rng(3)
+    for dtype, typ in [
+        (np.int16, pa.int16()),
+        (np.uint32, pa.uint32()),
+        (np.float32, pa.float32()),
+    ]:
+        v = (rng.random(1000) * 30000).astype(dtype)
+        m = rng.random(1000) < 0.3
+        assert from_numpy(v, typ, m).equals(pa.array(v, mask=m, type=typ))
+        assert np.array_equal(to_numpy(from_numpy(v, typ).slice(7, 500), dtype), v[7:507])
+    b = rng.random(1000) < 0.5
+    m = rng.random(1000) < 0.2
+    arr = from_numpy(b, pa.bool_(), m)
+    assert arr.equals(pa.array(b, mask=m, type=pa.bool_()))
+    assert np.array_equal(to_numpy(arr.slice(3), bool), (b & ~m)[3:])
+    words = np.array(["", "ÅLESUND", "x", "MV ONE"])
+    assert from_strings(words, words == "").equals(
+        pa.array(words, mask=words == "", type=pa.string())
+    )
