@@ -30,7 +30,6 @@ from vessels.fusion.matching import MatchParams, MatchResult, match_detections
 from vessels.tracks import Tracks
 
 __all__ = [
-    "MERGE_MAX_ROWS",
     "FuseOutput",
     "fuse",
     "fuse_events",
@@ -39,16 +38,12 @@ __all__ = [
     "vessel_lengths",
 ]
 
-#: Above this many rows the receiver merge is skipped (and the caller says so): ingest.merge
-#: costs ~1 us a row (benchmarks/bench_fusion.py), so 20 million rows stay within minutes.
-MERGE_MAX_ROWS = 20_000_000
-
 
 @dataclass
 class FuseOutput:
     events: list[Event]  # dark_detection, dark_rendezvous, and (enriched) gaps or all events
     match: MatchResult
-    merge: MergeResult | None  # None: one receiver (nothing to merge) or above MERGE_MAX_ROWS
+    merge: MergeResult | None  # None: one receiver (nothing to merge)
     sar: SarInput
     tracks: Tracks
     detector_types: list[str]
@@ -60,18 +55,12 @@ def merge_receivers(
 ) -> tuple[pa.Table, MergeResult | None, str | None]:
     """Positions with one row per message heard by several receivers and receiver clock offsets
     corrected, the merge's result, and a note when it was skipped: with fewer than two receivers
-    there is nothing to merge (duplicates still go when tracks are built); above
-    :data:`MERGE_MAX_ROWS` rows it would take too long."""
+    there is nothing to merge (duplicates still go when tracks are built). It runs at any size
+    (about 1 us a row, benchmarks/bench_fusion.py): results must not change with input size."""
     if "receiver" not in positions.column_names:
         return positions, None, None
     if len(pc.unique(positions.column("receiver").cast(pa.string()))) < 2:
         return positions, None, None
-    if positions.num_rows > MERGE_MAX_ROWS:
-        note = (
-            f"receiver merge skipped ({positions.num_rows:,} rows > {MERGE_MAX_ROWS:,}); "
-            "duplicates are still removed when tracks are built"
-        )
-        return positions, None, note
     res = merge_positions(positions, params)
     return res.positions, res, None
 

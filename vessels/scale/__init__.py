@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # for type checkers; at run time each name is imported on fir
         DistributedResult,
         detect_distributed,
         detect_distributed_full,
+        detect_out_of_core,
     )
     from vessels.scale.params import ScaleParams
 
@@ -29,6 +30,7 @@ __getattr__ = lazy_attributes(
         "ScaleParams": "vessels.scale.params",
         "detect_distributed": "vessels.scale.detect",
         "detect_distributed_full": "vessels.scale.detect",
+        "detect_out_of_core": "vessels.scale.detect",
     },
 )
 
@@ -40,4 +42,5 @@ __all__ = [
     "ScaleParams",
     "detect_distributed",
     "detect_distributed_full",
+    "detect_out_of_core",
 ]

@@ -48,6 +48,7 @@ from vessels.events import Event
 from vessels.geo import PortIndex, port_index
 from vessels.registry import build_registry
 from vessels.scale import vessel_tasks
+from vessels.scale.local import LocalClient
 from vessels.scale.params import ScaleParams
 from vessels.scale.partition import (
     PARQUET_SUFFIXES,
@@ -58,6 +59,7 @@ from vessels.scale.partition import (
     split_table,
 )
 from vessels.scale.quantiles import merge_minutes, slice_edges
+from vessels.scale.spill import spill_sources
 from vessels.scale.windows import item, n_workers, run_windows
 from vessels.tracks import TrackParams
 
@@ -67,6 +69,7 @@ __all__ = [
     "DistributedResult",
     "detect_distributed",
     "detect_distributed_full",
+    "detect_out_of_core",
 ]
 
 #: Detectors that only look at one vessel's own segments (plus the shared context).
@@ -113,8 +116,8 @@ def _specs(types: Sequence[str] | None, cfg: Config) -> list[DetectorSpec]:
     return specs
 
 
-def _as_client(client: Client | str) -> tuple[Any, bool]:
-    if isinstance(client, Client):
+def _as_client(client: Client | LocalClient | str) -> tuple[Any, bool]:
+    if isinstance(client, Client | LocalClient):
         return client, False
     if isinstance(client, str) and client:
         try:
@@ -124,16 +127,10 @@ def _as_client(client: Client | str) -> tuple[Any, bool]:
     raise ConfigError("detect_distributed needs a distributed.Client or a scheduler address")
 
 
-def _load(
-    client: Any,
-    source: PositionsSource,
-    sp: ScaleParams,
-    n_parts: int | None,
-    columns: str | dict[str, str] | None = None,
-) -> tuple[list[list[Future]], list[Future], int, int]:
-    """Read and split the sources; returns per-partition piece futures, the futures of static
-    tables read from raw files, the number of positions (-1 when unknown before reading) and
-    the number of partitions."""
+def _plan(
+    source: PositionsSource, sp: ScaleParams
+) -> tuple[list[pa.Table | str | Path], list[tuple[str, Any]], int]:
+    """The sources as a list, how each is read, and about how many positions they hold."""
     items: list[pa.Table | str | Path] = (
         [source] if isinstance(source, pa.Table | str | Path) else list(source)
     )
@@ -158,7 +155,26 @@ def _load(
             n_known += max(1, p.stat().st_size // 60)  # about 60 bytes per NMEA/CSV line
     if n_known == 0:
         raise NoDataError("no positions to detect events in")
-    n = n_parts or max(2 * n_workers(client), math.ceil(n_known / sp.rows_per_partition))
+    return items, plans, n_known
+
+
+def _n_parts(client: Any, n_known: int, sp: ScaleParams, n_parts: int | None) -> int:
+    return n_parts or max(2 * n_workers(client), math.ceil(n_known / sp.rows_per_partition))
+
+
+def _load(
+    client: Any,
+    source: PositionsSource,
+    sp: ScaleParams,
+    n_parts: int | None,
+    columns: str | dict[str, str] | None,
+    track_params: TrackParams,
+) -> tuple[list[Future], list[Future], int, int]:
+    """Read and split the sources, build each partition's tracks; returns the partitions'
+    futures, the futures of static tables read from raw files, the number of positions (an
+    estimate for raw files) and the number of partitions."""
+    _, plans, n_known = _plan(source, sp)
+    n = _n_parts(client, n_known, sp, n_parts)
     read: list[Future] = []
     statics: list[Future] = []
     pieces: list[list[Future]] = [[] for _ in range(n)]
@@ -179,7 +195,39 @@ def _load(
         read.append(f)
         for k in range(n):
             pieces[k].append(client.submit(item, f, k, pure=False))
-    return pieces, statics, n_known, n
+    parts = [
+        client.submit(vessel_tasks.build_part, track_params, *pieces[k], pure=False)
+        for k in range(n)
+    ]
+    return parts, statics, n_known, n
+
+
+def _load_spilled(
+    client: Any,
+    source: PositionsSource,
+    sp: ScaleParams,
+    n_parts: int | None,
+    columns: str | dict[str, str] | None,
+    track_params: TrackParams,
+    folder: Path,
+) -> tuple[list[Future], list[pa.Table], int, int]:
+    """:func:`_load` through the disk: the sources are split into one positions file per
+    partition here, as they are read (:func:`vessels.scale.spill.spill_sources`), and each
+    partition's tracks are built from its file and saved beside it."""
+    items, _, n_known = _plan(source, sp)
+    n = _n_parts(client, n_known, sp, n_parts)
+    files, statics = spill_sources(items, n, folder / "positions", sp.rows_per_read, columns)
+    parts = [
+        client.submit(
+            vessel_tasks.build_spilled_part,
+            track_params,
+            files[k],
+            str(folder / "tracks" / f"part-{k:05d}"),
+            pure=False,
+        )
+        for k in range(n)
+    ]
+    return parts, statics, n_known, n
 
 
 def _first(x: tuple[Any, Any]) -> Any:
@@ -272,7 +320,7 @@ def detect_distributed_full(
     positions_source: PositionsSource,
     static: pa.Table | None,
     *,
-    client: Client | str,
+    client: Client | LocalClient | str,
     types: Sequence[str] | None = None,
     config: str | Path | Config | dict[str, Any] | None = None,
     carriers: str | Path | None = None,
@@ -282,6 +330,7 @@ def detect_distributed_full(
     n_bands: int | None = None,
     columns: str | dict[str, str] | None = None,
     scale: ScaleParams | None = None,
+    spill_dir: str | Path | None = None,
 ) -> DistributedResult:
     """Events of the chosen detectors computed on a dask cluster, plus run statistics.
 
@@ -291,7 +340,12 @@ def detect_distributed_full(
     ``n_partitions`` (MMSI hash partitions), ``n_windows`` and ``n_bands`` (time windows and
     longitude bands of the encounter search) default to sizes from :class:`ScaleParams` and
     the number of workers; ``columns`` is the CSV column mapping of ``ingest.read_inputs``.
-    The other arguments are those of :func:`detectors.run_detectors`.
+    ``spill_dir``: split the sources into per-partition files there as they are read (in this
+    process) and keep each partition's tracks on disk, loaded by the tasks that need them,
+    instead of in worker memory (:mod:`vessels.scale.spill`): the workers must see the folder.
+    With a :class:`vessels.scale.local.LocalClient` this is the out-of-core single-process run
+    (:func:`detect_out_of_core`). The other arguments are those of
+    :func:`detectors.run_detectors`.
     """
     scale = scale or ScaleParams()
     cfg = load_config(config)
@@ -303,15 +357,19 @@ def detect_distributed_full(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     try:
-        pieces, static_futs, n_pos, n = _load(cl, positions_source, scale, n_partitions, columns)
-        parts = [
-            cl.submit(vessel_tasks.build_part, track_params, *pieces[k], pure=False)
-            for k in range(n)
-        ]
+        static_read: list[pa.Table] = []
+        if spill_dir is None:
+            parts, static_futs, n_pos, n = _load(
+                cl, positions_source, scale, n_partitions, columns, track_params
+            )
+            static_read = cl.gather(static_futs)
+        else:
+            parts, static_read, n_pos, n = _load_spilled(
+                cl, positions_source, scale, n_partitions, columns, track_params, Path(spill_dir)
+            )
         summaries: list[vessel_tasks.PartSummary] = cl.gather(
             [cl.submit(vessel_tasks.part_summary, p, cparams, pure=False) for p in parts]
         )
-        del pieces  # the read pieces are no longer needed on the workers
         timings["read_and_tracks"] = time.perf_counter() - t0
         removed: dict[str, int] = {}
         for s in summaries:
@@ -323,15 +381,16 @@ def detect_distributed_full(
                 f"every position was removed while building tracks ({removed}); nothing to detect"
             )
         static_tabs = [static] if static is not None else []
-        static_tabs += [t for t in cl.gather(static_futs) if t is not None and t.num_rows]
+        static_tabs += [t for t in static_read if t is not None and t.num_rows]
         registry = build_registry(concat_tables(static_tabs) if static_tabs else None, carriers)
         ports, n_anch = _ports(summaries, cparams, anchorages)
         counts = _tree_reduce(
             cl, [cl.submit(vessel_tasks.part_counts, p, cparams, pure=False) for p in parts]
         )
         reg_f, ports_f = cl.scatter([registry, ports], hash=False)
+        class_b = frozenset().union(*(s.class_b for s in summaries))
         ctx = cl.submit(
-            vessel_tasks.make_context, reg_f, ports_f, counts, n_anch, cparams, pure=False
+            vessel_tasks.make_context, reg_f, ports_f, counts, n_anch, cparams, class_b, pure=False
         )
         seg_mmsi = np.sort(np.concatenate([s.seg_mmsi for s in summaries]))
         (seg_f,) = cl.scatter([seg_mmsi], broadcast=True, hash=False)
@@ -411,3 +470,23 @@ def detect_distributed(
         n_windows=n_windows,
         n_bands=n_bands,
     ).table
+
+
+def detect_out_of_core(
+    positions_source: PositionsSource,
+    static: pa.Table | None,
+    *,
+    spill_root: str | Path | None = None,
+    **options: Any,
+) -> DistributedResult:
+    """:func:`detect_distributed_full` in this process, one task at a time, with the
+    partitions on disk (a temporary folder under ``spill_root``, by default the system's temp
+    folder, removed afterwards): memory follows ``ScaleParams.rows_per_partition``, not the
+    input size, and the events are those of the single-process run. ``options``: those of
+    :func:`detect_distributed_full` but ``client`` and ``spill_dir``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="vessels-spill-", dir=spill_root) as folder:
+        return detect_distributed_full(
+            positions_source, static, client=LocalClient(), spill_dir=folder, **options
+        )

@@ -10,19 +10,22 @@ workqueue layer aborts when two threads of one process enter a parallel region).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from detectors.base import ContextParams, DetectContext, DetectorSpec, run_bounded
 from detectors.reception import DAY_MS, HOUR_MS, CellHourCounts
 from vessels.anchorages import AnchorageParams, anchorages_from_tracks
 from vessels.events import Event
 from vessels.geo import PortIndex
-from vessels.registry import Registry
+from vessels.registry import Registry, class_b_mmsis
 from vessels.scale.partition import concat_tables
 from vessels.scale.quantiles import minute_counts, times_in_minutes
+from vessels.scale.spill import SpilledTracks, save_tracks
 from vessels.tracks import TrackParams, Tracks, build_tracks
 
 __all__ = [
@@ -30,6 +33,7 @@ __all__ = [
     "Part",
     "PartSummary",
     "build_part",
+    "build_spilled_part",
     "detect_part",
     "make_context",
     "merge_counts",
@@ -46,12 +50,38 @@ F64 = npt.NDArray[np.float64]
 Counts = tuple[CellHourCounts, CellHourCounts, CellHourCounts]
 
 
-@dataclass
 class Part:
-    """One MMSI partition's tracks, held on a worker for the whole run."""
+    """One MMSI partition's tracks: held on a worker for the whole run, or spilled to disk
+    (:mod:`vessels.scale.spill`) and loaded by each task that needs them."""
 
-    tracks: Tracks
-    removed: dict[str, int]
+    def __init__(
+        self,
+        tracks: Tracks | None,
+        removed: dict[str, int],
+        spilled: SpilledTracks | None = None,
+        class_b: frozenset[int] = frozenset(),
+    ) -> None:
+        if (tracks is None) == (spilled is None):
+            raise ValueError("a Part holds its tracks or names where they were spilled")
+        self._tracks = tracks
+        self.removed = removed
+        self.spilled = spilled
+        self.class_b = class_b  # MMSIs that sent class B position reports (tracks do not say)
+
+    @property
+    def tracks(self) -> Tracks:
+        if self._tracks is not None:
+            return self._tracks
+        assert self.spilled is not None
+        return self.spilled.load()
+
+    def rows_between(self, lo_ms: int, hi_ms: int) -> tuple[I64, Tracks]:
+        """The rows with ``lo_ms <= t < hi_ms`` (in segment, time order) and tracks to take
+        them from (of a spilled part: mapped, so only those rows are read)."""
+        if self.spilled is not None:
+            return self.spilled.rows_between(lo_ms, hi_ms)
+        tr = self.tracks
+        return np.flatnonzero((tr.t >= lo_ms) & (tr.t < hi_ms)), tr
 
 
 @dataclass(frozen=True)
@@ -70,12 +100,24 @@ class PartSummary:
     lon_hist: I64  # rows per 1-degree longitude bin from -180 (balances the encounter bands)
     minute_keys: I64  # distinct minutes of the rows' times (for exact global time quantiles)
     minute_counts: I64
+    class_b: frozenset[int] = frozenset()
 
 
 def build_part(track_params: TrackParams, *pieces: pa.Table) -> Part:
     """Tracks of one partition from its pieces (one per read task)."""
-    tracks, removed = build_tracks(concat_tables(pieces), track_params)
-    return Part(tracks, removed)
+    positions = concat_tables(pieces)
+    tracks, removed = build_tracks(positions, track_params)
+    return Part(tracks, removed, class_b=frozenset(class_b_mmsis(positions)))
+
+
+def build_spilled_part(track_params: TrackParams, positions_file: str, folder: str) -> Part:
+    """Tracks of one partition from its spilled positions file, saved to ``folder``; the part
+    returned only names that folder (:mod:`vessels.scale.spill`)."""
+    positions = pq.read_table(positions_file)
+    tracks, removed = build_tracks(positions, track_params)
+    Path(positions_file).unlink()
+    save_tracks(tracks, Path(folder))
+    return Part(None, removed, SpilledTracks(Path(folder)), frozenset(class_b_mmsis(positions)))
 
 
 def part_summary(part: Part, cparams: ContextParams) -> PartSummary:
@@ -110,6 +152,7 @@ def part_summary(part: Part, cparams: ContextParams) -> PartSummary:
         ).astype(np.int64),
         minute_keys=minutes[0],
         minute_counts=minutes[1],
+        class_b=part.class_b,
     )
 
 
@@ -161,9 +204,11 @@ def make_context(
     counts: Counts,
     n_anchorages: int,
     cparams: ContextParams,
+    class_b: frozenset[int] = frozenset(),
 ) -> DetectContext:
-    """The global context every task shares (built where the reduced counts are)."""
-    return DetectContext(
+    """The global context every task shares (built where the reduced counts are);
+    ``class_b``: MMSIs seen sending class B position reports, as ``run_detectors`` adds."""
+    ctx = DetectContext(
         registry=registry,
         ports=ports,
         reception_day=counts[0],
@@ -172,6 +217,8 @@ def make_context(
         n_anchorages=n_anchorages,
         params=cparams,
     )
+    ctx.class_b |= set(class_b)
+    return ctx
 
 
 def global_segments(tracks: Tracks, all_seg_mmsi: npt.NDArray[np.uint32]) -> I64:

@@ -52,8 +52,7 @@ class Piece:
 
 def window_piece(part: Part, all_seg_mmsi: npt.NDArray[np.uint32], lo_ms: int, hi_ms: int) -> Piece:
     """Rows of the partition with ``lo_ms <= t < hi_ms`` (still sorted by segment, time)."""
-    tr = part.tracks
-    rows = np.flatnonzero((tr.t >= lo_ms) & (tr.t < hi_ms))
+    rows, tr = part.rows_between(lo_ms, hi_ms)
     gseg = global_segments(tr, all_seg_mmsi)
     return Piece(
         gseg=gseg[tr.seg[rows]],
