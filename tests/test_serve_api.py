@@ -394,3 +394,23 @@ def test_port_calls_on_the_profile(inv: Path, tmp_path: Path) -> None:
     ]  # fmt: skip
     assert "Abidjan (CIABJ)" in c.get(f"/api/vessels/{GAP_MMSI}/dossier").text
     assert c.get(f"/api/vessels/{PAIR[0]}").json()["port_calls"] == []
+
+
+def test_two_overlapping_investigations(inv: Path, tmp_path: Path) -> None:
+    """Two folders holding the same data: one vessel list, one set of events, each track once."""
+    copy = tmp_path / "again"
+    copy.mkdir()
+    for f in inv.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    one = client(inv, tmp_path / "one.db")
+    cfg = ServeConfig(store=tmp_path / "two.db", investigations=[inv, copy])
+    two = TestClient(build_app(cfg), base_url=BASE)
+    assert two.get("/api/vessels").json()["total"] == one.get("/api/vessels").json()["total"]
+    assert two.get("/api/events").json()["total"] == one.get("/api/events").json()["total"]
+    t1 = one.get(f"/api/vessels/{GAP_MMSI}/track").json()
+    t2 = two.get(f"/api/vessels/{GAP_MMSI}/track").json()
+    assert t2["raw_points"] == t1["raw_points"] and len(t2["pieces"]) == len(t1["pieces"]) == 2
+    assert (
+        two.get("/api/overview").json()["tracks"]["n"]
+        == one.get("/api/overview").json()["tracks"]["n"]
+    )

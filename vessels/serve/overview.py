@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from dashboards.report import ReportParams, ReportVessel, report_data
 from vessels.schema import EVENTS_SCHEMA
 from vessels.serve.queries import event_fields
+from vessels.serve.tracks import first_copies
 from vessels.tracks import Tracks
 
 __all__ = ["build_overview", "parse_reasons"]
@@ -109,6 +110,17 @@ def _read_tracks(paths: list[Path], want: set[int]) -> tuple[Tracks | None, Any]
     if not keep:
         return None, dens
     tab = pa.concat_tables(keep)
+    if len(paths) > 1:  # the same report in two overlapping investigations: drawn once
+        tab = tab.filter(
+            pa.array(
+                first_copies(
+                    tab.column("mmsi").to_numpy(),
+                    tab.column("t").cast(pa.int64()).to_numpy(),
+                    tab.column("lat").to_numpy(),
+                    tab.column("lon").to_numpy(),
+                )
+            )
+        )
     mm = tab.column("mmsi").to_numpy()
     piece = tab.column("piece").to_numpy()
     t = tab.column("t").cast(pa.int64()).to_numpy()

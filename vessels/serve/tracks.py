@@ -29,7 +29,15 @@ import pyarrow.parquet as pq
 from kernels.decimate import decimate_tracks
 from vessels.textsafe import xml_text
 
-__all__ = ["Track", "TrackIndex", "tolerance_for_zoom", "track_csv", "track_geojson", "track_kml"]
+__all__ = [
+    "Track",
+    "TrackIndex",
+    "first_copies",
+    "tolerance_for_zoom",
+    "track_csv",
+    "track_geojson",
+    "track_kml",
+]
 
 MAX_GAP_H = 2.0  # silences longer than this break the line (GFW map: 2 h)
 
@@ -106,10 +114,12 @@ class TrackIndex:
         tab = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
         t = tab.column("t").cast(pa.int64()).to_numpy()
         piece = tab.column("piece").to_numpy().astype(np.int64)
+        sel = np.ones(t.size, dtype=bool)
         if len(parts) > 1:  # several investigations: pieces of each file apart, then by time
             offs = np.repeat(np.arange(len(parts)) * 1_000_000, [p.num_rows for p in parts])
             piece = piece + offs
-        sel = np.ones(t.size, dtype=bool)
+            lat_all, lon_all = tab.column("lat").to_numpy(), tab.column("lon").to_numpy()
+            sel &= first_copies(np.zeros(t.size, np.uint32), t, lat_all, lon_all)
         if start_ms is not None:
             sel &= t >= start_ms
         if end_ms is not None:
@@ -135,6 +145,18 @@ class TrackIndex:
         brk_k[0] = True
         starts = np.r_[np.flatnonzero(brk_k), k.size].astype(np.int64)
         return Track(mmsi, t[k], lat[k], lon[k], sog[k], cog[k], starts, raw)
+
+
+def first_copies(
+    mmsi: npt.ArrayLike, t: npt.ArrayLike, lat: npt.ArrayLike, lon: npt.ArrayLike
+) -> npt.NDArray[np.bool_]:
+    """True for the first row of each (mmsi, t, lat, lon): one report that two overlapping
+    investigations both hold is drawn once."""
+    key = np.rec.fromarrays([np.asarray(mmsi), np.asarray(t), np.asarray(lat), np.asarray(lon)])
+    _, first = np.unique(key, return_index=True)
+    keep = np.zeros(key.shape[0], dtype=bool)
+    keep[first] = True
+    return keep
 
 
 def _empty(mmsi: int) -> Track:
