@@ -87,3 +87,17 @@ def test_stream_in_chunks_equals_batch(chunk_h: float) -> None:
     assert len(batch) == 1 and batch[0].evidence["joint_silences"]
     key = [(e.event_id, e.end_ms, e.evidence["joint_silence_h"]) for e in batch]
     assert sorted(key) == sorted((e.event_id, e.end_ms, e.evidence["joint_silence_h"]) for e in got)
+
+
+def test_short_sightings_either_side_of_a_joint_silence_make_one_encounter() -> None:
+    # satellite AIS hears the pair together for 1.5 h before and 1.5 h after a 10 h joint
+    # silence: neither part is an encounter on its own (GFW: 2 h), together they are one
+    rng = np.random.default_rng(16)
+    rows = _pair(T0, 1.5, (LA, LO), rng)
+    la, lo = destination(LA, LO, 90.0, DRIFT_KN * 1852.0 * 11.5)
+    rows += _pair(T0 + int(11.5 * H), 1.5, (la, lo), rng)
+    (e,) = detect(make_tracks(rows), _ctx())
+    assert e.duration_h > 12.5 and len(e.evidence["joint_silences"]) == 1
+    assert detect(make_tracks(rows), _ctx(), EncounterParams(max_joint_silence_h=0.0)) == []
+    # one short sighting alone stays nothing
+    assert detect(make_tracks(_pair(T0, 1.5, (LA, LO), rng)), _ctx()) == []

@@ -68,8 +68,9 @@ class PairCandidate:
     slots: list[I64] = field(default_factory=list)
     cols: list[F64] = field(default_factory=list)  # each (len(slots), len(COLUMNS))
     n_runs: int = 0
+    close_ms: int = 0  # time close, runs summed (silences left out)
     silences: list[Silence] = field(default_factory=list)
-    # first slot after end_ms at which a (b) was heard, _NONE while not (pending only)
+    # first slot after end_ms (+ the tolerance) at which a (b) was heard, _NONE while not
     heard_a: int = _NONE
     heard_b: int = _NONE
 
@@ -152,8 +153,9 @@ class PairRuns:
         for key in [k for k, r in self.open.items() if r.end_ms + self.step <= done_ms]:
             out += self._close(key)
         for p in self.pending.values():
-            p.heard_a = self._first_heard(p.a, p.end_ms, p.heard_a)
-            p.heard_b = self._first_heard(p.b, p.end_ms, p.heard_b)
+            quiet = p.end_ms + self.silence.tolerance_ms
+            p.heard_a = self._first_heard(p.a, quiet, p.heard_a)
+            p.heard_b = self._first_heard(p.b, quiet, p.heard_b)
         # A pending encounter is final once no new run could start within the merge gap,
         # nor after a joint silence.
         for key in list(self.pending):
@@ -166,7 +168,9 @@ class PairRuns:
                 continue
             if run is None and self._may_still_join(p, done_ms):
                 continue
-            out.append(self.pending.pop(key))
+            q = self.pending.pop(key)
+            if self._long(q):
+                out.append(q)
         return out
 
     # -- joint silences ----------------------------------------------------------------------
@@ -187,8 +191,9 @@ class PairRuns:
         if js.max_ms <= 0 or gap > js.max_ms:
             return False
         first = run.start_ms - js.tolerance_ms
+        quiet = p.end_ms + js.tolerance_ms  # one may fall silent a little after the other
         for v, known in ((p.a, p.heard_a), (p.b, p.heard_b)):
-            if self._first_heard(v, p.end_ms, known) < first:
+            if self._first_heard(v, quiet, known) < first:
                 return False  # heard during the silence: not silent together
         return _drift_m(p, run) <= max(js.drift_kn * 1852.0 * gap / 3_600_000.0, 1000.0)
 
@@ -201,19 +206,28 @@ class PairRuns:
 
     def _close(self, key: tuple[int, int]) -> list[PairCandidate]:
         run = self.open.pop(key)
-        if run.end_ms - run.start_ms < self.min_duration:
-            return []
         run.n_runs = 1
+        run.close_ms = run.end_ms - run.start_ms
+        short = run.close_ms < self.min_duration
         p = self.pending.get(key)
-        if p is not None and run.start_ms - p.end_ms < self.merge_gap:
-            _append(p, run)
-            return []
+        if p is not None and not short and self._long(p):
+            if run.start_ms - p.end_ms < self.merge_gap:  # GFW: raw encounters < 4 h apart
+                _append(p, run)
+                return []
         if p is not None and self._joins(p, run):
+            # across a joint silence even runs shorter than the minimum count: satellite AIS
+            # may hear a pair for less than 2 h on either side of a silence
             p.silences.append(Silence(p.end_ms, run.start_ms, _drift_m(p, run)))
             _append(p, run)
             return []
+        if short and (self.silence.max_ms <= 0 or (p is not None and self._long(p))):
+            return []  # not a raw encounter (GFW), nor the start of one across a silence
         self.pending[key] = run
-        return [p] if p is not None else []
+        return [p] if p is not None and self._long(p) else []
+
+    def _long(self, c: PairCandidate) -> bool:
+        """Close long enough to be an encounter (GFW's minimum, silences left out)."""
+        return c.close_ms >= self.min_duration
 
     def flush(self) -> list[PairCandidate]:
         """End of stream: close every open run and release every pending candidate."""
@@ -221,7 +235,7 @@ class PairRuns:
         out: list[PairCandidate] = []
         for key in list(self.open):
             out += self._close(key)
-        out += list(self.pending.values())
+        out += [q for q in self.pending.values() if self._long(q)]
         self.pending.clear()
         return out
 
@@ -231,6 +245,7 @@ def _append(p: PairCandidate, run: PairCandidate) -> None:
     p.cols += run.cols
     p.end_ms = run.end_ms
     p.n_runs += 1
+    p.close_ms += run.close_ms
     p.heard_a = p.heard_b = _NONE
 
 
