@@ -89,11 +89,22 @@ def clone_while_dark_events(tracks: Tracks, registry: Registry | None, p: Any) -
     for s, e in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
         if e - s < 5:
             continue
-        gaps = s + np.flatnonzero(np.diff(t[s:e]) >= min_gap)  # row before each long silence
-        for g1, g2 in zip(gaps[:-1].tolist(), gaps[1:].tolist(), strict=True):
-            ev = _clone(int(mm[s]), t, lat, lon, sog, (s, e), g1, g2, registry, p)
-            if ev is not None:
-                out.append(ev)
+        gaps = (s + np.flatnonzero(np.diff(t[s:e]) >= min_gap)).tolist()  # row before a silence
+        # the second transmitter may itself be heard in bursts with holes between them: its
+        # part runs from after one silence to before any later one within clone_max_h
+        k = 0
+        while k < len(gaps) - 1:
+            found = None
+            for k2 in range(k + 1, len(gaps)):
+                if t[gaps[k2]] - t[gaps[k] + 1] > p.clone_max_h * _H:
+                    break
+                found = _clone(int(mm[s]), t, lat, lon, sog, (s, e), gaps[k], gaps[k2], registry, p)
+                if found is not None:
+                    out.append(found)
+                    k = k2
+                    break
+            if found is None:
+                k += 1
     return out
 
 
@@ -122,6 +133,12 @@ def _clone(
     ret_km = haversine_m(lat[b], lon[b], lat[g2 + 1], lon[g2 + 1]) / 1000.0
     if min(out_km, ret_km) < p.clone_min_distance_km:
         return None
+    n_mid = b - a + 1
+    near = haversine_array_m(
+        lat[a : b + 1], lon[a : b + 1], np.full(n_mid, lat[g1]), np.full(n_mid, lon[g1])
+    )
+    if float(near.min()) < p.clone_min_distance_km * 1000.0:
+        return None  # every report of the second transmitter lies far from the owner
     dark_h = (t[a] - t[g1] + t[g2 + 1] - t[b]) / _H
     trip_kn = (out_km + ret_km) / 1.852 / max(dark_h, 1e-6)
     if trip_kn < p.clone_min_round_trip_kn:

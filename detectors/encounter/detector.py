@@ -78,6 +78,7 @@ class EncounterStream:
             ),
         )
         self.twins = PairRuns(params.step_ms, 0, int(params.twin_merge_gap_h * _H))
+        self.twin_apart: dict[tuple[int, int], list[int]] = {}  # slots seen apart, per pair
         self.ids: dict[tuple[int, int], int] = {}
         self.key_of: list[tuple[int, int]] = []  # vessel id -> its key in ids
         self.free: list[int] = []  # ids of evicted vessels, to reuse
@@ -300,14 +301,32 @@ class EncounterStream:
         heard = cur[:, 5] > 0  # a real report in the slot: the vessel was not silent
         cands = self.runs.feed(vid[i], vid[j], slot[i], cols, done_ms, (vid[heard], slot[heard]))
         p = self.p
-        tight = (
-            (d <= p.twin_max_distance_m)
-            & (cur[i, 6] <= p.twin_max_slack_m)
+        seen = (
+            (cur[i, 6] <= p.twin_max_slack_m)
             & (cur[j, 6] <= p.twin_max_slack_m)
             & ((cur[i, 5] > 0) | (cur[j, 5] > 0))
         )
+        tight = seen & (d <= p.twin_max_distance_m)
+        self._note_apart(vid[i], vid[j], slot[i], seen & ~tight, tight)
         twins = self.twins.feed(vid[i][tight], vid[j][tight], slot[i][tight], cols[tight], done_ms)
         return self._events(cands) + self._twin_events(twins)
+
+    def _note_apart(
+        self,
+        a: npt.NDArray[np.int64],
+        b: npt.NDArray[np.int64],
+        slot: npt.NDArray[np.int64],
+        apart: npt.NDArray[np.bool_],
+        tight: npt.NDArray[np.bool_],
+    ) -> None:
+        """Slots in which a pair that may be one vessel on two transponders was seen farther
+        apart than the twin distance (within the search radius): kept only for pairs with a
+        twin run open or pending, or tight in these slots."""
+        watched = set(self.twins.open) | set(self.twins.pending)
+        watched |= set(zip(a[tight].tolist(), b[tight].tolist(), strict=True))
+        for x, y, t in zip(a[apart].tolist(), b[apart].tolist(), slot[apart].tolist(), strict=True):
+            if (x, y) in watched:
+                self.twin_apart.setdefault((x, y), []).append(t)
 
     def _twin_events(self, cands: list[PairCandidate]) -> list[Event]:
         if self.p.twin_min_moving_h <= 0:
@@ -315,6 +334,12 @@ class EncounterStream:
         out = []
         for c in cands:
             slots, v = c.values()
+            apart = self.twin_apart.pop((c.a, c.b), [])
+            n_apart = sum(c.start_ms <= t <= c.end_ms for t in apart)
+            if apart and apart[-1] > c.end_ms:  # a later run of the pair may still use these
+                self.twin_apart[(c.a, c.b)] = [t for t in apart if t > c.end_ms]
+            if n_apart > (1.0 - self.p.twin_share) * (n_apart + slots.size):
+                continue  # often seen apart: two vessels that were close at times
             ma, mb = self.mmsi[c.a], self.mmsi[c.b]
             if ma > mb:
                 ma, mb = mb, ma

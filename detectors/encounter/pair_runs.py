@@ -210,10 +210,10 @@ class PairRuns:
         run.close_ms = run.end_ms - run.start_ms
         short = run.close_ms < self.min_duration
         p = self.pending.get(key)
-        if p is not None and not short and self._long(p):
-            if run.start_ms - p.end_ms < self.merge_gap:  # GFW: raw encounters < 4 h apart
-                _append(p, run)
-                return []
+        gfw_merge = p is not None and run.start_ms - p.end_ms < self.merge_gap
+        if gfw_merge and p is not None and not short and self._long(p):
+            _append(p, run)  # GFW: raw encounters of a pair less than 4 h apart are one
+            return []
         if p is not None and self._joins(p, run):
             # across a joint silence even runs shorter than the minimum count: satellite AIS
             # may hear a pair for less than 2 h on either side of a silence

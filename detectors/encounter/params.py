@@ -53,6 +53,12 @@ class EncounterParams:
     twin_min_speed_kn: float = 3.0
     twin_min_moving_h: float = 0.5  # 3 slots: class B units offshore are heard seldom
     twin_merge_gap_h: float = 12.0
+    # ... and seen farther apart (up to the search radius) in at most 1 - twin_share of the
+    # slots both were seen, over at least twin_min_span_h: two ships may steam side by side
+    # for a while (leaving port together, a fishing vessel coming alongside a carrier), one
+    # ship's two units stay together
+    twin_share: float = 0.9
+    twin_min_span_h: float = 3.0
     exclude_gear: bool = True  # GFW / Skylight leave buoys and gear out
     parallel: bool = False  # kernels on all cores (never inside dask tasks)
 

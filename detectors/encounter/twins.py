@@ -65,7 +65,7 @@ def twin_event(
         return None
     moving = (v[:, 1] > p.twin_min_speed_kn) & (v[:, 2] > p.twin_min_speed_kn)
     moving_h = float(moving.sum()) * step_ms / 3_600_000.0
-    if moving_h < p.twin_min_moving_h:
+    if moving_h < p.twin_min_moving_h or end_ms - start_ms < p.twin_min_span_h * 3_600_000:
         return None
     tight_h = slots.size * step_ms / 3_600_000.0
     span_h = (end_ms - start_ms) / 3_600_000.0
