@@ -307,7 +307,7 @@ class EncounterStream:
             & ((cur[i, 5] > 0) | (cur[j, 5] > 0))
         )
         tight = seen & (d <= p.twin_max_distance_m)
-        self._note_apart(vid[i], vid[j], slot[i], seen & ~tight, tight)
+        self._note_apart(vid[i], vid[j], slot[i], seen & (d > p.twin_apart_m), tight)
         twins = self.twins.feed(vid[i][tight], vid[j][tight], slot[i][tight], cols[tight], done_ms)
         return self._events(cands) + self._twin_events(twins)
 

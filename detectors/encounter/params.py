@@ -51,12 +51,17 @@ class EncounterParams:
     twin_max_distance_m: float = 100.0
     twin_max_slack_m: float = 100.0
     twin_min_speed_kn: float = 3.0
-    twin_min_moving_h: float = 0.5  # 3 slots: class B units offshore are heard seldom
-    twin_merge_gap_h: float = 12.0
-    # ... and seen farther apart (up to the search radius) in at most 1 - twin_share of the
-    # slots both were seen, over at least twin_min_span_h: two ships may steam side by side
-    # for a while (leaving port together, a fishing vessel coming alongside a carrier), one
-    # ship's two units stay together
+    # one 10-minute slot under way together: class B units offshore are heard by satellites
+    # a few times a day, so the rest of the rule (span, tight share) carries the weight
+    twin_min_moving_h: float = 1 / 6
+    twin_min_slots: int = 4  # slots seen together (within twin_max_distance_m)
+    twin_merge_gap_h: float = 24.0  # class B units offshore: heard a few times a day
+    # ... and seen more than twin_apart_m apart (up to the search radius) in at most
+    # 1 - twin_share of the slots both were seen, over at least twin_min_span_h: two ships may
+    # steam side by side for a while (leaving port together, a fishing vessel coming
+    # alongside a carrier), one ship's two units stay together. 1 km, not 100 m: a satellite
+    # report delivered late puts a unit hundreds of metres behind where it was
+    twin_apart_m: float = 1000.0
     twin_share: float = 0.9
     twin_min_span_h: float = 3.0
     exclude_gear: bool = True  # GFW / Skylight leave buoys and gear out

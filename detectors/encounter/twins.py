@@ -9,10 +9,13 @@ of metres whenever both are heard, at anchor, fishing and under way. To plain ru
 and both positions are observed or minutes from a report (not reconstructed across a hole;
 class B units offshore are heard by satellites only now and then) to a second
 :class:`~detectors.encounter.pair_runs.PairRuns`; a run of such slots (merged across ``twin_merge_gap_h``)
-in which both were also *under way* (over ``twin_min_speed_kn``) for ``twin_min_moving_h`` is
-one ship: an ``identity`` event of kind ``two_transponders`` linking both MMSIs. Two different
-ships do not steam within 100 m of each other for half an hour at sea, except tugs, pilots,
-towing vessels and other service craft at work (ship types 31-32, 50-59), left out.
+in which both were also *under way* (over ``twin_min_speed_kn``) for ``twin_min_moving_h``,
+lasting ``twin_min_span_h`` with at least ``twin_min_slots`` such slots, and in which the pair
+was seen more than ``twin_apart_m`` apart in at most 1 - ``twin_share`` of the slots both were
+seen, is one ship: an ``identity`` event of kind ``two_transponders`` linking both MMSIs. Two
+different ships do not stay within 100 m of each other for hours at sea, under way at times,
+except tugs, pilots, towing vessels and other service craft at work, and pleasure craft (ship
+types 31-32, 36-37, 50-59), left out.
 :func:`drop_twin_encounters` then removes the encounters between the two MMSIs of such a
 vessel (applied after batch and distributed runs, like :func:`detectors.groups.mark_meetings`).
 """
@@ -34,9 +37,10 @@ KIND = "two_transponders"
 
 
 def _service_craft(info: dict[str, Any]) -> bool:
-    """Tugs, pilots, SAR and other special craft (50-59) and towing vessels (31, 32)."""
+    """Tugs, pilots, SAR and other special craft (50-59), towing vessels (31, 32) and pleasure
+    craft (36, 37: boats leaving a marina together on the same channel)."""
     st = info.get("ship_type")
-    return st is not None and (50 <= int(st) <= 59 or int(st) in (31, 32))
+    return st is not None and (50 <= int(st) <= 59 or int(st) in (31, 32, 36, 37))
 
 
 def _similar(a: str | None, b: str | None) -> bool:
@@ -65,7 +69,11 @@ def twin_event(
         return None
     moving = (v[:, 1] > p.twin_min_speed_kn) & (v[:, 2] > p.twin_min_speed_kn)
     moving_h = float(moving.sum()) * step_ms / 3_600_000.0
-    if moving_h < p.twin_min_moving_h or end_ms - start_ms < p.twin_min_span_h * 3_600_000:
+    if (
+        moving_h < p.twin_min_moving_h - 1e-9
+        or slots.size < p.twin_min_slots
+        or end_ms - start_ms < p.twin_min_span_h * 3_600_000
+    ):
         return None
     tight_h = slots.size * step_ms / 3_600_000.0
     span_h = (end_ms - start_ms) / 3_600_000.0
