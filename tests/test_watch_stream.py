@@ -5,7 +5,6 @@ the full replay the final alerts equal the batch `vessels detect` events on the 
 from __future__ import annotations
 
 import json
-import os
 import random
 import socket
 import subprocess
@@ -14,18 +13,11 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from ingest.live import LineFramer
+from tests.watch_fixtures import AREAS, SCENARIO, _env, batch_events, final_events
 from vessels.watch.replay import line_time_ms
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "data_samples" / "scenario" / "traffic.nmea"
-AREAS = ROOT / "data_samples" / "areas.geojson"
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT)}
+__all__ = ["batch_events"]  # the fixture, imported
 
 
 def test_framer_keeps_partial_lines_and_drops_over_long_ones() -> None:
@@ -99,29 +91,6 @@ class _Feeder(threading.Thread):
         self.srv.close()
 
 
-def _final_events(alerts: list[dict[str, object]]) -> set[tuple[object, ...]]:
-    """Detector events whose latest version is final (not retracted later)."""
-    latest = {a["alert_id"]: a for a in alerts}
-    return {
-        (a["alert_id"], a["type"], a["mmsi"], a["other_mmsi"], a["start"], a["end"])
-        for a in latest.values()
-        if a["state"] == "final" and a["kind"] == "event"
-    }
-
-
-@pytest.fixture(scope="module")
-def batch_events(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[object, ...]]:
-    out = tmp_path_factory.mktemp("batch") / "events.jsonl"
-    subprocess.run(
-        [sys.executable, "-m", "vessels", "detect", str(SCENARIO), "-o", str(out), "--quiet"],
-        check=True, env=_env(), timeout=600,
-    )  # fmt: skip
-    return {
-        (e["event_id"], e["type"], e["mmsi"], e["other_mmsi"], e["start"], e["end"])
-        for e in map(json.loads, out.read_text().splitlines())
-    }
-
-
 def test_hostile_feeds_end_with_the_batch_events(
     tmp_path: Path, batch_events: set[tuple[object, ...]]
 ) -> None:
@@ -149,7 +118,7 @@ def test_hostile_feeds_end_with_the_batch_events(
     assert proc.returncode == 0, proc.stderr
     assert f_terr.drops >= 5
     alerts = [json.loads(x) for x in alerts_path.read_text().splitlines()]
-    assert _final_events(alerts) == batch_events
+    assert final_events(alerts) == batch_events
     finals = Counter(a["alert_id"] for a in alerts if a["state"] == "final")
     assert max(finals.values()) == 1
     # an open gap alert precedes its final (raised while the vessel was still silent)

@@ -81,9 +81,24 @@ class Areas:
         """(point index, area index) pairs of the points inside an area."""
         if lat.size == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        pts = shapely.points(lon, lat)
-        res = self.tree.query(pts, predicate="intersects")
-        return res[0].astype(np.int64), res[1].astype(np.int64)
+        # only points inside some area's bounding box go to shapely (most are in none)
+        b = self.bounds
+        near = np.zeros(lat.size, bool)
+        for x0, y0, x1, y1 in b:
+            near |= (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+        idx = np.flatnonzero(near)
+        if idx.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        res = self.tree.query(shapely.points(lon[idx], lat[idx]), predicate="intersects")
+        return idx[res[0]].astype(np.int64), res[1].astype(np.int64)
+
+    @property
+    def bounds(self) -> npt.NDArray[np.float64]:
+        """(minx, miny, maxx, maxy) per area; one box around all when there are many."""
+        b = shapely.bounds(np.asarray(self.geoms, dtype=object))
+        if len(b) > 32:
+            return np.array([[b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()]])
+        return np.asarray(b, np.float64)
 
     def names_at(self, lat: float | None, lon: float | None) -> list[str]:
         if lat is None or lon is None or not np.isfinite(lat) or not np.isfinite(lon):

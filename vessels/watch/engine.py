@@ -383,11 +383,31 @@ class Engine:
         inside: dict[int, set[int]] = {}
         for i, a in zip(ii.tolist(), aa.tolist(), strict=True):
             inside.setdefault(i, set()).add(a)
-        cand = set(mm[ii].tolist()) | (set(self.in_areas) & set(np.unique(mm).tolist()))
-        if not cand:
+        if not inside and not self.in_areas:
             return []
+        # per row a code of its set of areas (0: none); a row is looked at only where the code
+        # differs from its vessel's previous row (or, for the first, from the state)
+        sets = {k: frozenset(v) for k, v in inside.items()}
+        code = np.zeros(mm.size, np.int64)
+        if sets:
+            code[np.fromiter(sets, np.int64)] = [hash(v) | 1 for v in sets.values()]
+        prev = np.r_[0, code[:-1]]
+        first = np.r_[True, mm[1:] != mm[:-1]]
+        prev[first] = 0
+        if self.in_areas:
+            keys = np.fromiter(self.in_areas, np.int64, len(self.in_areas))
+            codes = np.array([hash(v) | 1 for v in self.in_areas.values()], np.int64)
+            order = np.argsort(keys)
+            keys, codes = keys[order], codes[order]
+            fk = np.flatnonzero(first)
+            pos = np.minimum(np.searchsorted(keys, mm[fk]), keys.size - 1)
+            hit = keys[pos] == mm[fk]
+            prev[fk[hit]] = codes[pos[hit]]
+        # out-of-order rows neither move a vessel nor count as its previous row
+        rows = np.flatnonzero((code != prev) & in_order)
+        if rows.size and not in_order.all():
+            rows = np.flatnonzero(in_order)  # rare: the plain walk
         out: list[Alert] = []
-        rows = np.flatnonzero(np.isin(mm, np.fromiter(cand, np.int64)) & in_order)
         names = self.areas.names
         for k in rows.tolist():
             m = int(mm[k])
