@@ -23,6 +23,7 @@ to compile, so the decorator cannot silently leak or free an array too early.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -32,7 +33,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -311,15 +312,33 @@ getattr(importlib.import_module(module), name).compile(sig)
 """
 
 
+#: Compiling processes started elsewhere that are still running (see ``compiling_elsewhere``).
+_BUSY = [0]
+
+
+@contextlib.contextmanager
+def compiling_elsewhere(n: int = 1) -> Iterator[None]:
+    """While ``n`` other processes compile kernels (a warming child), ``compile_in_parallel``
+    starts that many fewer children: more compiling processes than cores only cost memory."""
+    _BUSY[0] += n
+    try:
+        yield
+    finally:
+        _BUSY[0] -= n
+
+
 def compile_in_parallel(jobs: list[tuple[Any, tuple[Any, ...]]]) -> None:
     """Compile ``(dispatcher, argument types)`` pairs the cache lacks side by side: the first in
-    this process, each other one in a child process at the same time, each writing the shared
-    cache, which this process then reads instead of compiling. For independent kernels that
-    take long to compile (a helper both use is compiled twice, as each needs it). A child that
-    fails costs nothing but time: this process compiles what is missing when it is called."""
+    this process, each other one in a child process at the same time (as many as there are
+    spare cores), each writing the shared cache, which this process then reads instead of
+    compiling. For independent kernels that take long to compile (a helper both use is compiled
+    twice, as each needs it). A child that fails costs nothing but time: this process compiles
+    what is missing when it is called."""
     todo = [(disp, sig) for disp, sig in jobs if not is_cached(disp, sig)]
-    if len(todo) < 2:
-        return
+    spare = (os.cpu_count() or 1) - 1 - _BUSY[0]
+    if len(todo) < 2 or spare < 1:
+        return  # each compiles here when first called
+    todo = todo[: spare + 1]
     env = {**os.environ, NOTICE_ENV: "0"}  # the notice is this process's to give
     children = []
     for disp, sig in todo[1:]:
@@ -361,6 +380,7 @@ __all__ = [
     "WRITE",
     "cache_base",
     "compile_in_parallel",
+    "compiling_elsewhere",
     "is_cached",
     "module_cache_has_code",
     "module_key",

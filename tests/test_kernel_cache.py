@@ -124,11 +124,14 @@ def test_an_edited_helper_recompiles_its_callers_only_and_a_moved_checkout_compi
 
 
 _PARALLEL = """
-import json, sys
+import json, os, sys
 import numba as nb
-from kernels._jit import compile_in_parallel, is_cached
+from kernels._jit import compile_in_parallel, compiling_elsewhere, is_cached
 from kernels import other, user
+os.cpu_count = lambda: 2
 sig = (nb.types.int64,)
+with compiling_elsewhere(1):  # no spare core: nothing now, each compiles when called
+    compile_in_parallel([(user.f, sig), (other.g, sig)])
 before = [is_cached(user.f, sig), is_cached(other.g, sig)]
 compile_in_parallel([(user.f, sig), (other.g, sig)])
 after = [is_cached(user.f, sig), is_cached(other.g, sig)]

@@ -173,7 +173,7 @@ def _investigate(
     # First run: the pipeline's kernels compile in a child meanwhile (vessels/pipeline/warm.py).
     warming = warm.start()
     try:
-        with _stage("ingest", quiet, timings):
+        with warm.busy(warming), _stage("ingest", quiet, timings):
             res = read_inputs([str(p) for p in inputs], quiet=quiet, **read_kw)
     finally:
         warm.wait(warming)

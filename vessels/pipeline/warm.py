@@ -12,11 +12,12 @@ as before; a child that fails costs only its time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 
-from kernels._jit import NOTICE_ENV, module_cache_has_code
+from kernels._jit import NOTICE_ENV, compiling_elsewhere, module_cache_has_code
 
 #: Kernel modules the pipeline after ingest uses: when any of them has no compiled code in the
 #: cache (a first run, or an edited kernel), the child is worth starting.
@@ -53,6 +54,12 @@ def start() -> subprocess.Popen[bytes] | None:
         )
     except OSError:
         return None  # no child: everything compiles here, as before
+
+
+def busy(child: subprocess.Popen[bytes] | None) -> contextlib.AbstractContextManager[None]:
+    """While the child runs it takes a core: the decoder compiles its parts in this process
+    rather than in one more (on two cores a third compiling process only adds memory)."""
+    return compiling_elsewhere(1 if child is not None else 0)
 
 
 def wait(child: subprocess.Popen[bytes] | None) -> None:
