@@ -67,6 +67,7 @@ class WatchApp:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detectors")
         self.inflight: tuple[Any, Future[Any]] | None = None
         self.next_lane = 0
+        self.last_round_wall = 0
         self._restore()
 
     # -- state ------------------------------------------------------------------------------
@@ -153,12 +154,17 @@ class WatchApp:
             lane, fut = self.inflight
             self.inflight = None
             out += eng.apply_round(lane, fut.result(), now)
-        if self.inflight is None and not wait:
+        if (
+            self.inflight is None
+            and not wait
+            and now - self.last_round_wall >= self.p.round_min_interval_s * 1000
+        ):
             for k in range(len(eng.lanes)):
                 lane = eng.lanes[(self.next_lane + k) % len(eng.lanes)]
                 chunk = eng.due_chunk(lane)
                 if chunk is not None:
                     self.inflight = (lane, self.pool.submit(eng.run_round, lane, chunk))
+                    self.last_round_wall = now
                     self.next_lane = (self.next_lane + k + 1) % len(eng.lanes)
                     break
         return out

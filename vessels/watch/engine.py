@@ -698,14 +698,27 @@ class Engine:
         for aid in self.book.open_ids():
             entry = self.book.entries[aid]
             if entry.expect_by_ms is not None and trig > entry.expect_by_ms and aid not in seen:
-                self.book.retract(
-                    aid,
-                    "the detector found no such event once the data was "
-                    "complete (late or further data changed it)",
-                    trig,
-                    now_ms,
-                    out,
-                )
+                self.book.retract(aid, self._why_gone(entry.alert), trig, now_ms, out)
+
+    def _why_gone(self, a: Alert) -> str:
+        """Why an open alert got no final: another alert of the same vessel and type that
+        overlaps it took its place (the detector dates it differently, e.g. from a report the
+        track cleaning dropped), or none did."""
+        for e in self.book.entries.values():
+            b = e.alert
+            if (
+                b.alert_id != a.alert_id
+                and b.type == a.type
+                and b.mmsi == a.mmsi
+                and b.state == "final"
+                and b.start_ms <= (a.end_ms or a.start_ms)
+                and (b.end_ms or b.start_ms) >= a.start_ms
+            ):
+                return f"superseded by final alert {b.alert_id} (from {_iso(b.start_ms)})"
+        return (
+            "the detector found no such event once the data was complete (late or further "
+            "data changed it)"
+        )
 
     def _without_twins(
         self, finals: list[Event], trig: int, now_ms: int, out: list[Alert]

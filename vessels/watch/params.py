@@ -29,6 +29,9 @@ class WatchParams:
     # after its 2 h minimum. Alerts that need no history (areas, watchlists, identity
     # conflicts, silences) do not wait for rounds.
     round_span_min: float = 60.0
+    # a round's cost grows with the rows the detectors keep (a day per vessel), not with the
+    # new ones: when behind (a fast replay), fewer, larger rounds leave the CPU to the fast path
+    round_min_interval_s: float = 2.0
     # identity's shared-MMSI check needs reports of both transmitters in one chunk: 12 h rounds
     # give the batch events on the simulated scenario where 1-3 h rounds do not
     identity_round_span_min: float = 720.0
