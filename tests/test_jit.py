@@ -31,7 +31,8 @@ def test_a_kernel_without_reference_counting_cannot_allocate() -> None:
 
 
 @pytest.mark.parametrize(
-    "kernel", ["decode_chunk", "_fast_run", "_general_run", "flush_pending", "_slot_new"]
+    "kernel",
+    ["decode_chunk", "_fast_run", "_general_run", "_accept", "flush_pending", "_slot_new"],
 )
 def test_decoder_loops_are_compiled_without_reference_counting(kernel: str) -> None:
     # With it, each line paid ~10 atomic increment/decrement pairs (39 % of the decoder's time).
