@@ -15,7 +15,7 @@ was seen more than ``twin_apart_m`` apart in at most 1 - ``twin_share`` of the s
 seen, is one ship: an ``identity`` event of kind ``two_transponders`` linking both MMSIs. Two
 different ships do not stay within 100 m of each other for hours at sea, under way at times,
 except tugs, pilots, towing vessels and other service craft at work, and pleasure craft (ship
-types 31-32, 36-37, 50-59), left out.
+types 31-32, 36-37, 50-59), left out, and so is a pair of which one broadcasts the fishing type and the other not.
 :func:`drop_twin_encounters` then removes the encounters between the two MMSIs of such a
 vessel (applied after batch and distributed runs, like :func:`detectors.groups.mark_meetings`).
 """
@@ -67,6 +67,9 @@ def twin_event(
     info_b = registry.info(mmsi_b) if registry is not None else {}
     if _service_craft(info_a) or _service_craft(info_b):
         return None
+    ta, tb = info_a.get("ship_type"), info_b.get("ship_type")
+    if ta is not None and tb is not None and (int(ta) == 30) != (int(tb) == 30):
+        return None  # a fishing vessel and one that is not: two ships (a carrier and a visitor)
     moving = (v[:, 1] > p.twin_min_speed_kn) & (v[:, 2] > p.twin_min_speed_kn)
     moving_h = float(moving.sum()) * step_ms / 3_600_000.0
     if (
