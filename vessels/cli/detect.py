@@ -43,7 +43,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--min-score", type=float, default=0.0, help="write only events scoring >= this")
     p.add_argument("--quiet", action="store_true", help="no progress and no summary")
-    p.add_argument(
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="hold everything in this process, whatever the input size (fastest when it fits)",
+    )
+    mode.add_argument(
         "--out-of-core",
         action="store_true",
         help="split the input by vessel onto disk and detect partition by partition: memory "
@@ -94,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     t0 = time.perf_counter()
     files = _files(paths)
-    if args.out_of_core or args.spill_dir or estimated_rows(files) > OUT_OF_CORE_ROWS:
+    big = not args.in_memory and estimated_rows(files) > OUT_OF_CORE_ROWS
+    if args.out_of_core or args.spill_dir or big:
         return _out_of_core(args, files, types, config, out, t0)
     data = read_inputs([str(p) for p in paths], columns=args.columns, quiet=args.quiet)
     res = run_detectors_full(

@@ -100,15 +100,15 @@ class DistributedResult(EventCounts):
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
-def _specs(types: Sequence[str] | None, cfg: Config) -> list[DetectorSpec]:
+def _specs(types: Sequence[str] | None, cfg: Config, serial: bool = True) -> list[DetectorSpec]:
     """The detectors asked for (:func:`detectors.detector_specs`, as ``run_detectors`` resolves
-    them), with serial kernels: Numba parallel regions inside dask worker threads abort the
-    process."""
+    them), with serial kernels unless ``serial`` is False (tasks in this one thread): Numba
+    parallel regions inside dask worker threads abort the process."""
     specs = []
     for spec in detector_specs(types, cfg):
         if spec.name not in PER_VESSEL + CROSS_VESSEL:
             raise ConfigError(f"detector {spec.name!r} has no distributed form yet")
-        if isinstance(spec.params, EncounterParams) and spec.params.parallel:
+        if serial and isinstance(spec.params, EncounterParams) and spec.params.parallel:
             spec = dataclasses.replace(
                 spec, params=dataclasses.replace(spec.params, parallel=False)
             )
@@ -349,7 +349,7 @@ def detect_distributed_full(
     """
     scale = scale or ScaleParams()
     cfg = load_config(config)
-    specs = _specs(types, cfg)
+    specs = _specs(types, cfg, serial=not isinstance(client, LocalClient))
     names = [s.name for s in specs]
     track_params = cfg.params("tracks", TrackParams)
     cparams = cfg.params("context", ContextParams)
