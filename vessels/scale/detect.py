@@ -412,8 +412,9 @@ def detect_distributed_full(
         for spec in (s for s in specs if s.name in CROSS_VESSEL):
             w = n_windows or max(n_workers(cl), math.ceil(n_rows / scale.rows_per_partition))
             evs, n_w, nb, r = run_windows(
-                cl, spec, parts, ctx, seg_f, t_min, t_max, w, n_bands, lon_hist, scale
-            )
+                cl, spec, parts, ctx, seg_f, t_min, t_max, w, n_bands, lon_hist, scale,
+                one_at_a_time=isinstance(cl, LocalClient),
+            )  # fmt: skip
             n_b = max(n_b, nb)
             events += evs
             n_win, reruns = n_win + n_w, reruns + r

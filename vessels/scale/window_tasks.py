@@ -25,6 +25,7 @@ __all__ = [
     "detect_window",
     "segment_arcs",
     "tile_halo_km",
+    "window_band",
     "window_margin_ms",
     "window_piece",
     "window_tiles",
@@ -135,6 +136,19 @@ def window_tiles(
         hit = _arcs_overlap(a0, alen, float(np.mod(b0, 360.0)), float(b1 - b0))
         out.append(_take_piece(piece, np.flatnonzero(np.repeat(hit, sizes))))
     return out
+
+
+def window_band(
+    part: Part,
+    all_seg_mmsi: npt.NDArray[np.uint32],
+    lo_ms: int,
+    hi_ms: int,
+    band_edges_deg: tuple[float, ...],
+    halo_km: float,
+    band: int,
+) -> Piece:
+    """Band ``band`` of :func:`window_tiles` alone (for runs that hold one band at a time)."""
+    return window_tiles(part, all_seg_mmsi, lo_ms, hi_ms, band_edges_deg, halo_km)[band]
 
 
 def assemble(pieces: tuple[Piece, ...]) -> Tracks:

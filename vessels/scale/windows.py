@@ -67,7 +67,10 @@ def run_windows(
     n_bands: int | None,
     lon_hist: np.ndarray,
     sp: ScaleParams,
+    one_at_a_time: bool = False,
 ) -> tuple[list[Event], int, int, int]:
+    """Events of ``spec`` over every window and band; ``one_at_a_time``: each band's pieces are
+    cut by their own tasks (tasks run one at a time in one process: only one band is held)."""
     margin = window_tasks.window_margin_ms(spec.params)
     halo_km = window_tasks.tile_halo_km(spec.params)
     edges = plan_windows(t_min, t_max, n_windows, int(margin * sp.min_window_margins))
@@ -95,9 +98,19 @@ def run_windows(
                     window_tasks.window_tiles, p, seg_f, lo, hi, bands, halo_km, pure=False
                 )
                 for p in parts
+                if not one_at_a_time
             ]
             for j in range(n_bands):
-                pieces = [client.submit(item, f, j, pure=False) for f in tiles]
+                if one_at_a_time:  # a band's pieces only: no window's bands all held at once
+                    pieces = [
+                        client.submit(
+                            window_tasks.window_band, p, seg_f, lo, hi, bands, halo_km, j,
+                            pure=False,
+                        )
+                        for p in parts
+                    ]  # fmt: skip
+                else:
+                    pieces = [client.submit(item, f, j, pure=False) for f in tiles]
                 futs[k, j] = client.submit(
                     window_tasks.detect_window,
                     ctx,
