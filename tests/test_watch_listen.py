@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -52,10 +53,16 @@ def test_stdin_source(tmp_path: Path) -> None:
     data = b"".join(SCENARIO.read_bytes().splitlines(keepends=True)[:2000])
     out = subprocess.run(
         [sys.executable, "-m", "vessels", "watch", "-", "--stdout", "--quiet", "--metrics",
-         str(tmp_path / "m.json")], input=data, env=_env(), capture_output=True, timeout=300,
+         str(tmp_path / "m.json"), "--store", str(tmp_path / "s.db")], input=data, env=_env(),
+        capture_output=True, timeout=300,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
-    st = json.loads((tmp_path / "m.json").read_text())["sources"]["-"]
+    m = json.loads((tmp_path / "m.json").read_text())
+    st = m["sources"]["-"]
     assert st["lines"] == 2000 and st["finished"]
     for line in out.stdout.decode().splitlines():
         assert json.loads(line)["state"] in ("open", "update", "final", "retracted")
+    db = sqlite3.connect(f"file:{tmp_path / 's.db'}?mode=ro", uri=True)
+    n_alerts = db.execute("SELECT count(*) FROM alerts").fetchone()[0]
+    assert n_alerts == len(out.stdout.decode().splitlines())
+    assert db.execute("SELECT count(*) FROM vessel_latest").fetchone()[0] == m["vessels"] > 10

@@ -25,7 +25,7 @@ from vessels.atomic import atomic_write
 from vessels.watch.alert import Alert
 from vessels.watch.checkpoint import load_state, save_state
 from vessels.watch.engine import NO_TIME, Engine
-from vessels.watch.sinks import Dispatcher
+from vessels.watch.sinks import Dispatcher, StoreSink
 from vessels.watch.sources import Feed, SourceSpec, run_source
 
 __all__ = ["WatchApp", "WatchOptions"]
@@ -135,6 +135,9 @@ class WatchApp:
         self.dispatcher.emit(out)
         if now - self.last_status >= self.p.status_interval_s * 1000 or final:
             self.status(now)
+            for sink in self.dispatcher.sinks:
+                if isinstance(sink, StoreSink):
+                    sink.store.write_vessels(eng.take_moved(), now)
         if (
             self.opts.state_dir is not None
             and self.inflight is None  # never while a round changes the detectors' state

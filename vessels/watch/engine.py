@@ -178,6 +178,7 @@ class Engine:
         self.in_areas: dict[int, frozenset[int]] = {}
         self.last_identity: dict[int, int] = {}
         self.sighted: set[int] = set()
+        self.moved: set[int] = set()  # vessels with a new position since take_moved()
         self.twins: set[tuple[int, int]] = set()  # MMSI pairs of one vessel, two transponders
         self.waiting: list[pa.Table] = []  # rows the watermark has not passed yet
         self.released_ms = NO_TIME  # everything up to here was handed to the detectors
@@ -290,6 +291,7 @@ class Engine:
                 self.vessels[m] = _Vessel(
                     int(t[k]), float(lat[k]), float(lon[k]), float(sog[k]), float(cog[k])
                 )
+                self.moved.add(m)
             if self.watchlist is not None and m not in self.sighted and self.watchlist.labels(m):
                 self.sighted.add(m)
                 for label in self.watchlist.labels(m):
@@ -914,6 +916,22 @@ class Engine:
         self.book.one_shot(a, out)
         if out and arrival_ms is not None:
             self.latency.add("watchlist", now_ms - arrival_ms)
+        return out
+
+    def take_moved(
+        self,
+    ) -> list[tuple[int, int, float, float, float | None, float | None, str | None]]:
+        """Latest position of each vessel that moved since the last call (for the store)."""
+
+        def num(x: float) -> float | None:
+            return None if math.isnan(x) else x
+
+        out = []
+        for m in self.moved:
+            v = self.vessels.get(m)
+            if v is not None:
+                out.append((m, v.t, v.lat, v.lon, num(v.sog), num(v.cog), self.registry.name(m)))
+        self.moved = set()
         return out
 
     def status(self) -> dict[str, Any]:

@@ -92,7 +92,10 @@ class AlertStore:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30.0)
+            # one writer, but its steps may run in different worker threads (one at a time)
+            self.db = sqlite3.connect(
+                str(self.path), isolation_level=None, timeout=30.0, check_same_thread=False
+            )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
