@@ -5,8 +5,11 @@ it. The encounter module itself does the detecting; nothing here re-implements i
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -23,9 +26,10 @@ __all__ = [
     "WindowResult",
     "assemble",
     "detect_window",
+    "load_tile",
     "segment_arcs",
+    "spill_tiles",
     "tile_halo_km",
-    "window_band",
     "window_margin_ms",
     "window_piece",
     "window_tiles",
@@ -138,17 +142,39 @@ def window_tiles(
     return out
 
 
-def window_band(
+def spill_tiles(
     part: Part,
     all_seg_mmsi: npt.NDArray[np.uint32],
     lo_ms: int,
     hi_ms: int,
     band_edges_deg: tuple[float, ...],
     halo_km: float,
-    band: int,
-) -> Piece:
-    """Band ``band`` of :func:`window_tiles` alone (for runs that hold one band at a time)."""
-    return window_tiles(part, all_seg_mmsi, lo_ms, hi_ms, band_edges_deg, halo_km)[band]
+) -> list[str]:
+    """:func:`window_tiles` of a spilled part, each band's piece saved beside the part (for
+    runs that hold one band at a time); the files, in band order, for :func:`load_tile`."""
+    assert part.spilled is not None
+    out = []
+    for j, piece in enumerate(
+        window_tiles(part, all_seg_mmsi, lo_ms, hi_ms, band_edges_deg, halo_km)
+    ):
+        path = part.spilled.folder / f"tile-{lo_ms}-{hi_ms}-{j}.npz"
+        arrays = {f.name: getattr(piece, f.name) for f in dataclasses.fields(Piece)}
+        with open(path, "wb") as fh:
+            np.savez(fh, **{k: v for k, v in arrays.items() if k != "receivers"})
+        (path.with_suffix(".json")).write_text(json.dumps(list(piece.receivers)))
+        out.append(str(path))
+    return out
+
+
+def load_tile(paths: list[str], band: int) -> Piece:
+    """Band ``band`` of :func:`spill_tiles`, read once: its files are removed."""
+    path = Path(paths[band])
+    with np.load(path) as z:
+        fields = {k: z[k] for k in z.files}
+    receivers = tuple(json.loads(path.with_suffix(".json").read_text()))
+    path.unlink()
+    path.with_suffix(".json").unlink()
+    return Piece(**fields, receivers=receivers)
 
 
 def assemble(pieces: tuple[Piece, ...]) -> Tracks:

@@ -69,8 +69,9 @@ def run_windows(
     sp: ScaleParams,
     one_at_a_time: bool = False,
 ) -> tuple[list[Event], int, int, int]:
-    """Events of ``spec`` over every window and band; ``one_at_a_time``: each band's pieces are
-    cut by their own tasks (tasks run one at a time in one process: only one band is held)."""
+    """Events of ``spec`` over every window and band; ``one_at_a_time`` (tasks run one at a
+    time in one process, parts spilled): each part's pieces of a window go to disk by band, and
+    each band's are read back when it is detected, so only one band is held."""
     margin = window_tasks.window_margin_ms(spec.params)
     halo_km = window_tasks.tile_halo_km(spec.params)
     edges = plan_windows(t_min, t_max, n_windows, int(margin * sp.min_window_margins))
@@ -93,22 +94,15 @@ def run_windows(
         futs: dict[tuple[int, int], Future] = {}
         for k in todo:
             lo, hi = reach[k]
+            tiling = window_tasks.spill_tiles if one_at_a_time else window_tasks.window_tiles
             tiles = [
-                client.submit(
-                    window_tasks.window_tiles, p, seg_f, lo, hi, bands, halo_km, pure=False
-                )
-                for p in parts
-                if not one_at_a_time
+                client.submit(tiling, p, seg_f, lo, hi, bands, halo_km, pure=False) for p in parts
             ]
             for j in range(n_bands):
-                if one_at_a_time:  # a band's pieces only: no window's bands all held at once
+                if one_at_a_time:  # a band's pieces from disk: one band held at a time
                     pieces = [
-                        client.submit(
-                            window_tasks.window_band, p, seg_f, lo, hi, bands, halo_km, j,
-                            pure=False,
-                        )
-                        for p in parts
-                    ]  # fmt: skip
+                        client.submit(window_tasks.load_tile, f, j, pure=False) for f in tiles
+                    ]
                 else:
                     pieces = [client.submit(item, f, j, pure=False) for f in tiles]
                 futs[k, j] = client.submit(
