@@ -155,3 +155,30 @@ def test_every_feature_column_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "vessel-features.md").read_text()
     for name, typ, _ in FEATURE_COLUMNS:
         assert f"| `{name}` | {typ} |" in doc, name
+
+
+def test_voyage_features_count_each_voyages_events() -> None:
+    from tests.test_voyages import PORTS as TWO_PORTS
+    from tests.test_voyages import _voyage
+    from vessels.pipeline.features import VOYAGE_FEATURE_COLUMNS, voyage_features
+    from vessels.pipeline.port_calls import add_voyages
+
+    t, lat, lon, sog = _voyage(412000009)
+    tracks, _ = build_tracks(positions_table(412000009, T0 + t, lat, lon, sog))
+    _, voyages = port_calls(tracks, TWO_PORTS)
+    first = voyages.to_pylist()[0]
+    mid = int(first["start"].timestamp() * 1000) + 5 * H
+    events = add_voyages(
+        events_to_table(
+            [
+                Event("gap", 412000009, mid, mid + 12 * H, -40.0, -59.0, 0.8),
+                Event("loitering", 412000009, mid, mid + 6 * H, -40.0, -59.0, 0.3),  # context
+            ]
+        ),
+        voyages,
+    )
+    out = voyage_features(tracks, events, voyages, Registry()).to_pylist()
+    assert [c[0] for c in VOYAGE_FEATURE_COLUMNS] == list(out[0])[-len(VOYAGE_FEATURE_COLUMNS) :]
+    assert out[0]["dark_hours"] == pytest.approx(12.0) and out[0]["loitering_hours"] == 0.0
+    assert out[1]["dark_hours"] == 0.0
+    assert out[0]["high_seas_share"] == 0.0  # a coastal voyage of 300 km along 40 S

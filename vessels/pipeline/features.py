@@ -26,7 +26,13 @@ from vessels.geo import PortIndex, distance_to_shore_km
 from vessels.registry import Registry
 from vessels.tracks import Tracks
 
-__all__ = ["FEATURE_COLUMNS", "FeatureParams", "vessel_features"]
+__all__ = [
+    "FEATURE_COLUMNS",
+    "VOYAGE_FEATURE_COLUMNS",
+    "FeatureParams",
+    "vessel_features",
+    "voyage_features",
+]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -254,3 +260,78 @@ def _slow_hours(
     ok = same & (dt_h <= p.max_step_h) & (speed >= p.slow_min_kn) & (speed <= p.slow_max_kn)
     ok &= shore_km[:-1] > p.slow_min_shore_nm * NM_KM
     return _per_vessel(tracks.mmsi[:-1][ok], dt_h[ok], vessels)
+
+
+#: Columns :func:`voyage_features` adds to each voyage (docs/vessel-features.md).
+VOYAGE_FEATURE_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
+    (
+        "high_seas_share",
+        pa.float64(),
+        "share of the voyage's reports more than 200 nm from any shore",
+    ),
+    ("encounters", pa.int64(), "encounters scored >= min_score that began on the voyage"),
+    ("carrier_encounters", pa.int64(), "of those, encounters with a carrier"),
+    ("loitering_hours", pa.float64(), "hours of loitering scored >= min_score on the voyage"),
+    ("dark_hours", pa.float64(), "hours of AIS gaps scored >= min_score on the voyage"),
+)
+
+
+def voyage_features(
+    tracks: Tracks,
+    events: pa.Table,
+    voyages: pa.Table,
+    registry: Registry,
+    params: FeatureParams = FeatureParams(),
+) -> pa.Table:
+    """``voyages`` with the columns of :data:`VOYAGE_FEATURE_COLUMNS`: the events each voyage
+    holds (by ``evidence.voyage.id``, set by :mod:`vessels.pipeline.port_calls`) and where its
+    reports lie."""
+    import json
+
+    n = voyages.num_rows
+    index = {v: k for k, v in enumerate(voyages.column("voyage_id").to_pylist())}
+    enc = np.zeros(n, np.int64)
+    carrier = np.zeros(n, np.int64)
+    loiter = np.zeros(n)
+    dark = np.zeros(n)
+    ev = events.filter(pa.compute.greater_equal(events.column("score"), params.min_score))
+    for r in ev.select(["type", "other_mmsi", "duration_h", "evidence"]).to_pylist():
+        voyage = (json.loads(r["evidence"]).get("voyage") or {}).get("id")
+        k = index.get(voyage) if voyage else None
+        if k is None:
+            continue
+        if r["type"] == "encounter":
+            enc[k] += 1
+            carrier[k] += int(r["other_mmsi"] is not None and registry.is_carrier(r["other_mmsi"]))
+        elif r["type"] == "loitering":
+            loiter[k] += r["duration_h"]
+        elif r["type"] == "gap":
+            dark[k] += r["duration_h"]
+    # reports of each voyage: its vessel's rows between its start and end
+    share = np.full(n, np.nan)
+    if n and tracks.n:
+        order = np.lexsort((tracks.t, tracks.mmsi))
+        mm, tt = tracks.mmsi[order], tracks.t[order]
+        far = (
+            distance_to_shore_km(tracks.lat[order], tracks.lon[order]) > params.high_seas_nm * NM_KM
+        )
+        cum = np.r_[0, np.cumsum(far)]
+        v_mmsi = voyages.column("mmsi").to_numpy().astype(np.int64)
+        v_start = voyages.column("start").cast(pa.int64()).to_numpy()
+        v_end = voyages.column("end").cast(pa.int64()).to_numpy()
+        first = np.searchsorted(mm, v_mmsi, side="left")
+        last = np.searchsorted(mm, v_mmsi, side="right")
+        lo = np.empty(n, np.int64)
+        hi = np.empty(n, np.int64)
+        for k in range(n):
+            a, b = int(first[k]), int(last[k])
+            lo[k] = a + int(np.searchsorted(tt[a:b], v_start[k], side="left"))
+            hi[k] = a + int(np.searchsorted(tt[a:b], v_end[k], side="right"))
+        count = hi - lo
+        share = np.where(count > 0, (cum[hi] - cum[lo]) / np.maximum(count, 1), np.nan)
+    out = voyages
+    for (name, typ, _), values in zip(
+        VOYAGE_FEATURE_COLUMNS, (share, enc, carrier, loiter, dark), strict=True
+    ):
+        out = out.append_column(name, pa.array(values, typ, from_pandas=True))
+    return out

@@ -35,7 +35,7 @@ from vessels.fusion.dark import DarkParams
 from vessels.fusion.fuse import fuse_events, merge_receivers
 from vessels.fusion.matching import MatchParams
 from vessels.geo import PortIndex
-from vessels.pipeline.features import FeatureParams, vessel_features
+from vessels.pipeline.features import FeatureParams, vessel_features, voyage_features
 from vessels.pipeline.port_calls import port_call_step
 from vessels.pipeline.profiles import Profile, build_profiles
 from vessels.pipeline.scoring import ScoringParams, VesselScore, score_vessels
@@ -274,6 +274,7 @@ def _port_calls(
         ports = port_list(tracks, anchorages, cfg.params("context", ContextParams))[0]
     visits, voyages, events = port_call_step(tracks, events, ports, pv)
     features = vessel_features(tracks, events, visits, voyages, registry, ports, fp)
+    voyages = voyage_features(tracks, events, voyages, registry, fp)
     return visits, voyages, events, features
 
 
