@@ -8,6 +8,11 @@ from typing import Any
 __all__ = ["voyage_sentences"]
 
 
+def _span(days: float) -> str:
+    """'14 h' under two days, else '5.2 days'."""
+    return f"{days * 24:.0f} h" if days < 2 else f"{days:.1f} days"
+
+
 def voyage_sentences(ev: dict[str, Any]) -> list[str]:
     v = ev.get("voyage")
     if not v:
@@ -15,10 +20,9 @@ def voyage_sentences(ev: dict[str, Any]) -> list[str]:
     days = float(v["days_at_sea"])
     if v.get("from_port"):
         return [
-            f"It happened {days:.1f} days into a voyage from {v['from_port']} "
-            "(the last port call seen)."
+            f"It began {_span(days)} after the vessel left {v['from_port']} (its last port call seen)."
         ]
     return [
-        f"No port call was seen before it: at least {days:.1f} days at sea since the data "
-        "began (earlier port calls may lie outside the data)."
+        f"No port call of this vessel was seen before it; the data began {_span(days)} earlier, "
+        "so an earlier call may lie outside the data."
     ]
