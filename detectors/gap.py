@@ -204,6 +204,9 @@ def detect(tracks: Tracks, ctx: DetectContext, params: GapParams = GapParams()) 
     holes = data_holes(rh.heard_buckets, p.data_hole_min_h)
     hole_h = hole_overlap_h(holes, h0, h1)
     nearby = rh.block_sums(cells, h0, h1) + rh.block_sums(cells_end, h0, h1)
+    # Hours of the gap in stretches of data_hole_min_h or more when nobody near either end was
+    # heard: a reception outage over the area is as blind as a hole in the whole data.
+    unheard = rh.block_hole_hours(cells, cells_end, h0, h1, p.data_hole_min_h)
     rule = {
         "min_gap_h": p.min_gap_h,
         "min_shore_nm": p.min_shore_nm,
@@ -261,6 +264,8 @@ def detect(tracks: Tracks, ctx: DetectContext, params: GapParams = GapParams()) 
             coverage = "data_hole"
         elif int(nearby[k]) == 0:
             coverage = "nobody_heard"
+        elif float(unheard[k]) >= p.coverage_hole_share * float(dur_h[k]):
+            coverage = "mostly_unheard"
         if coverage is not None:
             score = min(score, p.coverage_max_score)
         implied_kn = dist_m[k] / METRES_PER_NM / dur_h[k] if dur_h[k] > 0 else float("nan")
@@ -286,6 +291,8 @@ def detect(tracks: Tracks, ctx: DetectContext, params: GapParams = GapParams()) 
             "end_cell_positions_during_gap": int(pos_he[k]),
             "nearby_vessel_hours_during_gap": int(nearby[k]),
             "data_hole_h": int(hole_h[k]),
+            "nearby_unheard_h": int(unheard[k]),
+            "nearby_unheard_min_h": p.data_hole_min_h,
             "coverage": coverage,
             "meets_gap_rule": strict,
             "meets_welch_2022": bool(strict and q_cell >= 1.0 and coverage is None),

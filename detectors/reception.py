@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from kernels.cellhour import HOUR_MS, HOURS, T0_MS, cell_index, cellhour_runs
+from vessels.coverage import data_holes, hole_overlap_h
 from vessels.tracks import Tracks
 
 __all__ = ["DAY_MS", "HOUR_MS", "CellHourCounts", "bucket_of"]
@@ -155,6 +156,25 @@ class CellHourCounts:
             nb.reshape(-1), np.repeat(np.asarray(h0, np.int64), k), np.repeat(h1, k)
         )
         out: I64 = ves.reshape(-1, k).sum(axis=1)
+        return out
+
+    def block_hole_hours(self, cells_a: I64, cells_b: I64, h0: I64, h1: I64, min_h: float) -> I64:
+        """Hours of [h0, h1) lying in runs of ``min_h`` or more buckets in which nobody was heard
+        in the 3x3 block around ``cells_a`` or the one around ``cells_b`` (where a vessel went
+        silent and came back): a hole in reception local to the area, as
+        :func:`vessels.coverage.data_holes` finds them in the whole data. The buckets just
+        outside [h0, h1) count as heard (the silent vessel itself was heard then)."""
+        nb = np.c_[self.neighbours(np.asarray(cells_a)), self.neighbours(np.asarray(cells_b))]
+        h0 = np.clip(np.asarray(h0, np.int64), 0, HOURS)
+        h1 = np.clip(np.maximum(np.asarray(h1, np.int64), h0), 0, HOURS)
+        a = np.searchsorted(self.keys, nb * HOURS + h0[:, None], side="left")
+        b = np.searchsorted(self.keys, nb * HOURS + h1[:, None], side="left")
+        out = np.zeros(nb.shape[0], np.int64)
+        for i in range(nb.shape[0]):
+            parts = [self.keys[x:y] % HOURS for x, y in zip(a[i], b[i], strict=True) if y > x]
+            heard = np.unique(np.concatenate([[h0[i] - 1, h1[i]], *parts]))
+            holes = data_holes(heard, min_h)
+            out[i] = int(hole_overlap_h(holes, h0[i : i + 1], h1[i : i + 1])[0])
         return out
 
     def first_last(self, cells: I64, h0: I64, h1: I64) -> tuple[I64, I64]:

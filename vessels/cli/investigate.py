@@ -203,6 +203,12 @@ def coverage_lines(cov: dict[str, Any], min_hole_h: float = 24.0) -> list[str]:
             "the silence; AIS alone cannot tell those from reception holes, so they are treated "
             "as coverage"
         )
+    if gaps.get("mostly_unheard"):
+        out.append(
+            f"note: {gaps['mostly_unheard']} AIS gap(s) lie mostly in stretches of hours when "
+            "nobody near them was heard (a reception outage over the area), so they are treated "
+            "as coverage"
+        )
     if cov.get("routine_gaps"):
         out.append(
             f"note: {cov['routine_gaps']} AIS gap(s) are no longer than the silences that vessels "

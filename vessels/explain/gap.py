@@ -44,6 +44,16 @@ def _coverage(ev: dict[str, Any]) -> str | None:
             "input files or feeds), so it says nothing about this vessel. Treated as a "
             "coverage gap and scored low."
         )
+    if kind == "mostly_unheard":
+        unheard = float(ev["nearby_unheard_h"])
+        return (
+            f"For {hours(unheard)} of it ({100.0 * unheard / max(dur, 1e-9):.0f} %), in "
+            f"stretches of {hours(ev['nearby_unheard_min_h'])} or more, no other vessel was "
+            "heard within about one degree (roughly 100 km) of where it went silent or "
+            "reappeared: the area itself went unheard (a reception outage), so AIS alone "
+            "cannot tell a transponder switched off from one that was not heard. Treated as a "
+            "coverage gap and scored low."
+        )
     if kind == "nobody_heard":
         return (
             "No other vessel was heard within about one degree (roughly 100 km) of where it "
