@@ -97,12 +97,13 @@ def _peak_gb() -> float:
 
 
 def _breakdown(stream: list[dict[str, Any]], n_workers: int, wall: float) -> str:
+    from dask.utils import key_split
+
     work: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
     transfer = 0.0
     for task in stream:
-        name = str(task["key"][0] if isinstance(task["key"], tuple) else task["key"])
-        name = name.rsplit("-", 1)[0]
+        name = key_split(task["key"])  # the task's function: "detect_window-<uuid>" -> ...
         for s in task["startstops"]:
             d = s["stop"] - s["start"]
             if s["action"] == "compute":
