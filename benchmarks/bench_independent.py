@@ -28,6 +28,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", default="1-6")
     ap.add_argument("--show", action="store_true", help="list missed and false events")
+    ap.add_argument("--no-carriers", action="store_true", help="without the carrier list")
     args = ap.parse_args()
     pooled = {t: ind.Score() for t in TYPES}
     for seed in _seeds(args.seeds):
@@ -35,7 +36,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as d:
             files = ind.write(sc, Path(d), seed)
             t = time.perf_counter()
-            det = vs.detect(vs.read([str(f) for f in files]), carriers=Path(d) / "carriers.csv")
+            det = vs.detect(
+                vs.read([str(f) for f in files]),
+                carriers=None if args.no_carriers else Path(d) / "carriers.csv",
+            )
             took = time.perf_counter() - t
         res = ind.score(det.events, sc.truth, TYPES)
         line = []

@@ -1,7 +1,8 @@
 """Scenarios made independently of ``vessels.sim`` and of every detector, for quality checks.
 
 Plain numpy. Tracks are simulated minute by minute in several open seas (the Indian Ocean, the
-North Pacific across the antimeridian, the Gulf of Guinea, the North Atlantic), then *heard*
+North Pacific across the antimeridian, the Gulf of Guinea, the North Atlantic, the South
+Pacific), then *heard*
 the way receivers hear them (satellite passes, class A/B rates, two terrestrial receivers near
 ports, duplicates, out-of-order rows, sog missing on some rows) and written in formats other
 tools write: NMEA with tag blocks, NMEA with trailing epochs, MarineCadastre CSV, a
@@ -82,6 +83,7 @@ SEAS = {
     "pacific": (40.5, 179.8, "marinecadastre", (51.86, -176.65, 0.0)),  # Adak, Aleutians
     "guinea": (-1.5, 2.0, "named_csv", (0.35, 6.73, 45.0)),  # Sao Tome
     "atlantic": (30.0, -40.0, "parquet", (38.53, -28.63, 90.0)),  # Horta, Azores
+    "south_pacific": (-32.0, -125.0, "nmea_epoch", (-17.53, -149.57, 0.0)),  # off Papeete
 }
 
 
@@ -583,7 +585,8 @@ def write_nmea(path: Path, rows: list[dict[str, object]], tag_blocks: bool, seed
         payload: str, fill: int, t_ms: int, recv: str, part: tuple[int, int, int] | None
     ) -> None:
         n, k, sid = part or (1, 1, 0)
-        body = f"AIVDM,{n},{k},{sid if part else ''},{'AB'[int(rng.integers(2))]},{payload},{fill}"
+        ch = "AB"[grp % 2] if part else "AB"[int(rng.integers(2))]  # both parts on one channel
+        body = f"AIVDM,{n},{k},{sid if part else ''},{ch},{payload},{fill}"
         nmea = f"!{body}*{_cs(body)}"
         if tag_blocks:
             tag = f"s:{recv},c:{t_ms // 1000}" + (f",g:{k}-{n}-{grp}" if part else "")
@@ -686,7 +689,6 @@ def write(sc: Scenario, out: Path, seed: int) -> list[Path]:
         if fmt == "nmea_tag":
             p = out / f"{sea}.nmea"
             write_nmea(p, rows[sea], True, seed)
-            # half the sea again from another logger that writes trailing epochs
         elif fmt == "marinecadastre":
             p = out / f"{sea}_AIS_2024_06_01.csv"
             write_marinecadastre(p, rows[sea])
