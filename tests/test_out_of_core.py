@@ -126,3 +126,35 @@ def test_cli_out_of_core_writes_the_same_events(
     assert "out of core" in capsys.readouterr().err
     assert b.read_text() == a.read_text() != ""
     assert list(spill.iterdir()) == []
+
+
+def test_cluster_with_partitions_on_disk(scenario: Any, tmp_path: Path) -> None:
+    """``spill_dir`` on a dask cluster: workers build and keep partitions in a shared folder."""
+    from distributed import Client, LocalCluster
+
+    from vessels.scale import detect_distributed_full
+
+    single = detectors.run_detectors_full(scenario.positions, scenario.static, config=CONFIG)
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            dashboard_address=":0",
+            worker_dashboard_address=":0",
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        res = detect_distributed_full(
+            scenario.positions,
+            scenario.static,
+            client=c,
+            config=CONFIG,
+            n_partitions=4,
+            n_windows=3,
+            n_bands=2,
+            scale=NARROW,
+            spill_dir=tmp_path,
+        )
+    assert list((tmp_path / "tracks").iterdir())  # the partitions lived on disk
+    assert_same_events(res.events, single.events)

@@ -59,7 +59,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--spill-dir",
         metavar="DIR",
-        help="where --out-of-core keeps its partitions (default: the system's temp folder)",
+        help="where --out-of-core keeps its partitions (default: the system's temp folder); "
+        "with --scheduler/--workers the workers keep theirs there too (a folder they all see)",
     )
     from vessels.cli.detect_dask import add_arguments as add_scale_arguments
 

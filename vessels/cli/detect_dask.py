@@ -82,10 +82,23 @@ def detect_command(
 
     Returns the events and a one-line summary (the CLI filters by score and writes them).
     """
+    import contextlib
+    import tempfile
+
     from vessels.scale.detect import detect_distributed_full
 
     t0 = time.perf_counter()
-    with cluster_client(getattr(args, "scheduler", None), getattr(args, "workers", None)) as c:
+    root = getattr(args, "spill_dir", None)
+    with contextlib.ExitStack() as stack:
+        c = stack.enter_context(
+            cluster_client(getattr(args, "scheduler", None), getattr(args, "workers", None))
+        )
+        # --spill-dir: partitions kept on disk there (every worker must see the folder)
+        spill = (
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="vessels-spill-", dir=root))
+            if root
+            else None
+        )
         res = detect_distributed_full(
             [str(p) for p in paths],
             None,
@@ -95,6 +108,7 @@ def detect_command(
             carriers=getattr(args, "carriers", None),
             anchorages=getattr(args, "anchorages", None),
             columns=getattr(args, "columns", None),
+            spill_dir=spill,
         )
         n_workers = len(c.scheduler_info().get("workers", {}))
     removed = ", ".join(f"{k} {v}" for k, v in res.removed.items() if v) or "none"
