@@ -66,7 +66,8 @@ def assert_gap_claims_backed(events: pa.Table, where: str) -> int:
         if "unlikely to be a coverage hole" in text:
             assert ev["coverage"] is None, tag
         if "Treated as a coverage gap" in text:
-            assert ev["coverage"] in ("data_hole", "nobody_heard") and r["score"] < 0.5, tag
+            assert ev["coverage"] in ("data_hole", "nobody_heard", "mostly_unheard"), tag
+            assert r["score"] < 0.5, tag
         if ev.get("coverage"):
             assert "Treated as a coverage gap" in text and r["score"] < 0.5, tag
         if "routine in this region" in text:

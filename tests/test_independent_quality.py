@@ -20,6 +20,7 @@ import pytest
 
 import vessels as vs
 from tests import independent_scenarios as ind
+from tests.explain_checks import assert_gap_claims_backed, assert_text_from_evidence
 
 TYPES = ("gap", "encounter", "loitering", "identity")
 
@@ -30,6 +31,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, ind.Score],
     files = ind.write(sc, Path(tmp_path_factory.mktemp("independent")), 3)
     carriers = files[0].parent / "carriers.csv"
     det = vs.detect(vs.read([str(f) for f in files]), carriers=carriers)
+    # every sentence made from its evidence, every gap claim backed (as on the real data)
+    assert assert_text_from_evidence(det.events, "independent seed 3") > 50
+    assert assert_gap_claims_backed(det.events, "independent seed 3") > 50
     return ind.score(det.events, sc.truth, TYPES), sc
 
 

@@ -107,6 +107,9 @@
     if ((cov.coverage_gaps || {}).nobody_heard) {
       covText += ". " + cov.coverage_gaps.nobody_heard + " AIS gaps with no other vessel heard near them are treated as coverage";
     }
+    if ((cov.coverage_gaps || {}).mostly_unheard) {
+      covText += ". " + cov.coverage_gaps.mostly_unheard + " AIS gaps lying mostly in a reception outage over their area are treated as coverage";
+    }
     if (cov.n_holes && cov.inputs && cov.inputs.length > 1) { // which input covers which time
       covText += ". Inputs: " + cov.inputs.map(function (x) {
         return x.input + " " + iso(Date.parse(x.first)) + " to " + iso(Date.parse(x.last));
