@@ -226,12 +226,14 @@ class Dispatcher:
             if (a.alert_id, a.version) in self.sent:
                 a.replayed = True
                 self.counts["replayed"] += 1
-        for s in self.sinks:
-            s.write(alerts)
+        # logged before they are sent: a kill between the two then marks a re-send replayed
+        # (at worst one that never reached a sink), never leaves a repeat unmarked
         if self._log is not None:
             for a in alerts:
                 self._log.write(f"{a.alert_id} {a.version}\n")
             self._log.flush()
+        for s in self.sinks:
+            s.write(alerts)
         self.counts["alerts"] += len(alerts)
 
     def checkpointed(self) -> None:
