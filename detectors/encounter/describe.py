@@ -78,6 +78,15 @@ def describe(
     score = float(min(0.99, score))
     if both_fishing:
         score = min(score, 0.4)
+    roadstead = bool(
+        not carrier
+        and not (fa["is_fishing"] or fb["is_fishing"])
+        and math.isfinite(shore_km)
+        and shore_km < p.roadstead_shore_km
+        and med_speed_kn < p.roadstead_max_kn
+    )
+    if roadstead:
+        score = min(score, p.roadstead_max_score)
     med_d = float(np.median(v[:, 0]))
     close_h = slots.size * p.step_ms / 3_600_000.0
     silences = [
@@ -108,9 +117,14 @@ def describe(
         "distance_from_port_km": port_km,
         "nearest_port": port_name or None,
         "possible_transshipment": bool(transship),
+        "likely_roadstead": roadstead,
         "vessel": fa,
         "other_vessel": fb,
-        "rule": {"max_distance_m": p.max_distance_m, "merge_gap_h": p.merge_gap_h},
+        "rule": {
+            "max_distance_m": p.max_distance_m,
+            "merge_gap_h": p.merge_gap_h,
+            "roadstead_shore_km": p.roadstead_shore_km,
+        },
     }
     return Event(
         type="encounter",

@@ -33,6 +33,13 @@ class EncounterParams:
     joint_silence_tolerance_h: float = 1.0
     joint_silence_drift_kn: float = 2.0
     far_from_shore_km: float = 50.0  # 50 nm-ish: past the usual terrestrial/EEZ-coastal zone
+    # Two stationary vessels (median speed under roadstead_max_kn) inside the territorial sea
+    # (12 nm) that are neither carriers nor fishing vessels are most likely at anchor in a
+    # roadstead the port list lacks (the Suez queue in ../shared/data: 6 such pairs scored
+    # 0.59-0.60 without --anchorages); scored at most roadstead_max_score. 0 km turns it off.
+    roadstead_shore_km: float = 22.2
+    roadstead_max_kn: float = 0.5
+    roadstead_max_score: float = 0.45
     use_reported_sog: bool = True  # also require the reported SOG to be low (see below)
     sog_max_age_min: float = 30.0  # slots this close to a report vote in the median speed
     # A reconstructed position (dead reckoning / interpolation across a hole) is uncertain: it

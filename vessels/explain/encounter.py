@@ -65,6 +65,13 @@ def reasons(ev: dict[str, Any]) -> list[str]:
         out.append("One of the vessels is a listed carrier (reefer).")
     elif fa.get("is_fishing") and fb.get("is_fishing"):
         out.append("Both are fishing vessels: often pair fishing or gear handling, so scored low.")
+    if ev.get("likely_roadstead"):
+        out.append(
+            "Both were stationary within "
+            f"{float(rule['roadstead_shore_km']):.0f} km of shore and neither is a known carrier "
+            "or fishing vessel: most likely at anchor in a roadstead missing from the port list "
+            "(give it with --anchorages), so scored low."
+        )
     silences = list(ev.get("joint_silences") or [])
     n_close = int(ev.get("n_runs") or 1) - len(silences)
     if n_close > 1:
