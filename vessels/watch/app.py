@@ -106,7 +106,13 @@ class WatchApp:
             "webhook_pending": hook.pending() if hook is not None else [],
         }
         self.checkpoint_bytes = save_state(self.opts.state_dir, state)
-        self.dispatcher.checkpointed()
+        book = self.engine.book
+
+        def covered(alert_id: str, version: int) -> bool:
+            e = book.entries.get(alert_id)
+            return e is not None and e.alert.version >= version
+
+        self.dispatcher.checkpointed(covered)
         self.checkpoints += 1
 
     # -- one step ---------------------------------------------------------------------------

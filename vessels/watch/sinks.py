@@ -17,10 +17,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from vessels.atomic import atomic_write
 from vessels.errors import OutputError
 from vessels.watch.alert import Alert
 from vessels.watch.store import AlertStore
@@ -231,20 +232,26 @@ class Dispatcher:
         if self._log is not None:
             for a in alerts:
                 self._log.write(f"{a.alert_id} {a.version}\n")
+                self.sent.add((a.alert_id, a.version))
             self._log.flush()
         for s in self.sinks:
             s.write(alerts)
         self.counts["alerts"] += len(alerts)
 
-    def checkpointed(self) -> None:
-        """Everything sent so far is in the checkpoint just written: start the log afresh."""
+    def checkpointed(self, covered: Callable[[str, int], bool]) -> None:
+        """A checkpoint was just written: keep in the log only the sends it does not cover
+        (``covered(alert_id, version)``: the saved state already holds that version, so a
+        restart cannot send it again). Those it does not cover (data read again after a restart
+        that has not re-derived them yet) stay, to be marked when they come."""
         if self._log is not None and self.sent_log is not None:
             for s in self.sinks:
                 if isinstance(s, JsonlSink):
                     s.sync()
+            self.sent = {k for k in self.sent if not covered(*k)}
             self._log.close()
-            self._log = open(self.sent_log, "w", encoding="utf-8")  # noqa: SIM115
-            self.sent.clear()
+            with atomic_write(self.sent_log) as fh:
+                fh.writelines(f"{aid} {ver}\n" for aid, ver in sorted(self.sent))
+            self._log = open(self.sent_log, "a", encoding="utf-8")  # noqa: SIM115
 
     def webhook(self) -> WebhookSink | None:
         return next((s for s in self.sinks if isinstance(s, WebhookSink)), None)
