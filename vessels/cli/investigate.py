@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
+import textwrap
 from dataclasses import replace
 from typing import Any
 
@@ -125,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
     if not flagged:
         print(f"  {nothing_flagged_line(c, s['parameters']['scoring']['min_event_score'])}")
         return 0
-    width = max(60, shutil.get_terminal_size((120, 20)).columns - 48)
+    # reasons are never cut: wrapped to a terminal's width, whole lines into a pipe or file
+    width = max(60, shutil.get_terminal_size((120, 20)).columns - 16) if sys.stdout.isatty() else 0
     print(f"top {min(args.top, len(flagged))} flagged vessels:")
     for i, v in enumerate(flagged[: args.top], 1):
         # AIS text printed to a terminal: keep printable characters only (no escape sequences)
@@ -134,7 +137,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{i:3d}. {ident:>9}  {_short(name, 20):20}  risk {v.risk_score:.2f}")
         for text, share in v.reasons[:3]:
             clean = "".join(ch for ch in text if ch.isprintable())
-            print(f"       +{share:.2f}  {_short(clean, width)}")
+            lines = textwrap.wrap(clean, width) if width else [clean]
+            print(f"       +{share:.2f}  {lines[0] if lines else ''}")
+            for more in lines[1:]:
+                print(f"              {more}")
     print(f"open {res.out_dir / 'report.html'} in a browser for the map and the evidence")
     return 0
 
