@@ -117,32 +117,45 @@ FEATURE_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
 def _per_vessel(
     mmsi_of_row: npt.NDArray[np.uint32], values: F64, vessels: npt.NDArray[np.uint32]
 ) -> F64:
-    """Sum of ``values`` per vessel of ``vessels`` (sorted, unique)."""
-    idx = np.searchsorted(vessels, mmsi_of_row)
-    sums = np.bincount(idx, weights=values, minlength=vessels.size)[: vessels.size]
+    """Sum of ``values`` per vessel of ``vessels`` (sorted, unique); rows of other MMSIs
+    (a detection that belongs to no tracked vessel) count for none."""
+    if vessels.size == 0:
+        return np.zeros(0)
+    idx = np.minimum(np.searchsorted(vessels, mmsi_of_row), vessels.size - 1)
+    ok = vessels[idx] == mmsi_of_row
+    sums = np.bincount(idx[ok], weights=values[ok], minlength=vessels.size)[: vessels.size]
     return np.asarray(sums, dtype=np.float64)
 
 
 def _flag_port_km(
-    tracks: Tracks, row_ok: npt.NDArray[np.bool_], ports: PortIndex, flags: dict[int, str | None]
+    tracks: Tracks,
+    row_ok: npt.NDArray[np.bool_],
+    ports: PortIndex,
+    flags: dict[int, str | None],
 ) -> dict[int, float]:
-    """Median over each vessel's reports of the distance to the nearest port of its flag."""
+    """Median over each vessel's reports of the distance to the nearest port of its flag: one
+    nearest-port query per flag state over all its vessels' reports."""
     by_country: dict[str, list[int]] = {}
     for k, code in enumerate(ports.code):
         if len(code) >= 2:
             by_country.setdefault(code[:2].upper(), []).append(k)
+    fleets: dict[str, list[int]] = {}
+    for m, flag in flags.items():
+        if flag and flag.upper() in by_country:
+            fleets.setdefault(flag.upper(), []).append(m)
     out: dict[int, float] = {}
-    for s in range(tracks.n_seg):
-        m = int(tracks.seg_mmsi[s])
-        flag = flags.get(m)
-        if not flag or flag.upper() not in by_country or m in out:
+    for country, mmsis in fleets.items():
+        rows = np.flatnonzero(np.isin(tracks.mmsi, np.asarray(mmsis, dtype=np.uint32)) & row_ok)
+        if rows.size == 0:
             continue
-        sel = by_country[flag.upper()]
+        sel = by_country[country]
         sub = PortIndex(ports.lat[sel], ports.lon[sel], tuple(ports.name[k] for k in sel), ())
-        rows = np.flatnonzero(tracks.mmsi == m)
-        rows = rows[row_ok[rows]]
-        if rows.size:
-            out[m] = float(np.median(sub.nearest(tracks.lat[rows], tracks.lon[rows])[0]))
+        dist = sub.nearest(tracks.lat[rows], tracks.lon[rows])[0]
+        order = np.argsort(tracks.mmsi[rows], kind="stable")
+        mm, dd = tracks.mmsi[rows][order], dist[order]
+        cuts = np.flatnonzero(np.r_[True, mm[1:] != mm[:-1]])
+        for m, part in zip(mm[cuts], np.split(dd, cuts[1:]), strict=True):
+            out[int(m)] = float(np.median(part))
     return out
 
 
@@ -230,11 +243,10 @@ def vessel_features(
     for name, typ in (("loitering_hours", "loitering"), ("dark_hours", "gap")):
         sel = e_type == typ
         col[name] = _per_vessel(e_mmsi[sel].astype(np.uint32), e_hours[sel], vessels)
-        col[name][~np.isin(vessels, e_mmsi[sel])] = 0.0
     sel = e_type == "identity"
-    col["identity_events"] = np.array(
-        [int(np.count_nonzero(e_mmsi[sel] == m)) for m in vessels], dtype=np.int64
-    )
+    col["identity_events"] = _per_vessel(
+        e_mmsi[sel].astype(np.uint32), np.ones(int(sel.sum())), vessels
+    ).astype(np.int64)
     col["names_seen"] = np.array(
         [
             len({c.get("name") for c in registry.changes.get(int(m), []) if c.get("name")})
